@@ -1,0 +1,6 @@
+"""tfgan_lab command line: python main.py --config=configs/<experiment>.py --workdir=DIR."""
+
+from tfgan_lab.cli import run
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,26 @@
+"""tfgan_lab: conditional, multi-discriminator, causal and continual GANs in TF 2 / Keras 3."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="tfgan_lab",
+    version="0.1.0",
+    description="Adversarial networks beyond the plain GAN: train, measure, serve and scale them.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["tfgan_lab", "tfgan_lab.*"]),
+    install_requires=[
+        "tensorflow>=2.16,<2.22",
+        "keras>=3.5",
+        "tensorflow-datasets",
+        "tensorboard",  # tf.summary needs it; TF >= 2.20 no longer installs it.
+        "absl-py",
+        "ml-collections",
+        "numpy",
+        "pillow",
+        "tqdm",
+    ],
+    extras_require={"test": ["pytest", "ruff"]},
+    entry_points={"console_scripts": ["tfgan-lab=tfgan_lab.cli:run"]},
+)

@@ -1,0 +1,106 @@
+"""The command line: train (then export), export, or sample from an export.
+
+  python main.py --config=configs/cgan_fashion_mnist.py --workdir=runs/cgan
+  python main.py --mode=export --workdir=runs/cgan
+  python main.py --mode=sample --config=configs/cgan_fashion_mnist.py --output=grid.png
+
+Every config field can be overridden: --config.train.steps=200 --config.runtime.precision=...
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # Hide TensorFlow's C++ INFO lines.
+
+import tensorflow as tf  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
+from ml_collections import ConfigDict, config_flags  # noqa: E402
+
+from tfgan_lab import export, images, train, workdir  # noqa: E402
+from tfgan_lab.config import validate  # noqa: E402
+from tfgan_lab.errors import TfganLabError, WorkdirError  # noqa: E402
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
+    "for a few-step run). Optional for --mode=export, which reads the workdir's config.",
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, "
+                               "TensorBoard logs, sample grids. The same command resumes.")
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "export", "sample"],
+                          "train: train, then export. export: export the workdir's latest "
+                          "checkpoint. sample: write a PNG grid from an exported model.")
+_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Exports go to "
+                                  "<export_dir>/<config.name>/<version>/ (TF Serving layout).")
+_MODEL_PATH = flags.DEFINE_string("model_path", None, "sample: one exported version folder; "
+                                  "default: the latest version of config.name in --export_dir.")
+_OUTPUT = flags.DEFINE_string("output", None, "sample: the PNG to write; default "
+                              "<workdir>/samples.png, or samples.png without --workdir.")
+_COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid (one row per class).")
+
+
+def _config() -> ConfigDict:
+    config = _CONFIG.value
+    if config is None:
+        if not _WORKDIR.value:
+            raise WorkdirError("Pass --config=configs/<experiment>.py (or --workdir of a run).")
+        config = workdir.load_config(_WORKDIR.value)
+    validate(config)
+    return config
+
+
+def _require_workdir() -> str:
+    if not _WORKDIR.value:
+        raise WorkdirError(f"--mode={_MODE.value} needs --workdir=DIR.")
+    return _WORKDIR.value
+
+
+def _export(gan, info, config: ConfigDict) -> None:
+    path = export.export_conditional_generator(
+        gan.generator, z_dim=config.model.z_dim, num_classes=info.num_classes,
+        export_dir=_EXPORT_DIR.value, name=config.name)
+    print(f"Exported {path}")
+
+
+def _sample(config: ConfigDict | None) -> None:
+    if _MODEL_PATH.value:
+        path = _MODEL_PATH.value
+    elif config is not None:
+        path = export.latest(_EXPORT_DIR.value, config.name)
+    else:
+        raise WorkdirError("--mode=sample needs --model_path or --config (for its name).")
+    generator = export.load_conditional_generator(path)
+    if generator.num_classes is None:
+        raise WorkdirError(f"{path} does not say how many classes it has.")
+    seed = config.seed if config is not None else 0
+    z, labels = images.grid_inputs(generator.z_dim, generator.num_classes, _COLUMNS.value, seed)
+    output = _OUTPUT.value or os.path.join(_WORKDIR.value or ".", "samples.png")
+    images.write_png(output, generator(z, labels).numpy(), _COLUMNS.value)
+    print(f"Wrote {output}: {generator.num_classes} rows (classes) x {_COLUMNS.value} from {path}")
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    if not flags.FLAGS["verbosity"].present:  # TensorFlow's INFO lines drown the run's output.
+        logging.set_verbosity(logging.WARNING)
+        tf.get_logger().setLevel("WARNING")
+    try:
+        if _MODE.value == "sample":
+            _sample(_config() if (_CONFIG.value or _WORKDIR.value) else None)
+            return
+        config = _config()
+        workdir_path = _require_workdir()
+        workdir.ensure_writable(_EXPORT_DIR.value, "export directory")
+        if _MODE.value == "train":
+            gan, info = train.train(config, workdir_path)
+        else:
+            gan, info = train.restore_latest(config, workdir_path)
+        _export(gan, info, config)
+    except TfganLabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+def run() -> None:
+    """Console-script entry point (`tfgan-lab`)."""
+    app.run(main)

@@ -1,0 +1,152 @@
+"""The default config, and the checks every config passes before a run writes anything.
+
+Configs are `ml_collections.ConfigDict`s. Experiment files in `configs/` start from
+`base_config()` and change values; they may not add fields, so a typo such as
+`config.train.step` stops the run with the list of valid names instead of being ignored.
+"""
+
+import difflib
+import math
+import re
+
+from ml_collections import ConfigDict
+
+from tfgan_lab import data, gans, losses, runtime
+from tfgan_lab.errors import ConfigError
+
+
+def base_config() -> ConfigDict:
+    """Every field a run understands, with its default."""
+    config = ConfigDict()
+    config.name = "experiment"  # Model name under --export_dir, as TF Serving sees it.
+    config.seed = 0  # Weights, data order and noise all follow from it.
+
+    config.data = ConfigDict()
+    config.data.name = "fashion_mnist"  # mnist, fashion_mnist or a TFDS image classification set.
+    config.data.idx_dir = ""  # Folder of IDX files; empty: Debian's package, else TFDS.
+    config.data.tfds_dir = ""  # TFDS data_dir; empty: TFDS's default.
+    config.data.split = "train"
+
+    config.model = ConfigDict()
+    config.model.variant = "cgan"
+    config.model.loss = "hinge"
+    config.model.z_dim = 128
+    config.model.g_filters = 64  # Width of the generator's last block; earlier blocks double it.
+    config.model.d_filters = 64  # Width of the discriminator's first block.
+    config.model.spectral_norm = True
+
+    config.optimizer = ConfigDict()
+    config.optimizer.g_learning_rate = 2e-4
+    config.optimizer.d_learning_rate = 2e-4
+    config.optimizer.beta_1 = 0.5
+    config.optimizer.beta_2 = 0.999
+
+    config.train = ConfigDict()
+    config.train.steps = 2000
+    config.train.batch_size = 128  # Global batch, split across replicas.
+    config.train.log_every = 50
+    config.train.sample_every = 500
+    config.train.checkpoint_every = 500
+    config.train.keep_checkpoints = 3
+    config.train.sample_columns = 10  # Sample grids: one row per class, this many columns.
+
+    config.runtime = ConfigDict()
+    config.runtime.strategy = "default"
+    config.runtime.num_cpu_devices = 0  # >1 splits the CPU into logical devices (tests).
+    config.runtime.tpu = ""  # TPU name or address for strategy 'tpu'; empty: the local TPU.
+    config.runtime.precision = "float32"
+    config.runtime.jit_compile = False
+    return config
+
+
+def validate(config: ConfigDict) -> None:
+    """Raises ConfigError naming the first unknown field or bad value, and the valid choices."""
+    _check_known_fields(config, base_config(), "config")
+    _check_name(config.name)
+    _check_choice(config, "data.name", data.names(), open_ended=data.is_known)
+    _check_choice(config, "model.variant", gans.names())
+    _check_choice(config, "model.loss", losses.names())
+    _check_choice(config, "runtime.strategy", runtime.STRATEGIES)
+    _check_choice(config, "runtime.precision", runtime.PRECISIONS)
+    for path in ("model.z_dim", "model.g_filters", "model.d_filters", "train.steps",
+                 "train.batch_size", "train.log_every", "train.sample_every",
+                 "train.checkpoint_every", "train.keep_checkpoints", "train.sample_columns",
+                 "optimizer.g_learning_rate", "optimizer.d_learning_rate"):
+        _check_positive(config, path)
+    for path in ("optimizer.beta_1", "optimizer.beta_2"):
+        value = _get(config, path)
+        if not 0.0 <= value < 1.0:
+            raise ConfigError(f"config.{path}={value!r} is not valid: it must be in [0, 1).")
+    if config.seed < 0 or config.runtime.num_cpu_devices < 0:
+        raise ConfigError("config.seed and config.runtime.num_cpu_devices must be >= 0.")
+    if config.runtime.jit_compile and config.runtime.strategy not in ("default", "tpu"):
+        raise ConfigError(
+            "config.runtime.jit_compile=True works with runtime.strategy 'default' only (TPUs "
+            "always compile): Keras turned XLA off under distribution strategies (keras#19005). "
+            "Set --config.runtime.jit_compile=False or --config.runtime.strategy=default.")
+
+
+def _get(config: ConfigDict, path: str):
+    value = config
+    for key in path.split("."):
+        value = value[key]
+    return value
+
+
+def _check_known_fields(config: ConfigDict, reference: ConfigDict, prefix: str) -> None:
+    for key in config.keys():
+        if key not in reference:
+            raise ConfigError(
+                f"Unknown config field {prefix}.{key}{_did_you_mean(key, reference.keys())}. "
+                f"Valid fields of {prefix}: {', '.join(sorted(reference.keys()))}.")
+        if isinstance(reference[key], ConfigDict):
+            if not isinstance(config[key], ConfigDict):
+                raise ConfigError(f"{prefix}.{key} must be a group of fields, not {config[key]!r}.")
+            _check_known_fields(config[key], reference[key], f"{prefix}.{key}")
+    missing = sorted(set(reference.keys()) - set(config.keys()))
+    if missing:
+        raise ConfigError(f"{prefix} lacks fields {', '.join(missing)}: start the config file "
+                          "from tfgan_lab.config.base_config().")
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ConfigError(f"config.name={name!r} is not valid: use letters, digits, '_', '.' "
+                          "and '-' (it names the export folder that TF Serving serves).")
+
+
+def _check_choice(config: ConfigDict, path: str, choices, open_ended=None) -> None:
+    value = _get(config, path)
+    if value in choices or (open_ended is not None and open_ended(value)):
+        return
+    more = " or any TFDS image classification dataset" if open_ended else ""
+    raise ConfigError(f"config.{path}={value!r} is not valid{_did_you_mean(value, choices)}: "
+                      f"choose one of {', '.join(choices)}{more}.")
+
+
+def _check_positive(config: ConfigDict, path: str) -> None:
+    value = _get(config, path)
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ConfigError(f"config.{path}={value!r} is not valid: it must be a number > 0.")
+
+
+def _did_you_mean(value, choices) -> str:
+    close = difflib.get_close_matches(str(value), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def apply_arg(config: ConfigDict, arg: str | None) -> ConfigDict:
+    """Applies the config-file argument (`--config=configs/x.py:ARG`): '' or 'smoke'.
+
+    'smoke' shrinks networks, batch and run to a few steps that exercise every code path
+    (checkpoints, samples, logs) in seconds; tests and quick checks use it.
+    """
+    if arg in (None, ""):
+        return config
+    if arg != "smoke":
+        raise ConfigError(f"Unknown config argument {arg!r}: the only one is 'smoke' "
+                          "(--config=configs/<file>.py:smoke).")
+    config.model.z_dim, config.model.g_filters, config.model.d_filters = 16, 8, 8
+    config.train.update(steps=4, batch_size=16, log_every=1, sample_every=2,
+                        checkpoint_every=2, sample_columns=4)
+    return config

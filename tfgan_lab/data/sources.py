@@ -1,0 +1,158 @@
+"""Where labelled images come from: IDX files (Debian's package or a folder) or TFDS.
+
+Every source returns the whole split in memory as uint8 images [N, H, W, C] and int32
+labels [N]; the pipeline in `pipeline.py` turns them into batches. MNIST-size sets and
+CIFAR-size sets fit easily; sets larger than memory are out of scope for now.
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+
+from tfgan_lab.data.idx import read_idx
+from tfgan_lab.errors import DataError
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    image_shape: tuple[int, int, int]
+    class_names: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+@dataclasses.dataclass(frozen=True)
+class LabeledImages:
+    images: np.ndarray  # uint8 [N, H, W, C]
+    labels: np.ndarray  # int32 [N], each in [0, info.num_classes)
+    info: DatasetInfo
+
+
+@dataclasses.dataclass(frozen=True)
+class _IdxDataset:
+    class_names: tuple[str, ...]
+    debian_dir: str = ""
+    debian_package: str = ""
+
+
+_IDX_DATASETS = {
+    "fashion_mnist": _IdxDataset(
+        class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                     "Sneaker", "Bag", "Ankle boot"),
+        debian_dir="/usr/share/datasets/fashion-mnist",
+        debian_package="dataset-fashion-mnist"),
+    "mnist": _IdxDataset(class_names=tuple(str(d) for d in range(10))),
+}
+_IDX_SPLITS = {"train": "train", "test": "t10k"}
+
+
+def names() -> tuple[str, ...]:
+    """The datasets read from IDX files; any TFDS image classification name works as well."""
+    return tuple(_IDX_DATASETS)
+
+
+def is_known(name: str) -> bool:
+    """True for the IDX datasets and for every dataset registered in TFDS."""
+    if name in _IDX_DATASETS:
+        return True
+    import tensorflow_datasets as tfds
+
+    return name.split("/")[0] in tfds.list_builders()
+
+
+def load(name: str, split: str = "train", idx_dir: str = "", tfds_dir: str = "") -> LabeledImages:
+    """Loads one split of a labelled image dataset; DataError says what is wrong and what to do.
+
+    mnist and fashion_mnist come from IDX files: `idx_dir` when given, else Debian's package
+    when installed, else TFDS. Any other name is read through TFDS.
+    """
+    if name in _IDX_DATASETS:
+        source = _IDX_DATASETS[name]
+        folder = idx_dir or (source.debian_dir if _has_split(source.debian_dir, split) else "")
+        if folder:
+            images, labels = _read_idx_split(folder, split)
+            return _checked(name, images, labels, source.class_names)
+        try:
+            return _load_tfds(name, split, tfds_dir)
+        except DataError as e:
+            install = (f"install Debian's package (apt-get install -y {source.debian_package}), "
+                       if source.debian_package else "")
+            raise DataError(f"No IDX files for {name}: {install}or put its IDX files in a folder "
+                            f"and set --config.data.idx_dir=FOLDER. TFDS could not load it "
+                            f"either: {e}") from None
+    return _load_tfds(name, split, tfds_dir)
+
+
+def _idx_paths(folder: str, split: str) -> list[str]:
+    if split not in _IDX_SPLITS:
+        raise DataError(f"Split {split!r} does not exist for IDX datasets: choose one of "
+                        f"{', '.join(_IDX_SPLITS)}.")
+    paths = []
+    for kind in ("images-idx3-ubyte", "labels-idx1-ubyte"):
+        stem = os.path.join(folder, f"{_IDX_SPLITS[split]}-{kind}")
+        paths.append(next((p for p in (stem, stem + ".gz") if os.path.exists(p)), stem + ".gz"))
+    return paths
+
+
+def _has_split(folder: str, split: str) -> bool:
+    return bool(folder) and all(os.path.exists(p) for p in _idx_paths(folder, split))
+
+
+def _read_idx_split(folder: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    images_path, labels_path = _idx_paths(folder, split)
+    for path in (images_path, labels_path):
+        if not os.path.exists(path):
+            raise DataError(f"{path} (or the same name without .gz) does not exist: "
+                            f"config.data.idx_dir={folder!r} must hold the IDX files of split "
+                            f"{split!r}.")
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(f"{images_path} and {labels_path} do not fit together: images have shape "
+                        f"{images.shape} and labels {labels.shape}; expected [N, H, W] and [N].")
+    return images, labels
+
+
+def _load_tfds(name: str, split: str, tfds_dir: str) -> LabeledImages:
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=tfds_dir or None)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise DataError(f"Unknown dataset {name!r}: choose one of {', '.join(names())} or a "
+                        "TFDS image classification dataset (see tfds.list_builders()).") from None
+    features = builder.info.features
+    if not ("image" in features and isinstance(features.get("label"), tfds.features.ClassLabel)):
+        raise DataError(f"TFDS dataset {name!r} is not an image classification dataset: it needs "
+                        f"an 'image' and a 'label' (ClassLabel) feature; it has "
+                        f"{', '.join(features.keys())}.")
+    try:
+        builder.download_and_prepare()
+        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+    except Exception as e:  # TFDS raises many types; all mean the same to the user.
+        raise DataError(f"TFDS could not prepare {name!r} split {split!r}: {e}. Without internet, "
+                        "prepare it on a machine that has it and point --config.data.tfds_dir "
+                        "at the copy.") from e
+    class_names = tuple(features["label"].names)
+    return _checked(name, arrays["image"], arrays["label"], class_names)
+
+
+def _checked(name: str, images: np.ndarray, labels: np.ndarray,
+             class_names: tuple[str, ...]) -> LabeledImages:
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.dtype != np.uint8 or images.ndim != 4:
+        raise DataError(f"{name}: expected uint8 images [N, H, W, C], got {images.dtype} "
+                        f"{images.shape}.")
+    labels = np.asarray(labels)
+    bad = np.flatnonzero((labels < 0) | (labels >= len(class_names)))
+    if bad.size:
+        raise DataError(f"{name}: label {labels[bad[0]]} at index {bad[0]} is out of range: "
+                        f"{name} has {len(class_names)} classes, labels 0 to "
+                        f"{len(class_names) - 1} ({bad.size} bad labels in all). The label file "
+                        "does not belong to this dataset or is corrupt.")
+    info = DatasetInfo(name, tuple(int(d) for d in images.shape[1:]), class_names)
+    return LabeledImages(images, labels.astype(np.int32), info)

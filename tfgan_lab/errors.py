@@ -1,0 +1,28 @@
+"""The errors tfgan_lab raises for bad input, each with a message that says how to fix it.
+
+The command line prints these without a traceback; anything else is a bug.
+"""
+
+
+class TfganLabError(Exception):
+    """Base class: a problem the user can fix from the message alone."""
+
+
+class ConfigError(TfganLabError):
+    """An unknown config field or a value outside its valid choices."""
+
+
+class DataError(TfganLabError):
+    """An unknown dataset, missing or corrupt data files, or labels out of range."""
+
+
+class WorkdirError(TfganLabError):
+    """A directory that cannot be written, or a workdir that belongs to another run."""
+
+
+class TrainingDivergedError(TfganLabError):
+    """A loss or a weight became NaN or infinite during training."""
+
+
+class ExportError(TfganLabError):
+    """An export that cannot be written or a SavedModel that breaks the serving contract."""

@@ -1,0 +1,39 @@
+"""Sample grids: many [-1, 1] images tiled into one uint8 picture, written as PNG."""
+
+import os
+
+import numpy as np
+from PIL import Image
+
+
+def grid_inputs(z_dim: int, num_classes: int, columns: int,
+                seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed (z float32, labels int32) for a grid with one row per class: column j uses the
+    same z in every row, so a column shows one noise vector across all classes."""
+    z = np.random.default_rng(seed).standard_normal((columns, z_dim)).astype(np.float32)
+    return np.tile(z, (num_classes, 1)), np.repeat(np.arange(num_classes, dtype=np.int32), columns)
+
+
+def grid(images: np.ndarray, columns: int, padding: int = 2) -> np.ndarray:
+    """Tiles images [N, H, W, C] in [-1, 1] row by row into uint8 [rows*(H+p)-p, ..., C]."""
+    images = np.asarray(images, dtype=np.float32)
+    count, height, width, channels = images.shape
+    rows = -(-count // columns)
+    pixels = np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    out = np.full((rows * (height + padding) - padding, columns * (width + padding) - padding,
+                   channels), 255, np.uint8)
+    for i, image in enumerate(pixels):
+        top, left = (i // columns) * (height + padding), (i % columns) * (width + padding)
+        out[top:top + height, left:left + width] = image
+    return out
+
+
+def write_png(path: str, images: np.ndarray, columns: int) -> str:
+    """Writes the grid of `images` to `path` (atomically: never a half-written PNG)."""
+    picture = grid(images, columns)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    partial = f"{path}.partial"
+    Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture).save(partial,
+                                                                                 format="PNG")
+    os.replace(partial, path)
+    return path

@@ -1,0 +1,55 @@
+"""Adversarial losses shared by every variant: pure functions of discriminator logits.
+
+Each returns the loss per example, shape [B]; the variant reduces it over the *global* batch
+with `tf.nn.compute_average_loss`, so gradients summed across replicas equal the
+single-device gradient whatever the number of replicas.
+"""
+
+import dataclasses
+from collections.abc import Callable
+
+import tensorflow as tf
+
+
+def non_saturating_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """-log D(x) - log(1 - D(G(z))), with D = sigmoid(logits) (Goodfellow et al. 2014)."""
+    return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
+
+
+def non_saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """-log D(G(z)): the non-saturating generator loss (Goodfellow et al. 2014, section 3)."""
+    return tf.nn.softplus(-fake_logits)
+
+
+def hinge_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """max(0, 1 - D(x)) + max(0, 1 + D(G(z))) (Lim & Ye 2017; Miyato & Koyama 2018)."""
+    return tf.nn.relu(1.0 - real_logits) + tf.nn.relu(1.0 + fake_logits)
+
+
+def hinge_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """-D(G(z)), the generator side of the hinge loss (Miyato & Koyama 2018)."""
+    return -fake_logits
+
+
+@dataclasses.dataclass(frozen=True)
+class AdversarialLoss:
+    generator: Callable[[tf.Tensor], tf.Tensor]
+    discriminator: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+
+
+_LOSSES = {
+    "non_saturating": AdversarialLoss(non_saturating_generator_loss,
+                                      non_saturating_discriminator_loss),
+    "hinge": AdversarialLoss(hinge_generator_loss, hinge_discriminator_loss),
+}
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_LOSSES)
+
+
+def get(name: str) -> AdversarialLoss:
+    """The loss pair called `name`; KeyError lists the valid names."""
+    if name not in _LOSSES:
+        raise KeyError(f"Unknown loss {name!r}: choose one of {', '.join(_LOSSES)}.")
+    return _LOSSES[name]

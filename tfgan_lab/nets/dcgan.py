@@ -1,0 +1,88 @@
+"""DCGAN-size conditional networks for small images (28x28, 32x32, any size divisible by 4).
+
+Both are functional Keras models with named inputs, so exports and `saved_model_cli` show
+`z`, `label` and `images` rather than `keras_tensor_N`. Their last layers compute in float32,
+so outputs stay float32 under mixed precision.
+"""
+
+import keras
+from keras import layers
+
+from tfgan_lab.errors import ConfigError
+
+
+def _check_image_shape(image_shape: tuple[int, int, int]) -> None:
+    height, width, _ = image_shape
+    if height % 4 or width % 4:
+        raise ConfigError(f"DCGAN nets upsample twice by 2, so image height and width must be "
+                          f"multiples of 4; this dataset has {height}x{width}.")
+
+
+def _upsample_block(x, filters: int, name: str):
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                               name=f"{name}_deconv")(x)
+    # Synchronised BN: batch statistics over the global batch, so N replicas train like one.
+    x = layers.BatchNormalization(synchronized=True, name=f"{name}_bn")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z_dim: int,
+                          filters: int = 64, label_dim: int = 50) -> keras.Model:
+    """G(z, label) -> images in [-1, 1]: [z, embed(label)] -> dense -> 2 upsampling blocks.
+
+    The label enters through a learned embedding concatenated with z (Mirza & Osindero 2014).
+    """
+    _check_image_shape(image_shape)
+    height, width, channels = image_shape
+    z = keras.Input((z_dim,), name="z")
+    label = keras.Input((), dtype="int32", name="label")
+    y = layers.Embedding(num_classes, label_dim, name="label_embedding")(label)
+    x = layers.Concatenate(name="z_and_label")([z, y])
+    x = layers.Dense((height // 4) * (width // 4) * filters * 4, use_bias=False, name="project")(x)
+    x = layers.BatchNormalization(synchronized=True, name="project_bn")(x)
+    x = layers.ReLU(name="project_relu")(x)
+    x = layers.Reshape((height // 4, width // 4, filters * 4), name="to_map")(x)
+    x = _upsample_block(x, filters * 2, "up1")
+    x = _upsample_block(x, filters, "up2")
+    x = layers.Conv2D(channels, 3, padding="same", name="to_image")(x)
+    images = layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model({"z": z, "label": label}, images, name="generator")
+
+
+def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int,
+                             filters: int = 64, spectral_norm: bool = True) -> keras.Model:
+    """D(images, label) -> {"logits": [B], "features": [B, 4*filters]}.
+
+    Projection discriminator (Miyato & Koyama 2018): logit = psi(phi(x)) + embed(y) . phi(x),
+    phi a conv stack with global sum pooling. With `spectral_norm`, every conv, the dense psi
+    and the class embedding are spectrally normalised; Keras updates the power-iteration
+    vector on each training-mode call, so variants call D in training mode once per D step.
+    """
+    _check_image_shape(image_shape)
+
+    def sn(layer):
+        if not spectral_norm:
+            return layer
+        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}")
+
+    images = keras.Input(image_shape, name="images")
+    label = keras.Input((), dtype="int32", name="label")
+    x = images
+    for i, (width, stride) in enumerate(((filters, 2), (filters * 2, 2), (filters * 4, 1))):
+        x = sn(layers.Conv2D(width, 4 if stride == 2 else 3, strides=stride, padding="same",
+                             name=f"conv{i + 1}"))(x)
+        x = layers.LeakyReLU(0.2, name=f"conv{i + 1}_lrelu")(x)
+    features = layers.GlobalAveragePooling2D(name="pool")(x)
+    features = layers.Rescaling(float(image_shape[0] // 4 * image_shape[1] // 4), dtype="float32",
+                                name="features")(features)  # average -> sum pooling
+    psi = sn(layers.Dense(1, dtype="float32", name="psi"))(features)
+    # embed(y) as a bias-free Dense on one-hot labels: the same matrix as an Embedding, but
+    # SpectralNormalization can wrap it (on an Embedding it casts the output to int labels).
+    one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(label)
+    embedded = sn(layers.Dense(filters * 4, use_bias=False, dtype="float32",
+                               name="class_embedding"))(one_hot)
+    projection = layers.Dot(axes=1, name="projection")([embedded, features])
+    logits = layers.Add(name="add_projection")([psi, projection])
+    logits = layers.Reshape((), name="logits")(logits)
+    return keras.Model({"images": images, "label": label},
+                       {"logits": logits, "features": features}, name="discriminator")

@@ -1,0 +1,175 @@
+"""One training run: one loop for every strategy, over the variant's own `train_step`.
+
+`model.fit` cannot carry a custom-train_step GAN under MultiWorkerMirroredStrategy
+(keras#20585), so the loop distributes the dataset and calls `train_step` through
+`strategy.run` inside a `tf.function`; checkpoints, summaries, sample grids, the progress
+bar and the NaN guard are its own. `fit()` still works on the same model on one machine.
+"""
+
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+
+import numpy as np
+import tensorflow as tf
+from absl import logging
+from ml_collections import ConfigDict
+from tqdm import tqdm
+
+from tfgan_lab import data, gans, images, runtime, workdir
+from tfgan_lab.errors import ConfigError, TrainingDivergedError, WorkdirError
+
+
+def build(config: ConfigDict, info: data.DatasetInfo,
+          strategy: tf.distribute.Strategy) -> gans.TwoPlayerGAN:
+    """The compiled variant with every variable (optimizer slots too) created in scope."""
+    with strategy.scope():
+        gan = gans.build(config, info)
+        gan.build_for_training()
+    return gan
+
+
+def _checkpoint(gan: gans.TwoPlayerGAN) -> tf.train.Checkpoint:
+    """Weights, both optimizers' states and the step; the data position follows the step."""
+    return tf.train.Checkpoint(model=gan, g_optimizer=gan.g_optimizer,
+                               d_optimizer=gan.d_optimizer)
+
+
+def restore_latest(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN,
+                                                                    data.DatasetInfo]:
+    """The model of `workdir_path` at its latest checkpoint (for export), on one device."""
+    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+    if not latest:
+        raise WorkdirError(f"{workdir_path!r} holds no checkpoint: train first (--mode=train).")
+    runtime.set_precision(config.runtime.precision)
+    info = data.load(config.data.name, config.data.split, config.data.idx_dir,
+                     config.data.tfds_dir).info
+    gan = build(config, info, tf.distribute.get_strategy())
+    _checkpoint(gan).restore(latest).assert_existing_objects_matched()
+    logging.info("Restored %s", latest)
+    return gan, info
+
+
+def make_train_function(gan: gans.TwoPlayerGAN, strategy: tf.distribute.Strategy,
+                        jit_compile: bool) -> Callable[[object], dict]:
+    """iterator -> logs: one `train_step` on every replica, logs averaged over replicas."""
+    step_fn = tf.function(gan.train_step, jit_compile=True) if jit_compile else gan.train_step
+
+    @tf.function
+    def train_function(iterator):
+        logs = strategy.run(step_fn, args=(next(iterator),))
+        return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                for k, v in logs.items()}
+
+    return train_function
+
+
+def distributed_batches(dataset: data.LabeledImages, config: ConfigDict,
+                        strategy: tf.distribute.Strategy, start_step: int):
+    """An iterator over the global batches from `start_step` on, split across replicas."""
+    return iter(strategy.distribute_datasets_from_function(
+        lambda context: data.train_batches(dataset, config.train.batch_size, config.seed,
+                                           start_step, context)))
+
+
+def _write_samples(gan: gans.TwoPlayerGAN, info: data.DatasetInfo, config: ConfigDict,
+                   workdir_path: str, step: int) -> None:
+    z, labels = images.grid_inputs(config.model.z_dim, info.num_classes,
+                                   config.train.sample_columns, config.seed)
+    samples = gan.generator(gan.generator_inputs(z, labels), training=False)
+    path = images.write_png(workdir.sample_path(workdir_path, step), np.asarray(samples),
+                            config.train.sample_columns)
+    tf.summary.image("samples", images.grid(np.asarray(samples), config.train.sample_columns)[None],
+                     step=step)
+    logging.info("Step %d: samples in %s", step, path)  # The progress bar says the rest.
+
+
+def _diverged(step: int, what: str, manager: tf.train.CheckpointManager) -> TrainingDivergedError:
+    kept = manager.latest_checkpoint
+    where = (f"The last good checkpoint, {kept}, is kept; rerunning resumes from it."
+             if kept else "No checkpoint had been written yet.")
+    return TrainingDivergedError(
+        f"Training diverged at step {step}: {what}. Nothing of this step was saved. {where} "
+        "Try lower learning rates (--config.optimizer.d_learning_rate, g_learning_rate), "
+        "--config.model.spectral_norm=True, or precision float32.")
+
+
+def _save(gan: gans.TwoPlayerGAN, manager: tf.train.CheckpointManager, step: int) -> None:
+    """Saves a checkpoint, unless a weight went non-finite (then the last good one stays)."""
+    for variable in gan.weights:
+        finite = tf.reduce_all(tf.math.is_finite(variable))
+        if tf.as_dtype(variable.dtype).is_floating and not bool(finite):
+            raise _diverged(step, f"weight {variable.path} is not finite", manager)
+    manager.save(checkpoint_number=step)
+
+
+def train(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN, data.DatasetInfo]:
+    """Trains `config` in `workdir_path` up to `config.train.steps`, resuming if it can.
+
+    Returns the trained model and the dataset's info. Raises a TfganLabError subclass, before
+    anything is written where it can be, for bad data, an unusable workdir or divergence.
+    """
+    strategy = runtime.setup(config.runtime, config.seed)
+    dataset = data.load(config.data.name, config.data.split, config.data.idx_dir,
+                        config.data.tfds_dir)
+    info = dataset.info
+    replicas = strategy.num_replicas_in_sync
+    if config.train.batch_size % replicas:
+        raise ConfigError(f"config.train.batch_size={config.train.batch_size} does not split "
+                          f"evenly over {replicas} replicas: choose a multiple of {replicas}.")
+    chief = runtime.is_chief(strategy)
+    if chief:
+        workdir.prepare(workdir_path, config)
+    gan = build(config, info, strategy)
+    checkpoint = _checkpoint(gan)
+    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+    if latest:
+        checkpoint.restore(latest).assert_existing_objects_matched()
+        print(f"Resuming from {latest}")
+    # Every worker saves (saving is collective); only the chief's copy is kept.
+    save_dir = workdir.checkpoint_dir(workdir_path) if chief else tempfile.mkdtemp()
+    manager = tf.train.CheckpointManager(checkpoint, save_dir,
+                                         max_to_keep=config.train.keep_checkpoints)
+    start, steps = int(gan.step.numpy()), config.train.steps
+    if start >= steps:
+        print(f"{workdir_path} is already trained to step {start} (train.steps={steps}).")
+        return gan, info
+
+    iterator = distributed_batches(dataset, config, strategy, start)
+    train_function = make_train_function(gan, strategy, config.runtime.jit_compile)
+    writer = (tf.summary.create_file_writer(workdir.tensorboard_dir(workdir_path)) if chief
+              else tf.summary.create_noop_writer())
+    window_start, window_time = start, time.perf_counter()
+    with writer.as_default(), tqdm(total=steps, initial=start, unit="step", disable=not chief,
+                                   dynamic_ncols=True, desc=config.name) as progress:
+        for step in range(start + 1, steps + 1):
+            logs = {k: float(v) for k, v in train_function(iterator).items()}
+            bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
+            if bad:
+                raise _diverged(step, ", ".join(f"{k}={v}" for k, v in bad.items()), manager)
+            progress.update(1)
+            last = step == steps
+            if step % config.train.log_every == 0 or last:
+                now = time.perf_counter()
+                steps_per_second = (step - window_start) / (now - window_time)
+                window_start, window_time = step, now
+                for name, value in logs.items():
+                    tf.summary.scalar(f"train/{name}", value, step=step)
+                tf.summary.scalar("train/images_per_second",
+                                  steps_per_second * config.train.batch_size, step=step)
+                progress.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
+                for metric in gan.metrics:
+                    metric.reset_state()
+            if chief and (step % config.train.sample_every == 0 or last):
+                _write_samples(gan, info, config, workdir_path, step)
+            if step % config.train.checkpoint_every == 0 or last:
+                _save(gan, manager, step)
+    writer.flush()
+    if not chief:
+        tf.io.gfile.rmtree(save_dir)
+    print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
+          f"sample grids in {os.path.dirname(workdir.sample_path(workdir_path, steps))}, "
+          f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
+    return gan, info

@@ -1,0 +1,87 @@
+"""A run's working directory: its config, checkpoints, TensorBoard logs and sample grids.
+
+    <workdir>/config.json      the resolved config of the latest run in this workdir
+    <workdir>/checkpoints/     weights, optimizer states and the step (data follows the step)
+    <workdir>/tensorboard/     scalars and sample grids
+    <workdir>/samples/         step_<N>.png, one row per class, fixed noise
+
+Rerunning a command on the same workdir resumes it. Fields that shape the model or its data
+must not change between the runs of one workdir; the training length, logging intervals,
+learning rates and the strategy may.
+"""
+
+import json
+import os
+import tempfile
+
+from ml_collections import ConfigDict
+
+from tfgan_lab.errors import WorkdirError
+
+FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision")
+
+
+def ensure_writable(path: str, what: str) -> None:
+    """Creates `path` if needed and checks that files can be written in it."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise WorkdirError(f"The {what} {path!r} is not writable ({e.strerror or e}): choose "
+                           "another path or fix its permissions.") from None
+
+
+def checkpoint_dir(workdir: str) -> str:
+    return os.path.join(workdir, "checkpoints")
+
+
+def tensorboard_dir(workdir: str) -> str:
+    return os.path.join(workdir, "tensorboard")
+
+
+def sample_path(workdir: str, step: int) -> str:
+    return os.path.join(workdir, "samples", f"step_{step:06d}.png")
+
+
+def _config_path(workdir: str) -> str:
+    return os.path.join(workdir, "config.json")
+
+
+def load_config(workdir: str) -> ConfigDict:
+    """The config stored by the last run in `workdir`."""
+    path = _config_path(workdir)
+    if not os.path.exists(path):
+        raise WorkdirError(f"{workdir!r} holds no config.json: it is not a tfgan_lab workdir, "
+                           "or its run never started. Pass --config as well.")
+    with open(path) as f:
+        return ConfigDict(json.load(f))
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def prepare(workdir: str, config: ConfigDict) -> None:
+    """Checks that `workdir` is writable and belongs to this run's model, then stores `config`."""
+    ensure_writable(workdir, "workdir")
+    if os.path.exists(_config_path(workdir)):
+        before = _flatten(load_config(workdir).to_dict())
+        now = _flatten(config.to_dict())
+        changed = [f"{key}: {before.get(key)!r} in the workdir, {now.get(key)!r} now"
+                   for key in sorted(set(before) | set(now))
+                   if before.get(key) != now.get(key)
+                   and any(key == f or key.startswith(f + ".") for f in FROZEN_FIELDS)]
+        if changed:
+            raise WorkdirError(f"{workdir!r} holds a run of another model ({'; '.join(changed)}). "
+                               "Use a new --workdir, or the workdir's own settings.")
+    partial = _config_path(workdir) + ".partial"
+    with open(partial, "w") as f:
+        f.write(config.to_json(indent=2, sort_keys=True))
+    os.replace(partial, _config_path(workdir))
