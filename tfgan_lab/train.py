@@ -99,8 +99,9 @@ def _diverged(step: int, what: str, manager: tf.train.CheckpointManager) -> Trai
 def _save(gan: gans.TwoPlayerGAN, manager: tf.train.CheckpointManager, step: int) -> None:
     """Saves a checkpoint, unless a weight went non-finite (then the last good one stays)."""
     for variable in gan.weights:
-        finite = tf.reduce_all(tf.math.is_finite(variable))
-        if tf.as_dtype(variable.dtype).is_floating and not bool(finite):
+        if not tf.as_dtype(variable.dtype).is_floating:
+            continue
+        if not bool(tf.reduce_all(tf.math.is_finite(variable))):
             raise _diverged(step, f"weight {variable.path} is not finite", manager)
     manager.save(checkpoint_number=step)
 
