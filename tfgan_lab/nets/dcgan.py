@@ -51,10 +51,10 @@ def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z
 
 def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int,
                              filters: int = 64, spectral_norm: bool = True) -> keras.Model:
-    """D(images, label) -> {"logits": [B], "features": [B, 4*filters]}.
+    """D(images, label) -> {"logits": [B], "features": [B, H/4 * W/4 * 2*filters]}.
 
     Projection discriminator (Miyato & Koyama 2018): logit = psi(phi(x)) + embed(y) . phi(x),
-    phi a conv stack with global sum pooling. With `spectral_norm`, every conv, the dense psi
+    phi two strided convs, flattened (DCGAN-size). With `spectral_norm`, every conv, the dense psi
     and the class embedding are spectrally normalised; Keras updates the power-iteration
     vector on each training-mode call, so variants call D in training mode once per D step.
     """
@@ -68,18 +68,17 @@ def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int
     images = keras.Input(image_shape, name="images")
     label = keras.Input((), dtype="int32", name="label")
     x = images
-    for i, (width, stride) in enumerate(((filters, 2), (filters * 2, 2), (filters * 4, 1))):
-        x = sn(layers.Conv2D(width, 4 if stride == 2 else 3, strides=stride, padding="same",
-                             name=f"conv{i + 1}"))(x)
+    for i, width in enumerate((filters, filters * 2)):
+        x = sn(layers.Conv2D(width, 4, strides=2, padding="same", name=f"conv{i + 1}"))(x)
         x = layers.LeakyReLU(0.2, name=f"conv{i + 1}_lrelu")(x)
-    features = layers.GlobalAveragePooling2D(name="pool")(x)
-    features = layers.Rescaling(float(image_shape[0] // 4 * image_shape[1] // 4), dtype="float32",
-                                name="features")(features)  # average -> sum pooling
+    # Flattened, not pooled: at 28x28 where a part sits (sleeve, heel, strap) tells classes
+    # apart, and global pooling would hide it.
+    features = layers.Flatten(dtype="float32", name="features")(x)
     psi = sn(layers.Dense(1, dtype="float32", name="psi"))(features)
     # embed(y) as a bias-free Dense on one-hot labels: the same matrix as an Embedding, but
     # SpectralNormalization can wrap it (on an Embedding it casts the output to int labels).
     one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(label)
-    embedded = sn(layers.Dense(filters * 4, use_bias=False, dtype="float32",
+    embedded = sn(layers.Dense(features.shape[-1], use_bias=False, dtype="float32",
                                name="class_embedding"))(one_hot)
     projection = layers.Dot(axes=1, name="projection")([embedded, features])
     logits = layers.Add(name="add_projection")([psi, projection])

@@ -1,0 +1,160 @@
+"""Train-step throughput of the library's CGAN against a plain tf.function loop.
+
+    python benchmarks/throughput.py               # all settings -> docs/results/throughput.md
+    python benchmarks/throughput.py --steps=30    # quicker, noisier
+
+For each precision x XLA setting, one fresh process builds the default config's networks
+twice: once as the library's CGAN driven by the training loop's own step function (the one
+`tfgan_lab.train` runs, with its distributed iterator, step counter, trackers and per-step
+NaN check), once as bare Keras functional models with a hand-written GradientTape step in a
+`tf.function` and no Keras training machinery. Both read the same data pipeline; timed rounds
+alternate between the two, and each side reports its median round.
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from absl import app, flags
+
+_STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per round.")
+_ROUNDS = flags.DEFINE_integer("rounds", 5, "Timed rounds per side, alternating.")
+_WARMUP = flags.DEFINE_integer("warmup", 10, "Untimed steps per side before timing.")
+_ONLY = flags.DEFINE_string("only", None, "Internal: run one 'precision,jit' setting and print "
+                            "its JSON result.")
+_OUTPUT = flags.DEFINE_string("output", "docs/results/throughput.md", "Markdown table to write.")
+
+SETTINGS = [("float32", False), ("mixed_bfloat16", False), ("float32", True),
+            ("mixed_bfloat16", True)]
+
+
+def _measure(precision: str, jit: bool) -> dict:
+    import keras
+    import tensorflow as tf
+
+    from tfgan_lab import data, losses, nets, runtime, train
+    from tfgan_lab.config import base_config
+
+    config = base_config()
+    config.runtime.precision, config.runtime.jit_compile = precision, jit
+    strategy = runtime.setup(config.runtime, config.seed)
+    dataset = data.load(config.data.name)
+    info, batch = dataset.info, config.train.batch_size
+
+    gan = train.build(config, info, strategy)
+    library_step = train.make_train_function(gan, strategy, jit)
+    library_batches = train.distributed_batches(dataset, config, strategy, 0)
+
+    def library(steps: int) -> None:
+        for _ in range(steps):
+            logs = {k: float(v) for k, v in library_step(library_batches).items()}
+            assert all(map(lambda v: v == v, logs.values())), logs
+
+    model = config.model
+    generator = nets.conditional_generator(info.image_shape, info.num_classes, model.z_dim,
+                                           filters=model.g_filters)
+    discriminator = nets.projection_discriminator(info.image_shape, info.num_classes,
+                                                  filters=model.d_filters,
+                                                  spectral_norm=model.spectral_norm)
+    opt = config.optimizer
+    g_opt = keras.optimizers.Adam(opt.g_learning_rate, opt.beta_1, opt.beta_2)
+    d_opt = keras.optimizers.Adam(opt.d_learning_rate, opt.beta_1, opt.beta_2)
+    loss = losses.get(model.loss)
+    plain_batches = iter(data.train_batches(dataset, batch, config.seed))
+
+    @tf.function(jit_compile=jit)
+    def plain_step(images, labels):
+        z = tf.random.normal([batch, model.z_dim])
+        with tf.GradientTape() as tape:
+            fakes = tf.stop_gradient(generator({"z": z, "label": labels}, training=True))
+            logits = discriminator({"images": tf.concat([images, fakes], 0),
+                                    "label": tf.concat([labels, labels], 0)},
+                                   training=True)["logits"]
+            real, fake = tf.split(logits, 2)
+            d_loss = tf.reduce_mean(loss.discriminator(real, fake))
+        d_vars = discriminator.trainable_variables
+        d_opt.apply(tape.gradient(d_loss, d_vars), d_vars)
+        z = tf.random.normal([batch, model.z_dim])
+        with tf.GradientTape() as tape:
+            fakes = generator({"z": z, "label": labels}, training=True)
+            logits = discriminator({"images": fakes, "label": labels}, training=False)["logits"]
+            g_loss = tf.reduce_mean(loss.generator(logits))
+        g_vars = generator.trainable_variables
+        g_opt.apply(tape.gradient(g_loss, g_vars), g_vars)
+        return d_loss, g_loss
+
+    def plain(steps: int) -> None:
+        for _ in range(steps):
+            result = plain_step(*next(plain_batches))
+        float(result[0])
+
+    seconds = {"library": [], "plain": []}
+    for warm_up in (library, plain):
+        warm_up(_WARMUP.value)
+    for _ in range(_ROUNDS.value):
+        for name, fn in (("library", library), ("plain", plain)):
+            start = time.perf_counter()
+            fn(_STEPS.value)
+            seconds[name].append(time.perf_counter() - start)
+    rate = {name: _STEPS.value * batch / statistics.median(s) for name, s in seconds.items()}
+    return {"precision": precision, "jit_compile": jit, "batch": batch,
+            "library": rate["library"], "plain": rate["plain"],
+            "ratio": rate["library"] / rate["plain"],
+            "versions": f"TensorFlow {tf.__version__}, Keras {keras.__version__}"}
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return f"{cpu}, {os.cpu_count()} cores visible, no GPU used, Python {platform.python_version()}"
+
+
+def _table(results: list[dict], command: str) -> str:
+    lines = ["# CGAN train-step throughput: library loop vs plain tf.function loop", "",
+             f"Command: `{command}`  ", f"Machine: {_machine()}  ",
+             f"Software: {results[0]['versions']}  ",
+             f"Default config (DCGAN-size CGAN, 28x28 Fashion-MNIST, batch {results[0]['batch']}); "
+             f"{_STEPS.value} steps x {_ROUNDS.value} alternating rounds per side, median round.",
+             "", "| precision | jit_compile | library img/s | plain loop img/s | library / plain |",
+             "|---|---|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['precision']} | {r['jit_compile']} | {r['library']:.0f} | "
+                     f"{r['plain']:.0f} | {r['ratio']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    if _ONLY.value:
+        precision, jit = _ONLY.value.split(",")
+        print(json.dumps(_measure(precision, jit == "True")))
+        return
+    results = []
+    for precision, jit in SETTINGS:
+        out = subprocess.run(
+            [sys.executable, __file__, f"--only={precision},{jit}", f"--steps={_STEPS.value}",
+             f"--rounds={_ROUNDS.value}", f"--warmup={_WARMUP.value}"],
+            check=True, capture_output=True, text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(f"{precision:15s} jit={jit!s:5s} library {results[-1]['library']:6.0f} img/s  "
+              f"plain {results[-1]['plain']:6.0f} img/s  ratio {results[-1]['ratio']:.3f}",
+              flush=True)
+    command = "python benchmarks/throughput.py " + " ".join(
+        f"--{f}={flags.FLAGS[f].value}" for f in ("steps", "rounds", "warmup"))
+    os.makedirs(os.path.dirname(_OUTPUT.value), exist_ok=True)
+    with open(_OUTPUT.value, "w") as f:
+        f.write(_table(results, command))
+    print(f"Wrote {_OUTPUT.value}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    app.run(main)

@@ -1,0 +1,59 @@
+"""The command line, run as a user runs it: python main.py ..."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from conftest import REPO
+
+CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
+
+
+def _main(*args, cwd):
+    return subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+def test_train_export_sample(tmp_path):
+    run = _main(f"--config={CONFIG}:smoke", "--workdir=run", "--config.train.steps=3", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "Exported export/cgan_fashion_mnist/1" in run.stdout
+    assert (tmp_path / "run" / "samples" / "step_000003.png").exists()
+
+    again = _main("--mode=export", "--workdir=run", cwd=tmp_path)  # config from the workdir
+    assert again.returncode == 0, again.stderr
+    assert "Exported export/cgan_fashion_mnist/2" in again.stdout
+
+    sample = _main("--mode=sample", f"--config={CONFIG}", "--columns=6", "--output=grid.png",
+                   cwd=tmp_path)
+    assert sample.returncode == 0, sample.stderr
+    assert "from export/cgan_fashion_mnist/2" in sample.stdout
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    assert grid.shape == (10 * 30 - 2, 6 * 30 - 2)  # 10 classes x 6 columns of 28+2 pixels
+
+
+def test_unknown_field_and_bad_value_stop_before_writing(tmp_path):
+    unknown = _main(f"--config={CONFIG}", "--workdir=run", "--config.train.stepz=5",
+                    cwd=tmp_path)
+    assert unknown.returncode != 0 and "stepz" in unknown.stderr
+    bad = _main(f"--config={CONFIG}", "--workdir=run", "--config.runtime.precision=float64",
+                cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "config.runtime.precision='float64' is not valid" in bad.stderr
+    assert "float32, mixed_bfloat16, mixed_float16" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_diverged_run_exports_nothing(tmp_path):
+    run = _main(f"--config={CONFIG}:smoke", "--workdir=run", "--config.train.steps=50",
+                "--config.optimizer.g_learning_rate=1e30",
+                "--config.optimizer.d_learning_rate=1e30", "--config.model.spectral_norm=False",
+                "--config.model.loss=non_saturating", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "error: Training diverged at step" in run.stderr and "Traceback" not in run.stderr
+    assert not os.listdir(tmp_path / "export")

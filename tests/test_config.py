@@ -1,0 +1,80 @@
+import glob
+import os
+
+import pytest
+from ml_collections import config_flags
+
+from tfgan_lab.config import apply_arg, base_config, validate
+from tfgan_lab.errors import ConfigError
+
+from conftest import REPO
+
+CONFIG_FILES = sorted(glob.glob(os.path.join(REPO, "configs", "*.py")))
+
+
+def _load(path, arg=""):
+    return config_flags.config_flags._LoadConfigModule("config", path).get_config(arg)
+
+
+def test_defaults_are_valid():
+    validate(base_config())
+    validate(apply_arg(base_config(), "smoke"))
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES, ids=os.path.basename)
+def test_every_config_file_is_valid(path):
+    config = _load(path)
+    validate(config)
+    assert config.name == os.path.basename(path)[:-3], "export name = config file name"
+    smoke = _load(path, "smoke")
+    validate(smoke)
+    assert smoke.train.steps < 10
+
+
+def test_unknown_field_names_it_and_the_valid_ones():
+    config = base_config()
+    config.train.unlock()
+    config.train.step = 100
+    with pytest.raises(ConfigError, match=r"config\.train\.step \(did you mean 'steps'\?\).*"
+                                          r"batch_size.*steps"):
+        validate(config)
+
+
+def test_missing_field():
+    config = base_config()
+    del config.model["loss"]
+    with pytest.raises(ConfigError, match="config.model lacks fields loss"):
+        validate(config)
+
+
+@pytest.mark.parametrize("path,value,message", [
+    ("runtime.precision", "float64", "float32, mixed_bfloat16, mixed_float16"),
+    ("runtime.strategy", "mirored", "did you mean 'mirrored'"),
+    ("model.variant", "dcgan", "choose one of cgan"),
+    ("model.loss", "hinj", "did you mean 'hinge'"),
+    ("data.name", "fashion_mnits", "did you mean 'fashion_mnist'"),
+    ("train.steps", 0, "must be a number > 0"),
+    ("optimizer.d_learning_rate", float("nan"), "must be a number > 0"),
+    ("optimizer.beta_1", 1.0, r"in \[0, 1\)"),
+    ("name", "my model", "letters, digits"),
+])
+def test_bad_values_name_the_field_and_the_choices(path, value, message):
+    config = base_config()
+    group, _, key = path.rpartition(".")
+    (config[group] if group else config)[key] = value
+    with pytest.raises(ConfigError, match=message) as error:
+        validate(config)
+    assert f"config.{path}" in str(error.value)
+
+
+def test_jit_with_a_distribution_strategy_is_refused():
+    config = base_config()
+    config.runtime.jit_compile, config.runtime.strategy = True, "mirrored"
+    with pytest.raises(ConfigError, match="jit_compile=True works with runtime.strategy "
+                                          "'default' only"):
+        validate(config)
+
+
+def test_unknown_config_argument():
+    with pytest.raises(ConfigError, match="only one is 'smoke'"):
+        apply_arg(base_config(), "tiny")

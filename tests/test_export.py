@@ -1,0 +1,120 @@
+"""The serving contract: names, dtypes, shapes, range, versions, and no half-written exports."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_lab import export, runtime, train
+from tfgan_lab.errors import ExportError
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A generator after a short real training run (smoke config)."""
+    from tfgan_lab.config import apply_arg, base_config
+
+    config = apply_arg(base_config(), "smoke")
+    config.name = "contract"
+    gan, info = train.train(config, str(tmp_path_factory.mktemp("run")))
+    return gan, info, config
+
+
+def _export(trained, export_dir):
+    gan, info, config = trained
+    return export.export_conditional_generator(gan.generator, z_dim=config.model.z_dim,
+                                               num_classes=info.num_classes,
+                                               export_dir=str(export_dir), name=config.name)
+
+
+def test_signature_names_dtypes_shapes_and_range(trained, tmp_path):
+    path = _export(trained, tmp_path)
+    assert path == str(tmp_path / "contract" / "1")
+    loaded = tf.saved_model.load(path)
+    assert list(loaded.signatures) == ["serving_default"]
+    signature = loaded.signatures["serving_default"]
+    inputs = signature.structured_input_signature[1]
+    assert sorted(inputs) == ["label", "z"]
+    assert inputs["z"].dtype == tf.float32 and inputs["z"].shape.as_list() == [None, 16]
+    assert inputs["label"].dtype == tf.int32 and inputs["label"].shape.as_list() == [None]
+    assert list(signature.structured_outputs) == ["images"]
+
+    z = tf.random.stateless_normal([10, 16], seed=[1, 2])
+    images = signature(z=z, label=tf.range(10, dtype=tf.int32))["images"]
+    assert images.dtype == tf.float32 and images.shape == (10, 28, 28, 1)
+    assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0
+
+
+def test_same_z_different_labels_give_different_images(trained, tmp_path):
+    generator = export.load_conditional_generator(_export(trained, tmp_path))
+    assert generator.z_dim == 16 and generator.num_classes == 10
+    z = np.repeat(np.random.default_rng(0).standard_normal((1, 16)), 10, 0).astype(np.float32)
+    images = generator(z, np.arange(10)).numpy()
+    for a in range(10):
+        for b in range(a + 1, 10):
+            assert np.abs(images[a] - images[b]).mean() > 1e-3, (a, b)
+    # ... and the export reproduces the in-memory generator.
+    gan = trained[0]
+    expected = gan.generator(gan.generator_inputs(tf.constant(z), tf.range(10)), training=False)
+    np.testing.assert_allclose(images, expected, atol=1e-5)
+
+
+def test_bad_labels_are_refused_by_the_model(trained, tmp_path):
+    generator = export.load_conditional_generator(_export(trained, tmp_path))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="label must be < the number"):
+        generator(np.zeros((1, 16)), [10])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same batch size"):
+        generator(np.zeros((2, 16)), [1])
+
+
+def test_versions_increase_and_latest_finds_the_newest(trained, tmp_path):
+    first, second = _export(trained, tmp_path), _export(trained, tmp_path)
+    assert (os.path.basename(first), os.path.basename(second)) == ("1", "2")
+    assert export.latest(str(tmp_path), "contract") == second
+    with pytest.raises(ExportError, match="No exported version of 'other'"):
+        export.latest(str(tmp_path), "other")
+
+
+def test_a_failed_export_leaves_nothing_behind(trained, tmp_path, monkeypatch):
+    def broken_save(*args, **kwargs):
+        os.makedirs(args[1])
+        open(os.path.join(args[1], "saved_model.pb"), "w").close()  # half-written
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tf.saved_model, "save", broken_save)
+    with pytest.raises(ExportError, match="No space left on device"):
+        _export(trained, tmp_path)
+    assert os.listdir(tmp_path / "contract") == []
+
+
+def test_unwritable_export_dir(trained, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ExportError, match="Could not write the export"):
+        _export(trained, blocker)
+
+
+def test_loading_something_else_is_refused(tmp_path):
+    with pytest.raises(ExportError, match="holds no saved_model.pb"):
+        export.load_conditional_generator(str(tmp_path))
+
+    class Classifier(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="images")])
+        def serve(self, images):
+            return {"logits": images}
+
+    module = Classifier()
+    tf.saved_model.save(module, str(tmp_path / "1"), signatures={"serving_default": module.serve})
+    with pytest.raises(ExportError, match="not a conditional generator"):
+        export.load_conditional_generator(str(tmp_path / "1"))
+
+
+def test_mixed_precision_export_is_float32(smoke_config, fashion_mnist, tmp_path):
+    smoke_config.runtime.precision = "mixed_bfloat16"
+    strategy = runtime.setup(smoke_config.runtime, smoke_config.seed)
+    gan = train.build(smoke_config, fashion_mnist.info, strategy)
+    path = export.export_conditional_generator(gan.generator, z_dim=16, num_classes=10,
+                                               export_dir=str(tmp_path), name="bf16")
+    images = export.load_conditional_generator(path)(np.zeros((2, 16)), [3, 4])
+    assert images.dtype == tf.float32

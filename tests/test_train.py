@@ -1,0 +1,97 @@
+"""The training loop: resume, outputs, divergence, workdir checks."""
+
+import glob
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_lab import train, workdir
+from tfgan_lab.errors import TrainingDivergedError, WorkdirError
+
+
+def _weights(gan):
+    return {v.path: v.numpy() for v in gan.weights}
+
+
+def test_resumed_run_ends_like_an_uninterrupted_one(smoke_config, tmp_path):
+    smoke_config.train.update(steps=6, checkpoint_every=3)
+    straight, _ = train.train(smoke_config, str(tmp_path / "straight"))
+    expected = _weights(straight)
+
+    smoke_config.train.steps = 3  # "killed" after step 3's checkpoint ...
+    train.train(smoke_config, str(tmp_path / "resumed"))
+    smoke_config.train.steps = 6  # ... and the same command run again.
+    resumed, _ = train.train(smoke_config, str(tmp_path / "resumed"))
+
+    assert int(resumed.step.numpy()) == 6
+    assert expected.keys() == _weights(resumed).keys()
+    for name, value in _weights(resumed).items():
+        np.testing.assert_allclose(value, expected[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    for name in ("g_optimizer", "d_optimizer"):
+        assert int(getattr(resumed, name).iterations.numpy()) == 6
+
+
+def test_a_run_leaves_checkpoints_samples_logs_and_config(smoke_config, tmp_path):
+    run = str(tmp_path / "run")
+    train.train(smoke_config, run)
+    assert tf.train.latest_checkpoint(workdir.checkpoint_dir(run)).endswith("ckpt-4")
+    assert sorted(os.listdir(os.path.join(run, "samples"))) == ["step_000002.png",
+                                                                 "step_000004.png"]
+    assert glob.glob(os.path.join(workdir.tensorboard_dir(run), "events.out.tfevents.*"))
+    with open(os.path.join(run, "config.json")) as f:
+        assert json.load(f)["train"]["steps"] == 4
+    assert workdir.load_config(run) == smoke_config
+
+
+def test_finished_run_is_not_retrained(smoke_config, tmp_path):
+    run = str(tmp_path / "run")
+    train.train(smoke_config, run)
+    before = os.path.getmtime(os.path.join(run, "samples", "step_000004.png"))
+    gan, _ = train.train(smoke_config, run)
+    assert int(gan.step.numpy()) == 4
+    assert os.path.getmtime(os.path.join(run, "samples", "step_000004.png")) == before
+
+
+def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(smoke_config, tmp_path):
+    run = str(tmp_path / "run")
+    smoke_config.model.update(loss="non_saturating", spectral_norm=False)
+    smoke_config.train.update(steps=2, checkpoint_every=1)
+    train.train(smoke_config, run)
+    # Resume with an absurd learning rate: the weights overflow within a few steps.
+    smoke_config.train.steps = 50
+    smoke_config.optimizer.update(g_learning_rate=1e30, d_learning_rate=1e30)
+    with pytest.raises(TrainingDivergedError) as error:
+        train.train(smoke_config, run)
+    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(run))
+    message = str(error.value)
+    assert "diverged at step" in message and f"{latest}, is kept" in message
+    step = int(message.split("diverged at step ")[1].split(":")[0])
+    assert 2 < step < 50 and latest.endswith(f"ckpt-{step - 1}")
+    reader = tf.train.load_checkpoint(latest)
+    for name, dtype in reader.get_variable_to_dtype_map().items():
+        if dtype.is_floating:
+            assert np.isfinite(reader.get_tensor(name)).all(), name
+
+
+def test_a_workdir_keeps_its_model(smoke_config, tmp_path):
+    run = str(tmp_path / "run")
+    train.train(smoke_config, run)
+    smoke_config.model.loss = "non_saturating"
+    with pytest.raises(WorkdirError, match="another model.*model.loss: 'hinge' in the workdir, "
+                                           "'non_saturating' now"):
+        train.train(smoke_config, run)
+
+
+def test_restore_latest_needs_a_checkpoint(smoke_config, tmp_path):
+    with pytest.raises(WorkdirError, match="holds no checkpoint"):
+        train.restore_latest(smoke_config, str(tmp_path))
+
+
+def test_unwritable_workdir(smoke_config, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(WorkdirError, match="workdir .* is not writable"):
+        train.train(smoke_config, str(blocker / "run"))
