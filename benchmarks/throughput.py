@@ -141,8 +141,7 @@ def main(argv: list[str]) -> None:
         out = subprocess.run(
             [sys.executable, __file__, f"--only={precision},{jit}", f"--steps={_STEPS.value}",
              f"--rounds={_ROUNDS.value}", f"--warmup={_WARMUP.value}"],
-            check=True, capture_output=True, text=True,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}).stdout
+            check=True, capture_output=True, text=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(f"{precision:15s} jit={jit!s:5s} library {results[-1]['library']:6.0f} img/s  "
               f"plain {results[-1]['plain']:6.0f} img/s  ratio {results[-1]['ratio']:.3f}",

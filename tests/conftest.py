@@ -3,14 +3,12 @@ MirroredStrategy tests can run two replicas on a machine without GPUs."""
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+import pytest
+from ml_collections import ConfigDict
 
-import keras  # noqa: E402
-import pytest  # noqa: E402
-from ml_collections import ConfigDict  # noqa: E402
-
-from tfgan_lab import data, runtime  # noqa: E402
-from tfgan_lab.config import apply_arg, base_config  # noqa: E402
+from tfgan_lab import data, runtime
+from tfgan_lab.config import apply_arg, base_config
 
 runtime.split_cpu(2)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import data, runtime, train
+from tfgan_lab import data, losses, runtime, train
 
 
 def _setup(config, fashion_mnist):
@@ -23,19 +23,25 @@ def _changed(before, model):
     return {v.path for v in model.trainable_variables if not np.array_equal(before[v.path], v)}
 
 
+@pytest.mark.parametrize("loss", losses.names())
 @pytest.mark.parametrize("precision,jit_compile", [("float32", False),
                                                    ("mixed_bfloat16", False),
                                                    ("float32", True)])
 def test_one_step_changes_every_weight_of_both_players(smoke_config, fashion_mnist, precision,
-                                                       jit_compile):
+                                                       jit_compile, loss):
+    smoke_config.model.loss = loss
     smoke_config.runtime.precision, smoke_config.runtime.jit_compile = precision, jit_compile
     gan, step, batches = _setup(smoke_config, fashion_mnist)
     g_before, d_before = _snapshot(gan.generator), _snapshot(gan.discriminator)
     logs = {k: float(v) for k, v in step(batches).items()}
     assert set(logs) == {"d_loss", "g_loss"} and all(np.isfinite(list(logs.values())))
     # Every trainable variable moves: a weight without gradient (a broken branch) fails here.
+    # One exception, by arithmetic: under the hinge loss, while every real and fake example is
+    # inside the margin (as at the start), the gradients on D's output bias cancel (up to
+    # rounding, which Adam may still turn into a step).
+    inert = {"sn_psi/psi/bias"} if loss == "hinge" else set()
     assert _changed(g_before, gan.generator) == set(g_before)
-    assert _changed(d_before, gan.discriminator) == set(d_before)
+    assert set(d_before) - inert <= _changed(d_before, gan.discriminator)
     assert int(gan.step.numpy()) == 1
     images = gan.generator(gan.generator_inputs(tf.zeros([2, 16]), tf.constant([0, 1])))
     assert images.dtype == tf.float32, "outputs stay float32 under mixed precision"

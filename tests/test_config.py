@@ -1,10 +1,10 @@
 import glob
+import importlib.util
 import os
 
 import pytest
-from ml_collections import config_flags
 
-from tfgan_lab.config import apply_arg, base_config, validate
+from tfgan_lab.config import apply_arg, base_config, check_field_path, validate
 from tfgan_lab.errors import ConfigError
 
 from conftest import REPO
@@ -13,7 +13,10 @@ CONFIG_FILES = sorted(glob.glob(os.path.join(REPO, "configs", "*.py")))
 
 
 def _load(path, arg=""):
-    return config_flags.config_flags._LoadConfigModule("config", path).get_config(arg)
+    spec = importlib.util.spec_from_file_location("experiment_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config(arg)
 
 
 def test_defaults_are_valid():
@@ -38,6 +41,14 @@ def test_unknown_field_names_it_and_the_valid_ones():
     with pytest.raises(ConfigError, match=r"config\.train\.step \(did you mean 'steps'\?\).*"
                                           r"batch_size.*steps"):
         validate(config)
+
+
+def test_override_paths_are_checked_against_the_fields():
+    check_field_path("train.steps")
+    with pytest.raises(ConfigError, match=r"config\.trian \(did you mean 'train'\?\)"):
+        check_field_path("trian.steps")
+    with pytest.raises(ConfigError, match="Unknown config field config.seed.value"):
+        check_field_path("seed.value")
 
 
 def test_missing_field():

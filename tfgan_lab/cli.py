@@ -10,15 +10,13 @@ Every config field can be overridden: --config.train.steps=200 --config.runtime.
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # Hide TensorFlow's C++ INFO lines.
+import tensorflow as tf
+from absl import app, flags, logging
+from ml_collections import ConfigDict, config_flags
 
-import tensorflow as tf  # noqa: E402
-from absl import app, flags, logging  # noqa: E402
-from ml_collections import ConfigDict, config_flags  # noqa: E402
-
-from tfgan_lab import export, images, train, workdir  # noqa: E402
-from tfgan_lab.config import validate  # noqa: E402
-from tfgan_lab.errors import TfganLabError, WorkdirError  # noqa: E402
+from tfgan_lab import export, images, train, workdir
+from tfgan_lab.config import check_field_path, validate
+from tfgan_lab.errors import ConfigError, TfganLabError, WorkdirError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
@@ -101,6 +99,24 @@ def main(argv: list[str]) -> None:
         sys.exit(1)
 
 
+def _parse_flags(argv: list[str]) -> list[str]:
+    """absl's parser, reporting bad flags and overrides of unknown config fields cleanly."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as e:
+        message = str(e)
+    except (AttributeError, KeyError) as e:  # ml_collections: an override of an unknown field
+        message = str(e)
+        overrides = [a[len("--config."):].split("=")[0] for a in argv if a.startswith("--config.")]
+        try:
+            for path in overrides:
+                check_field_path(path)
+        except ConfigError as unknown:
+            message = str(unknown)
+    print(f"error: {message}\nSee --helpfull for the flags.", file=sys.stderr)
+    sys.exit(1)
+
+
 def run() -> None:
     """Console-script entry point (`tfgan-lab`)."""
-    app.run(main)
+    app.run(main, flags_parser=_parse_flags)

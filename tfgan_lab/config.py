@@ -96,9 +96,7 @@ def _get(config: ConfigDict, path: str):
 def _check_known_fields(config: ConfigDict, reference: ConfigDict, prefix: str) -> None:
     for key in config.keys():
         if key not in reference:
-            raise ConfigError(
-                f"Unknown config field {prefix}.{key}{_did_you_mean(key, reference.keys())}. "
-                f"Valid fields of {prefix}: {', '.join(sorted(reference.keys()))}.")
+            raise _unknown_field(prefix, key, reference)
         if isinstance(reference[key], ConfigDict):
             if not isinstance(config[key], ConfigDict):
                 raise ConfigError(f"{prefix}.{key} must be a group of fields, not {config[key]!r}.")
@@ -107,6 +105,21 @@ def _check_known_fields(config: ConfigDict, reference: ConfigDict, prefix: str) 
     if missing:
         raise ConfigError(f"{prefix} lacks fields {', '.join(missing)}: start the config file "
                           "from tfgan_lab.config.base_config().")
+
+
+def _unknown_field(prefix: str, key: str, reference: ConfigDict) -> ConfigError:
+    return ConfigError(
+        f"Unknown config field {prefix}.{key}{_did_you_mean(key, reference.keys())}. "
+        f"Valid fields of {prefix}: {', '.join(sorted(reference.keys()))}.")
+
+
+def check_field_path(path: str) -> None:
+    """Raises ConfigError if `path` (e.g. 'train.steps') names no field of base_config()."""
+    node, prefix = base_config(), "config"
+    for key in path.split("."):
+        if not isinstance(node, ConfigDict) or key not in node:
+            raise _unknown_field(prefix, key, node if isinstance(node, ConfigDict) else {})
+        node, prefix = node[key], f"{prefix}.{key}"
 
 
 def _check_name(name: str) -> None:

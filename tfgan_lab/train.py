@@ -128,6 +128,10 @@ def train(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN, dat
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
     if latest:
         checkpoint.restore(latest).assert_existing_objects_matched()
+        # Keras keeps the learning rate in a variable, which the restore just overwrote:
+        # the config's rates win, so a resumed run may lower them (e.g. after a divergence).
+        gan.g_optimizer.learning_rate = config.optimizer.g_learning_rate
+        gan.d_optimizer.learning_rate = config.optimizer.d_learning_rate
         print(f"Resuming from {latest}")
     # Every worker saves (saving is collective); only the chief's copy is kept.
     save_dir = workdir.checkpoint_dir(workdir_path) if chief else tempfile.mkdtemp()
