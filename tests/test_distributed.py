@@ -1,8 +1,17 @@
 """Two replicas (MirroredStrategy on 2 logical CPUs) train exactly like one device."""
 
-import numpy as np
+import json
+import os
+import socket
+import subprocess
+import sys
 
-from tfgan_lab import runtime, train
+import numpy as np
+import tensorflow as tf
+
+from tfgan_lab import runtime, train, workdir
+
+from conftest import REPO
 
 
 def _train(config, fashion_mnist, steps):
@@ -27,3 +36,41 @@ def test_mirrored_on_two_devices_matches_one_device(smoke_config, fashion_mnist)
     assert one_weights.keys() == two_weights.keys()
     for name, value in one_weights.items():
         np.testing.assert_allclose(two_weights[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+def test_two_workers_train_and_only_the_chief_keeps_outputs(tmp_path):
+    """MultiWorkerMirroredStrategy with two worker processes on localhost, as on two machines."""
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("localhost", 0))
+            ports.append(s.getsockname()[1])
+    cluster = {"worker": [f"localhost:{p}" for p in ports]}
+    workers = []
+    for index in range(2):
+        env = {**os.environ, "TF_CONFIG": json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}})}
+        workers.append(subprocess.Popen(
+            [sys.executable, os.path.join(REPO, "main.py"),
+             f"--config={os.path.join(REPO, 'configs', 'cgan_fashion_mnist.py')}:smoke",
+             "--workdir=run", "--export_dir=export", "--config.runtime.strategy=multi_worker",
+             "--config.runtime.precision=float32"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    for worker, (_, stderr) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, stderr[-3000:]
+    assert "Exported export/cgan_fashion_mnist/1" in outputs[0][0]
+    assert "Exported" not in outputs[1][0]
+    assert os.listdir(tmp_path / "export" / "cgan_fashion_mnist") == ["1"]
+
+    # The two workers (one replica each) trained exactly like one device on the same batches.
+    config = workdir.load_config(str(tmp_path / "run"))
+    config.runtime.strategy = "default"
+    train.train(config, str(tmp_path / "single"))
+    two = tf.train.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "ckpt-4"))
+    one = tf.train.load_checkpoint(str(tmp_path / "single" / "checkpoints" / "ckpt-4"))
+    names = [n for n in one.get_variable_to_shape_map() if "/.ATTRIBUTES/VARIABLE_VALUE" in n]
+    assert len(names) > 40 and set(names) <= set(two.get_variable_to_shape_map())
+    for name in names:
+        np.testing.assert_allclose(two.get_tensor(name), one.get_tensor(name), rtol=1e-4,
+                                   atol=1e-5, err_msg=name)

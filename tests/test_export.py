@@ -17,7 +17,7 @@ def trained(tmp_path_factory):
 
     config = apply_arg(base_config(), "smoke")
     config.name = "contract"
-    gan, info = train.train(config, str(tmp_path_factory.mktemp("run")))
+    gan, info, _ = train.train(config, str(tmp_path_factory.mktemp("run")))
     return gan, info, config
 
 

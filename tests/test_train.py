@@ -18,13 +18,13 @@ def _weights(gan):
 
 def test_resumed_run_ends_like_an_uninterrupted_one(smoke_config, tmp_path):
     smoke_config.train.update(steps=6, checkpoint_every=3)
-    straight, _ = train.train(smoke_config, str(tmp_path / "straight"))
+    straight = train.train(smoke_config, str(tmp_path / "straight")).gan
     expected = _weights(straight)
 
     smoke_config.train.steps = 3  # "killed" after step 3's checkpoint ...
     train.train(smoke_config, str(tmp_path / "resumed"))
     smoke_config.train.steps = 6  # ... and the same command run again.
-    resumed, _ = train.train(smoke_config, str(tmp_path / "resumed"))
+    resumed = train.train(smoke_config, str(tmp_path / "resumed")).gan
 
     assert int(resumed.step.numpy()) == 6
     assert expected.keys() == _weights(resumed).keys()
@@ -50,7 +50,7 @@ def test_finished_run_is_not_retrained(smoke_config, tmp_path):
     run = str(tmp_path / "run")
     train.train(smoke_config, run)
     before = os.path.getmtime(os.path.join(run, "samples", "step_000004.png"))
-    gan, _ = train.train(smoke_config, run)
+    gan = train.train(smoke_config, run).gan
     assert int(gan.step.numpy()) == 4
     assert os.path.getmtime(os.path.join(run, "samples", "step_000004.png")) == before
 

@@ -8,7 +8,9 @@ Every config field can be overridden: --config.train.steps=200 --config.runtime.
 """
 
 import os
+import shutil
 import sys
+import tempfile
 
 import tensorflow as tf
 from absl import app, flags, logging
@@ -52,11 +54,16 @@ def _require_workdir() -> str:
     return _WORKDIR.value
 
 
-def _export(gan, info, config: ConfigDict) -> None:
+def _export(trained: train.Trained, config: ConfigDict) -> None:
+    """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
+    export_dir = _EXPORT_DIR.value if trained.chief else tempfile.mkdtemp()
     path = export.export_conditional_generator(
-        gan.generator, z_dim=config.model.z_dim, num_classes=info.num_classes,
-        export_dir=_EXPORT_DIR.value, name=config.name)
-    print(f"Exported {path}")
+        trained.gan.generator, z_dim=config.model.z_dim, num_classes=trained.info.num_classes,
+        export_dir=export_dir, name=config.name)
+    if trained.chief:
+        print(f"Exported {path}")
+    else:
+        shutil.rmtree(export_dir, ignore_errors=True)
 
 
 def _sample(config: ConfigDict | None) -> None:
@@ -90,10 +97,10 @@ def main(argv: list[str]) -> None:
         workdir_path = _require_workdir()
         workdir.ensure_writable(_EXPORT_DIR.value, "export directory")
         if _MODE.value == "train":
-            gan, info = train.train(config, workdir_path)
+            trained = train.train(config, workdir_path)
         else:
-            gan, info = train.restore_latest(config, workdir_path)
-        _export(gan, info, config)
+            trained = train.restore_latest(config, workdir_path)
+        _export(trained, config)
     except TfganLabError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)

@@ -8,9 +8,11 @@ bar and the NaN guard are its own. `fit()` still works on the same model on one 
 
 import math
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -20,6 +22,12 @@ from tqdm import tqdm
 
 from tfgan_lab import data, gans, images, runtime, workdir
 from tfgan_lab.errors import ConfigError, TrainingDivergedError, WorkdirError
+
+
+class Trained(NamedTuple):
+    gan: gans.TwoPlayerGAN
+    info: data.DatasetInfo
+    chief: bool  # Whether this worker's outputs are kept (exports included).
 
 
 def build(config: ConfigDict, info: data.DatasetInfo,
@@ -37,8 +45,7 @@ def _checkpoint(gan: gans.TwoPlayerGAN) -> tf.train.Checkpoint:
                                d_optimizer=gan.d_optimizer)
 
 
-def restore_latest(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN,
-                                                                    data.DatasetInfo]:
+def restore_latest(config: ConfigDict, workdir_path: str) -> Trained:
     """The model of `workdir_path` at its latest checkpoint (for export), on one device."""
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
     if not latest:
@@ -49,7 +56,7 @@ def restore_latest(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlaye
     gan = build(config, info, tf.distribute.get_strategy())
     _checkpoint(gan).restore(latest).assert_existing_objects_matched()
     logging.info("Restored %s", latest)
-    return gan, info
+    return Trained(gan, info, chief=True)
 
 
 def make_train_function(gan: gans.TwoPlayerGAN, strategy: tf.distribute.Strategy,
@@ -106,11 +113,12 @@ def _save(gan: gans.TwoPlayerGAN, manager: tf.train.CheckpointManager, step: int
     manager.save(checkpoint_number=step)
 
 
-def train(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN, data.DatasetInfo]:
+def train(config: ConfigDict, workdir_path: str) -> Trained:
     """Trains `config` in `workdir_path` up to `config.train.steps`, resuming if it can.
 
-    Returns the trained model and the dataset's info. Raises a TfganLabError subclass, before
-    anything is written where it can be, for bad data, an unusable workdir or divergence.
+    Returns the trained model, the dataset's info and whether this worker is the chief.
+    Raises a TfganLabError subclass, before anything is written where it can be, for bad data,
+    an unusable workdir or divergence.
     """
     strategy = runtime.setup(config.runtime, config.seed)
     dataset = data.load(config.data.name, config.data.split, config.data.idx_dir,
@@ -140,7 +148,7 @@ def train(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN, dat
     start, steps = int(gan.step.numpy()), config.train.steps
     if start >= steps:
         print(f"{workdir_path} is already trained to step {start} (train.steps={steps}).")
-        return gan, info
+        return Trained(gan, info, chief)
 
     iterator = distributed_batches(dataset, config, strategy, start)
     train_function = make_train_function(gan, strategy, config.runtime.jit_compile)
@@ -148,7 +156,8 @@ def train(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN, dat
               else tf.summary.create_noop_writer())
     window_start, window_time = start, time.perf_counter()
     with writer.as_default(), tqdm(total=steps, initial=start, unit="step", disable=not chief,
-                                   dynamic_ncols=True, desc=config.name) as progress:
+                                   dynamic_ncols=True, desc=config.name,
+                                   mininterval=0.5 if sys.stderr.isatty() else 30) as progress:
         for step in range(start + 1, steps + 1):
             logs = {k: float(v) for k, v in train_function(iterator).items()}
             bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
@@ -174,7 +183,8 @@ def train(config: ConfigDict, workdir_path: str) -> tuple[gans.TwoPlayerGAN, dat
     writer.flush()
     if not chief:
         tf.io.gfile.rmtree(save_dir)
-    print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
-          f"sample grids in {os.path.dirname(workdir.sample_path(workdir_path, steps))}, "
-          f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
-    return gan, info
+    if chief:
+        print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
+              f"sample grids in {os.path.dirname(workdir.sample_path(workdir_path, steps))}, "
+              f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
+    return Trained(gan, info, chief)
