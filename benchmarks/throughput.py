@@ -12,6 +12,7 @@ alternate between the two, and each side reports its median round.
 """
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -36,7 +37,7 @@ def _measure(precision: str, jit: bool) -> dict:
     import keras
     import tensorflow as tf
 
-    from tfgan_lab import data, losses, nets, runtime, train
+    from tfgan_lab import data, gans, losses, runtime, train
     from tfgan_lab.config import base_config
 
     config = base_config()
@@ -51,18 +52,14 @@ def _measure(precision: str, jit: bool) -> dict:
 
     def library(steps: int) -> None:
         for _ in range(steps):
+            # Like tfgan_lab.train: read the losses back every step to catch NaNs.
             logs = {k: float(v) for k, v in library_step(library_batches).items()}
-            assert all(map(lambda v: v == v, logs.values())), logs
+            if not all(math.isfinite(v) for v in logs.values()):
+                raise RuntimeError(f"Non-finite losses in the benchmark: {logs}")
 
     model = config.model
-    generator = nets.conditional_generator(info.image_shape, info.num_classes, model.z_dim,
-                                           filters=model.g_filters)
-    discriminator = nets.projection_discriminator(info.image_shape, info.num_classes,
-                                                  filters=model.d_filters,
-                                                  spectral_norm=model.spectral_norm)
-    opt = config.optimizer
-    g_opt = keras.optimizers.Adam(opt.g_learning_rate, opt.beta_1, opt.beta_2)
-    d_opt = keras.optimizers.Adam(opt.d_learning_rate, opt.beta_1, opt.beta_2)
+    generator, discriminator = gans.conditional_networks(config, info)
+    g_opt, d_opt = gans.optimizers(config)
     loss = losses.get(model.loss)
     plain_batches = iter(data.train_batches(dataset, batch, config.seed))
 

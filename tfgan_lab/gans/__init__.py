@@ -9,15 +9,30 @@ from tfgan_lab.gans.base import TwoPlayerGAN
 from tfgan_lab.gans.cgan import CGAN
 
 
-def _build_cgan(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
+def conditional_networks(config: ConfigDict,
+                         info: DatasetInfo) -> tuple[keras.Model, keras.Model]:
+    """The DCGAN-size generator and projection discriminator that `config.model` describes."""
     model = config.model
     generator = nets.conditional_generator(info.image_shape, info.num_classes, model.z_dim,
                                            filters=model.g_filters)
     discriminator = nets.projection_discriminator(info.image_shape, info.num_classes,
                                                   filters=model.d_filters,
                                                   spectral_norm=model.spectral_norm)
-    return CGAN(generator, discriminator, loss=losses.get(model.loss), z_dim=model.z_dim,
-                seed=config.seed, name="cgan")
+    return generator, discriminator
+
+
+def optimizers(config: ConfigDict) -> tuple[keras.optimizers.Optimizer,
+                                            keras.optimizers.Optimizer]:
+    """One Adam per player, (generator's, discriminator's), from `config.optimizer`."""
+    opt = config.optimizer
+    return (keras.optimizers.Adam(opt.g_learning_rate, opt.beta_1, opt.beta_2),
+            keras.optimizers.Adam(opt.d_learning_rate, opt.beta_1, opt.beta_2))
+
+
+def _build_cgan(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
+    generator, discriminator = conditional_networks(config, info)
+    return CGAN(generator, discriminator, loss=losses.get(config.model.loss),
+                z_dim=config.model.z_dim, seed=config.seed, name="cgan")
 
 
 _VARIANTS = {"cgan": _build_cgan}
@@ -36,12 +51,10 @@ def build(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
         raise KeyError(f"Unknown variant {config.model.variant!r}: choose one of "
                        f"{', '.join(_VARIANTS)}.")
     gan = _VARIANTS[config.model.variant](config, info)
-    opt = config.optimizer
-    gan.compile(
-        g_optimizer=keras.optimizers.Adam(opt.g_learning_rate, opt.beta_1, opt.beta_2),
-        d_optimizer=keras.optimizers.Adam(opt.d_learning_rate, opt.beta_1, opt.beta_2),
-        jit_compile=config.runtime.jit_compile)
+    g_optimizer, d_optimizer = optimizers(config)
+    gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
+                jit_compile=config.runtime.jit_compile)
     return gan
 
 
-__all__ = ["CGAN", "TwoPlayerGAN", "build", "names"]
+__all__ = ["CGAN", "TwoPlayerGAN", "build", "conditional_networks", "names", "optimizers"]
