@@ -18,7 +18,7 @@ from ml_collections import ConfigDict, config_flags
 
 from tfgan_lab import export, images, train, workdir
 from tfgan_lab.config import check_field_path, validate
-from tfgan_lab.errors import ConfigError, TfganLabError, WorkdirError
+from tfgan_lab.errors import ConfigError, ExportError, TfganLabError, WorkdirError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
@@ -35,7 +35,8 @@ _MODEL_PATH = flags.DEFINE_string("model_path", None, "sample: one exported vers
                                   "default: the latest version of config.name in --export_dir.")
 _OUTPUT = flags.DEFINE_string("output", None, "sample: the PNG to write; default "
                               "<workdir>/samples.png, or samples.png without --workdir.")
-_COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid (one row per class).")
+_COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid (one row per class).",
+                                lower_bound=1)
 
 
 def _config() -> ConfigDict:
@@ -57,13 +58,15 @@ def _require_workdir() -> str:
 def _export(trained: train.Trained, config: ConfigDict) -> None:
     """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
     export_dir = _EXPORT_DIR.value if trained.chief else tempfile.mkdtemp()
-    path = export.export_conditional_generator(
-        trained.gan.generator, z_dim=config.model.z_dim, num_classes=trained.info.num_classes,
-        export_dir=export_dir, name=config.name)
+    try:
+        path = export.export_conditional_generator(
+            trained.gan.generator, z_dim=config.model.z_dim,
+            num_classes=trained.info.num_classes, export_dir=export_dir, name=config.name)
+    finally:
+        if not trained.chief:
+            shutil.rmtree(export_dir, ignore_errors=True)
     if trained.chief:
         print(f"Exported {path}")
-    else:
-        shutil.rmtree(export_dir, ignore_errors=True)
 
 
 def _sample(config: ConfigDict | None) -> None:
@@ -72,10 +75,12 @@ def _sample(config: ConfigDict | None) -> None:
     elif config is not None:
         path = export.latest(_EXPORT_DIR.value, config.name)
     else:
-        raise WorkdirError("--mode=sample needs --model_path or --config (for its name).")
+        raise ConfigError("--mode=sample needs --model_path, or --config for the model's name.")
     generator = export.load_conditional_generator(path)
     if generator.num_classes is None:
-        raise WorkdirError(f"{path} does not say how many classes it has.")
+        raise ExportError(f"{path} does not record its number of classes (not exported by "
+                          "tfgan_lab): sample it from Python with "
+                          "tfgan_lab.export.load_conditional_generator.")
     seed = config.seed if config is not None else 0
     z, labels = images.grid_inputs(generator.z_dim, generator.num_classes, _COLUMNS.value, seed)
     output = _OUTPUT.value or os.path.join(_WORKDIR.value or ".", "samples.png")

@@ -85,11 +85,10 @@ def _write_samples(gan: gans.TwoPlayerGAN, info: data.DatasetInfo, config: Confi
                    workdir_path: str, step: int) -> None:
     z, labels = images.grid_inputs(config.model.z_dim, info.num_classes,
                                    config.train.sample_columns, config.seed)
-    samples = gan.generator(gan.generator_inputs(z, labels), training=False)
-    path = images.write_png(workdir.sample_path(workdir_path, step), np.asarray(samples),
+    samples = np.asarray(gan.generator(gan.generator_inputs(z, labels), training=False))
+    path = images.write_png(workdir.sample_path(workdir_path, step), samples,
                             config.train.sample_columns)
-    tf.summary.image("samples", images.grid(np.asarray(samples), config.train.sample_columns)[None],
-                     step=step)
+    tf.summary.image("samples", images.grid(samples, config.train.sample_columns)[None], step=step)
     logging.info("Step %d: samples in %s", step, path)  # The progress bar says the rest.
 
 
@@ -133,23 +132,45 @@ def train(config: ConfigDict, workdir_path: str) -> Trained:
         workdir.prepare(workdir_path, config)
     gan = build(config, info, strategy)
     checkpoint = _checkpoint(gan)
-    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
-    if latest:
-        checkpoint.restore(latest).assert_existing_objects_matched()
-        # Keras keeps the learning rate in a variable, which the restore just overwrote:
-        # the config's rates win, so a resumed run may lower them (e.g. after a divergence).
-        gan.g_optimizer.learning_rate = config.optimizer.g_learning_rate
-        gan.d_optimizer.learning_rate = config.optimizer.d_learning_rate
-        print(f"Resuming from {latest}")
-    # Every worker saves (saving is collective); only the chief's copy is kept.
-    save_dir = workdir.checkpoint_dir(workdir_path) if chief else tempfile.mkdtemp()
-    manager = tf.train.CheckpointManager(checkpoint, save_dir,
-                                         max_to_keep=config.train.keep_checkpoints)
+    _resume(gan, checkpoint, config, workdir_path)
     start, steps = int(gan.step.numpy()), config.train.steps
     if start >= steps:
         print(f"{workdir_path} is already trained to step {start} (train.steps={steps}).")
         return Trained(gan, info, chief)
+    # Every worker saves (saving is collective); only the chief's copy is kept.
+    save_dir = workdir.checkpoint_dir(workdir_path) if chief else tempfile.mkdtemp()
+    try:
+        manager = tf.train.CheckpointManager(checkpoint, save_dir,
+                                             max_to_keep=config.train.keep_checkpoints)
+        _loop(gan, dataset, config, strategy, manager, workdir_path, chief)
+    finally:
+        if not chief:
+            tf.io.gfile.rmtree(save_dir)
+    if chief:
+        print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
+              f"sample grids in {os.path.dirname(workdir.sample_path(workdir_path, steps))}, "
+              f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
+    return Trained(gan, info, chief)
 
+
+def _resume(gan: gans.TwoPlayerGAN, checkpoint: tf.train.Checkpoint, config: ConfigDict,
+            workdir_path: str) -> None:
+    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+    if not latest:
+        return
+    checkpoint.restore(latest).assert_existing_objects_matched()
+    # Keras keeps the learning rate in a variable, which the restore just overwrote: the
+    # config's rates win, so a resumed run may lower them (e.g. after a divergence).
+    gan.g_optimizer.learning_rate = config.optimizer.g_learning_rate
+    gan.d_optimizer.learning_rate = config.optimizer.d_learning_rate
+    print(f"Resuming from {latest}")
+
+
+def _loop(gan: gans.TwoPlayerGAN, dataset: data.LabeledImages, config: ConfigDict,
+          strategy: tf.distribute.Strategy, manager: tf.train.CheckpointManager,
+          workdir_path: str, chief: bool) -> None:
+    """Steps from the model's step to config.train.steps, with logs, samples, checkpoints."""
+    start, steps, every = int(gan.step.numpy()), config.train.steps, config.train
     iterator = distributed_batches(dataset, config, strategy, start)
     train_function = make_train_function(gan, strategy, config.runtime.jit_compile)
     writer = (tf.summary.create_file_writer(workdir.tensorboard_dir(workdir_path)) if chief
@@ -165,26 +186,18 @@ def train(config: ConfigDict, workdir_path: str) -> Trained:
                 raise _diverged(step, ", ".join(f"{k}={v}" for k, v in bad.items()), manager)
             progress.update(1)
             last = step == steps
-            if step % config.train.log_every == 0 or last:
+            if step % every.log_every == 0 or last:
                 now = time.perf_counter()
-                steps_per_second = (step - window_start) / (now - window_time)
+                images_per_second = ((step - window_start) * config.train.batch_size
+                                     / (now - window_time))
                 window_start, window_time = step, now
-                for name, value in logs.items():
+                for name, value in {**logs, "images_per_second": images_per_second}.items():
                     tf.summary.scalar(f"train/{name}", value, step=step)
-                tf.summary.scalar("train/images_per_second",
-                                  steps_per_second * config.train.batch_size, step=step)
                 progress.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
                 for metric in gan.metrics:
                     metric.reset_state()
-            if chief and (step % config.train.sample_every == 0 or last):
-                _write_samples(gan, info, config, workdir_path, step)
-            if step % config.train.checkpoint_every == 0 or last:
+            if chief and (step % every.sample_every == 0 or last):
+                _write_samples(gan, dataset.info, config, workdir_path, step)
+            if step % every.checkpoint_every == 0 or last:
                 _save(gan, manager, step)
     writer.flush()
-    if not chief:
-        tf.io.gfile.rmtree(save_dir)
-    if chief:
-        print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
-              f"sample grids in {os.path.dirname(workdir.sample_path(workdir_path, steps))}, "
-              f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
-    return Trained(gan, info, chief)
