@@ -2,6 +2,7 @@
 MirroredStrategy tests can run two replicas on a machine without GPUs."""
 
 import os
+import sys
 
 import keras
 import pytest
@@ -13,6 +14,7 @@ from tfgan_lab.config import apply_arg, base_config
 runtime.split_cpu(2)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)  # the config files import configs.common
 
 
 @pytest.fixture(scope="session")

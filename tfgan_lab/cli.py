@@ -1,12 +1,15 @@
-"""The command line: train (then export), export, or sample from an export.
+"""The command line: train (then export), export, sample, evaluate, train a classifier.
 
   python main.py --config=configs/cgan_fashion_mnist.py --workdir=runs/cgan
   python main.py --mode=export --workdir=runs/cgan
   python main.py --mode=sample --config=configs/cgan_fashion_mnist.py --output=grid.png
+  python main.py --mode=train_classifier --config=configs/cgan_fashion_mnist.py
+  python main.py --mode=eval --workdir=runs/cgan          (or --model_path=export/cgan/1)
 
 Every config field can be overridden: --config.train.steps=200 --config.runtime.precision=...
 """
 
+import json
 import os
 import shutil
 import sys
@@ -16,6 +19,7 @@ import tensorflow as tf
 from absl import app, flags, logging
 from ml_collections import ConfigDict, config_flags
 
+from tfgan_lab import eval as eval_lib
 from tfgan_lab import export, images, train, workdir
 from tfgan_lab.config import check_field_path, validate
 from tfgan_lab.errors import ConfigError, ExportError, TfganLabError, WorkdirError
@@ -26,15 +30,20 @@ _CONFIG = config_flags.DEFINE_config_file(
     lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, "
                                "TensorBoard logs, sample grids. The same command resumes.")
-_MODE = flags.DEFINE_enum("mode", "train", ["train", "export", "sample"],
-                          "train: train, then export. export: export the workdir's latest "
-                          "checkpoint. sample: write a PNG grid from an exported model.")
+_MODE = flags.DEFINE_enum(
+    "mode", "train", ["train", "export", "sample", "eval", "train_classifier"],
+    "train: train, then export. export: export the workdir's latest checkpoint. sample: write "
+    "a PNG grid from an exported model. eval: sample-quality metrics of the workdir's latest "
+    "checkpoint or of --model_path, printed and written as JSON. train_classifier: train and "
+    "cache the reference classifier of config.data.name.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Exports go to "
                                   "<export_dir>/<config.name>/<version>/ (TF Serving layout).")
-_MODEL_PATH = flags.DEFINE_string("model_path", None, "sample: one exported version folder; "
-                                  "default: the latest version of config.name in --export_dir.")
-_OUTPUT = flags.DEFINE_string("output", None, "sample: the PNG to write; default "
-                              "<workdir>/samples.png, or samples.png without --workdir.")
+_MODEL_PATH = flags.DEFINE_string(
+    "model_path", None, "sample, eval: one exported version folder. Default for sample: the "
+    "latest version of config.name in --export_dir; for eval: the workdir's checkpoint.")
+_OUTPUT = flags.DEFINE_string("output", None, "sample: the PNG to write (default "
+                              "samples.png); eval: the JSON to write (default eval.json); in "
+                              "--workdir if given, else here.")
 _COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid (one row per class).",
                                 lower_bound=1)
 
@@ -69,13 +78,21 @@ def _export(trained: train.Trained, config: ConfigDict) -> None:
         print(f"Exported {path}")
 
 
-def _sample(config: ConfigDict | None) -> None:
+def _model_path(config: ConfigDict | None) -> str:
     if _MODEL_PATH.value:
-        path = _MODEL_PATH.value
-    elif config is not None:
-        path = export.latest(_EXPORT_DIR.value, config.name)
-    else:
-        raise ConfigError("--mode=sample needs --model_path, or --config for the model's name.")
+        return _MODEL_PATH.value
+    if config is None:
+        raise ConfigError(f"--mode={_MODE.value} needs --model_path, or --config for the "
+                          "model's name.")
+    return export.latest(_EXPORT_DIR.value, config.name)
+
+
+def _output(default_name: str) -> str:
+    return _OUTPUT.value or os.path.join(_WORKDIR.value or ".", default_name)
+
+
+def _sample(config: ConfigDict | None) -> None:
+    path = _model_path(config)
     generator = export.load_conditional_generator(path)
     if generator.num_classes is None:
         raise ExportError(f"{path} does not record its number of classes (not exported by "
@@ -83,9 +100,38 @@ def _sample(config: ConfigDict | None) -> None:
                           "tfgan_lab.export.load_conditional_generator.")
     seed = config.seed if config is not None else 0
     z, labels = images.grid_inputs(generator.z_dim, generator.num_classes, _COLUMNS.value, seed)
-    output = _OUTPUT.value or os.path.join(_WORKDIR.value or ".", "samples.png")
+    output = _output("samples.png")
     images.write_png(output, generator(z, labels).numpy(), _COLUMNS.value)
     print(f"Wrote {output}: {generator.num_classes} rows (classes) x {_COLUMNS.value} from {path}")
+
+
+def _evaluate(config: ConfigDict) -> None:
+    """Metrics of an export (read through its serving signature) or of a workdir's model."""
+    if _MODEL_PATH.value:
+        generate = export.load_conditional_generator(_MODEL_PATH.value)
+        source, z_dim = _MODEL_PATH.value, generate.z_dim
+    else:
+        gan = train.restore_latest(config, _require_workdir()).gan
+        source, z_dim = f"{_WORKDIR.value} at step {int(gan.step.numpy())}", config.model.z_dim
+
+        def generate(z, labels):
+            return gan.generator(gan.generator_inputs(z, labels), training=False)
+
+    results = {"source": source, "dataset": config.data.name,
+               **eval_lib.make_evaluator(config, z_dim)(generate)}
+    output = _output("eval.json")
+    with open(output, "w") as f:
+        json.dump(results, f, indent=2)
+    for name in eval_lib.SCALARS:
+        print(f"{name:24s} {results[name]:.4f}")
+    print(f"Wrote {output} ({source})")
+
+
+def _train_classifier(config: ConfigDict) -> None:
+    workdir.ensure_writable(eval_lib.cache_dir(config), "classifier cache")
+    path, accuracy = eval_lib.train_classifier(config)
+    print(f"Reference classifier for {config.data.name}: test accuracy {accuracy:.4f}, "
+          f"saved to {path}")
 
 
 def main(argv: list[str]) -> None:
@@ -99,6 +145,9 @@ def main(argv: list[str]) -> None:
             _sample(_config() if (_CONFIG.value or _WORKDIR.value) else None)
             return
         config = _config()
+        if _MODE.value in ("eval", "train_classifier"):
+            (_evaluate if _MODE.value == "eval" else _train_classifier)(config)
+            return
         workdir_path = _require_workdir()
         workdir.ensure_writable(_EXPORT_DIR.value, "export directory")
         if _MODE.value == "train":
@@ -129,6 +178,16 @@ def _parse_flags(argv: list[str]) -> list[str]:
     sys.exit(1)
 
 
+def _importable_config_package(argv: list[str]) -> None:
+    """Config files import their shared defaults as `configs.common`: put the folder above
+    the config file's folder on sys.path, so that they load from any working directory."""
+    for arg in argv:
+        if arg.startswith("--config="):
+            path = arg[len("--config="):].split(":")[0]
+            sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(path))))
+
+
 def run() -> None:
     """Console-script entry point (`tfgan-lab`)."""
+    _importable_config_package(sys.argv)
     app.run(main, flags_parser=_parse_flags)

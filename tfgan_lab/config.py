@@ -50,6 +50,13 @@ def base_config() -> ConfigDict:
     config.train.keep_checkpoints = 3
     config.train.sample_columns = 10  # Sample grids: one row per class, this many columns.
 
+    config.eval = ConfigDict()
+    config.eval.every = 0  # Steps between metric evaluations while training; 0: none.
+    config.eval.num_samples = 5000  # Generated (and test) samples per evaluation.
+    config.eval.k = 3  # Nearest neighbours for precision and recall.
+    config.eval.classifier_dir = ""  # Empty: $TFGAN_LAB_CACHE/classifiers or ~/.cache/...
+    config.eval.classifier_epochs = 10
+
     config.runtime = ConfigDict()
     config.runtime.strategy = "default"
     config.runtime.num_cpu_devices = 0  # >1 splits the CPU into logical devices (tests).
@@ -71,14 +78,16 @@ def validate(config: ConfigDict) -> None:
     for path in ("model.z_dim", "model.g_filters", "model.d_filters", "train.steps",
                  "train.batch_size", "train.log_every", "train.sample_every",
                  "train.checkpoint_every", "train.keep_checkpoints", "train.sample_columns",
-                 "optimizer.g_learning_rate", "optimizer.d_learning_rate"):
+                 "optimizer.g_learning_rate", "optimizer.d_learning_rate", "eval.num_samples",
+                 "eval.k", "eval.classifier_epochs"):
         _check_positive(config, path)
     for path in ("optimizer.beta_1", "optimizer.beta_2"):
         value = _get(config, path)
         if not 0.0 <= value < 1.0:
             raise ConfigError(f"config.{path}={value!r} is not valid: it must be in [0, 1).")
-    if config.seed < 0 or config.runtime.num_cpu_devices < 0:
-        raise ConfigError("config.seed and config.runtime.num_cpu_devices must be >= 0.")
+    if min(config.seed, config.runtime.num_cpu_devices, config.eval.every) < 0:
+        raise ConfigError("config.seed, config.runtime.num_cpu_devices and config.eval.every "
+                          "must be >= 0.")
     if config.runtime.jit_compile and config.runtime.strategy not in ("default", "tpu"):
         raise ConfigError(
             "config.runtime.jit_compile=True works with runtime.strategy 'default' only (TPUs "

@@ -26,3 +26,7 @@ class TrainingDivergedError(TfganLabError):
 
 class ExportError(TfganLabError):
     """An export that cannot be written or a SavedModel that breaks the serving contract."""
+
+
+class EvaluationError(TfganLabError):
+    """A metric that cannot be computed: no reference classifier, or samples that do not fit."""

@@ -31,6 +31,13 @@ def hinge_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return -fake_logits
 
 
+def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+    """Cross-entropy of integer labels under softmax(class_logits), per example: the auxiliary
+    classifier term of AC-GAN (Odena et al. 2017) and FC-GAN (Li et al. 2018)."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(labels, tf.int32),
+                                                          logits=tf.cast(class_logits, tf.float32))
+
+
 @dataclasses.dataclass(frozen=True)
 class AdversarialLoss:
     generator: Callable[[tf.Tensor], tf.Tensor]

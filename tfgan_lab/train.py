@@ -21,6 +21,7 @@ from ml_collections import ConfigDict
 from tqdm import tqdm
 
 from tfgan_lab import data, gans, images, runtime, workdir
+from tfgan_lab import eval as eval_lib
 from tfgan_lab.errors import ConfigError, TrainingDivergedError, WorkdirError
 
 
@@ -92,6 +93,17 @@ def _write_samples(gan: gans.TwoPlayerGAN, info: data.DatasetInfo, config: Confi
     logging.info("Step %d: samples in %s", step, path)  # The progress bar says the rest.
 
 
+def _evaluate(gan: gans.TwoPlayerGAN, evaluator: eval_lib.Evaluator, workdir_path: str,
+              step: int) -> None:
+    """Sample-quality metrics on the evaluator's fixed noise: TensorBoard and metrics.csv."""
+    results = evaluator(lambda z, labels: gan.generator(gan.generator_inputs(z, labels),
+                                                        training=False))
+    scalars = {name: results[name] for name in eval_lib.SCALARS}
+    for name, value in scalars.items():
+        tf.summary.scalar(f"eval/{name}", value, step=step)
+    workdir.append_metrics(workdir_path, step, scalars)
+
+
 def _diverged(step: int, what: str, manager: tf.train.CheckpointManager) -> TrainingDivergedError:
     kept = manager.latest_checkpoint
     where = (f"The last good checkpoint, {kept}, is kept; rerunning resumes from it."
@@ -128,12 +140,15 @@ def train(config: ConfigDict, workdir_path: str) -> Trained:
         raise ConfigError(f"config.train.batch_size={config.train.batch_size} does not split "
                           f"evenly over {replicas} replicas: choose a multiple of {replicas}.")
     chief = runtime.is_chief(strategy)
+    evaluator = eval_lib.make_evaluator(config) if chief and config.eval.every else None
     if chief:
         workdir.prepare(workdir_path, config)
     gan = build(config, info, strategy)
     checkpoint = _checkpoint(gan)
     _resume(gan, checkpoint, config, workdir_path)
     start, steps = int(gan.step.numpy()), config.train.steps
+    if chief:
+        workdir.drop_metrics_after(workdir_path, start)
     if start >= steps:
         print(f"{workdir_path} is already trained to step {start} (train.steps={steps}).")
         return Trained(gan, info, chief)
@@ -142,7 +157,7 @@ def train(config: ConfigDict, workdir_path: str) -> Trained:
     try:
         manager = tf.train.CheckpointManager(checkpoint, save_dir,
                                              max_to_keep=config.train.keep_checkpoints)
-        _loop(gan, dataset, config, strategy, manager, workdir_path, chief)
+        _loop(gan, dataset, config, strategy, manager, workdir_path, chief, evaluator)
     finally:
         if not chief:
             tf.io.gfile.rmtree(save_dir)
@@ -168,8 +183,9 @@ def _resume(gan: gans.TwoPlayerGAN, checkpoint: tf.train.Checkpoint, config: Con
 
 def _loop(gan: gans.TwoPlayerGAN, dataset: data.LabeledImages, config: ConfigDict,
           strategy: tf.distribute.Strategy, manager: tf.train.CheckpointManager,
-          workdir_path: str, chief: bool) -> None:
-    """Steps from the model's step to config.train.steps, with logs, samples, checkpoints."""
+          workdir_path: str, chief: bool, evaluator: eval_lib.Evaluator | None) -> None:
+    """Steps from the model's step to config.train.steps, with logs, samples, metrics and
+    checkpoints."""
     start, steps, every = int(gan.step.numpy()), config.train.steps, config.train
     iterator = distributed_batches(dataset, config, strategy, start)
     train_function = make_train_function(gan, strategy, config.runtime.jit_compile)
@@ -198,6 +214,8 @@ def _loop(gan: gans.TwoPlayerGAN, dataset: data.LabeledImages, config: ConfigDic
                     metric.reset_state()
             if chief and (step % every.sample_every == 0 or last):
                 _write_samples(gan, dataset.info, config, workdir_path, step)
+            if evaluator and (step % config.eval.every == 0 or last):
+                _evaluate(gan, evaluator, workdir_path, step)
             if step % every.checkpoint_every == 0 or last:
                 _save(gan, manager, step)
     writer.flush()

@@ -4,12 +4,14 @@
     <workdir>/checkpoints/     weights, optimizer states and the step (data follows the step)
     <workdir>/tensorboard/     scalars and sample grids
     <workdir>/samples/         step_<N>.png, one row per class, fixed noise
+    <workdir>/metrics.csv      sample-quality metrics every config.eval.every steps
 
 Rerunning a command on the same workdir resumes it. Fields that shape the model or its data
 must not change between the runs of one workdir; the training length, logging intervals,
 learning rates and the strategy may.
 """
 
+import csv
 import json
 import os
 import tempfile
@@ -85,3 +87,35 @@ def prepare(workdir: str, config: ConfigDict) -> None:
     with open(partial, "w") as f:
         f.write(config.to_json(indent=2, sort_keys=True))
     os.replace(partial, _config_path(workdir))
+
+
+def metrics_path(workdir: str) -> str:
+    return os.path.join(workdir, "metrics.csv")
+
+
+def read_metrics(workdir: str) -> list[dict[str, float]]:
+    """The rows of metrics.csv as dicts of floats (step included); [] if there is none."""
+    if not os.path.exists(metrics_path(workdir)):
+        return []
+    with open(metrics_path(workdir), newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def append_metrics(workdir: str, step: int, values: dict[str, float]) -> None:
+    """Adds one row to metrics.csv (writing the header first if the file is new)."""
+    new = not os.path.exists(metrics_path(workdir))
+    with open(metrics_path(workdir), "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["step", *values])
+        if new:
+            writer.writeheader()
+        writer.writerow({"step": step, **values})
+
+
+def drop_metrics_after(workdir: str, step: int) -> None:
+    """Forgets rows after `step`: a resumed run recomputes them from its checkpoint."""
+    rows = read_metrics(workdir)
+    if any(row["step"] > step for row in rows):
+        os.remove(metrics_path(workdir))
+        for row in rows:
+            if row["step"] <= step:
+                append_metrics(workdir, int(row.pop("step")), row)

@@ -5,20 +5,31 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import losses, nets
 from tfgan_lab.data import DatasetInfo
+from tfgan_lab.gans.acgan import ACGAN, FCGAN
 from tfgan_lab.gans.base import TwoPlayerGAN
 from tfgan_lab.gans.cgan import CGAN
 
 
+def _discriminator(config: ConfigDict, info: DatasetInfo) -> keras.Model:
+    model = config.model
+    if model.variant == "cgan":
+        return nets.projection_discriminator(info.image_shape, info.num_classes,
+                                             filters=model.d_filters,
+                                             spectral_norm=model.spectral_norm)
+    extra_fake_class = 1 if model.variant == "fcgan" else 0
+    return nets.auxiliary_classifier_discriminator(
+        info.image_shape, info.num_classes + extra_fake_class, filters=model.d_filters,
+        spectral_norm=model.spectral_norm)
+
+
 def conditional_networks(config: ConfigDict,
                          info: DatasetInfo) -> tuple[keras.Model, keras.Model]:
-    """The DCGAN-size generator and projection discriminator that `config.model` describes."""
-    model = config.model
-    generator = nets.conditional_generator(info.image_shape, info.num_classes, model.z_dim,
-                                           filters=model.g_filters)
-    discriminator = nets.projection_discriminator(info.image_shape, info.num_classes,
-                                                  filters=model.d_filters,
-                                                  spectral_norm=model.spectral_norm)
-    return generator, discriminator
+    """The DCGAN-size generator and the variant's discriminator that `config.model` sizes: a
+    projection discriminator for CGAN, an auxiliary classifier one (N or N+1 classes) for
+    AC-GAN and FC-GAN. All three share the generator and the discriminator's features."""
+    generator = nets.conditional_generator(info.image_shape, info.num_classes,
+                                           config.model.z_dim, filters=config.model.g_filters)
+    return generator, _discriminator(config, info)
 
 
 def optimizers(config: ConfigDict) -> tuple[keras.optimizers.Optimizer,
@@ -29,13 +40,7 @@ def optimizers(config: ConfigDict) -> tuple[keras.optimizers.Optimizer,
             keras.optimizers.Adam(opt.d_learning_rate, opt.beta_1, opt.beta_2))
 
 
-def _build_cgan(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
-    generator, discriminator = conditional_networks(config, info)
-    return CGAN(generator, discriminator, loss=losses.get(config.model.loss),
-                z_dim=config.model.z_dim, seed=config.seed, name="cgan")
-
-
-_VARIANTS = {"cgan": _build_cgan}
+_VARIANTS = {"cgan": CGAN, "acgan": ACGAN, "fcgan": FCGAN}
 
 
 def names() -> tuple[str, ...]:
@@ -50,11 +55,16 @@ def build(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
     if config.model.variant not in _VARIANTS:
         raise KeyError(f"Unknown variant {config.model.variant!r}: choose one of "
                        f"{', '.join(_VARIANTS)}.")
-    gan = _VARIANTS[config.model.variant](config, info)
+    generator, discriminator = conditional_networks(config, info)
+    gan = _VARIANTS[config.model.variant](
+        generator, discriminator, loss=losses.get(config.model.loss),
+        num_classes=info.num_classes, z_dim=config.model.z_dim, seed=config.seed,
+        name=config.model.variant)
     g_optimizer, d_optimizer = optimizers(config)
     gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
                 jit_compile=config.runtime.jit_compile)
     return gan
 
 
-__all__ = ["CGAN", "TwoPlayerGAN", "build", "conditional_networks", "names", "optimizers"]
+__all__ = ["ACGAN", "CGAN", "FCGAN", "TwoPlayerGAN", "build", "conditional_networks", "names",
+           "optimizers"]

@@ -16,17 +16,19 @@ class TwoPlayerGAN(keras.Model):
     Args:
       generator: functional model G({"z", "label"}) -> images.
       discriminator: functional model D({"images", "label"}) -> {"logits", ...}.
+      num_classes: number of classes the generator is conditioned on.
       z_dim: size of the noise vector.
       seed: noise at step s is a pure function of (seed, s), so resumed and multi-replica runs
         draw exactly the noise of an uninterrupted single-device run.
       metric_names: the losses `train_step` reports, each tracked by a `keras.metrics.Mean`.
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, *, z_dim: int,
-                 seed: int, metric_names: tuple[str, ...], **kwargs):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, *, num_classes: int,
+                 z_dim: int, seed: int, metric_names: tuple[str, ...], **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        self.num_classes = num_classes
         self.z_dim = z_dim
         self.seed = seed
         self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros",

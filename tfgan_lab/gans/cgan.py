@@ -18,10 +18,8 @@ class CGAN(TwoPlayerGAN):
     once per D step; G's update calls D in inference mode, leaving it untouched.
     """
 
-    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, z_dim: int,
-                 seed: int, **kwargs):
-        super().__init__(generator, discriminator, z_dim=z_dim, seed=seed,
-                         metric_names=("d_loss", "g_loss"), **kwargs)
+    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, **kwargs):
+        super().__init__(generator, discriminator, metric_names=("d_loss", "g_loss"), **kwargs)
         self.adversarial_loss = loss
 
     def discriminator_loss(self, images: tf.Tensor, labels: tf.Tensor,

@@ -1,5 +1,10 @@
 """Network builders: functional Keras models with named inputs and dict outputs."""
 
-from tfgan_lab.nets.dcgan import conditional_generator, projection_discriminator
+from tfgan_lab.nets.dcgan import (
+    auxiliary_classifier_discriminator,
+    conditional_generator,
+    projection_discriminator,
+)
 
-__all__ = ["conditional_generator", "projection_discriminator"]
+__all__ = ["auxiliary_classifier_discriminator", "conditional_generator",
+           "projection_discriminator"]

@@ -49,31 +49,36 @@ def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z
     return keras.Model({"z": z, "label": label}, images, name="generator")
 
 
-def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int,
-                             filters: int = 64, spectral_norm: bool = True) -> keras.Model:
-    """D(images, label) -> {"logits": [B], "features": [B, H/4 * W/4 * 2*filters]}.
+def _spectral_norm(enabled: bool):
+    def wrap(layer):
+        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if enabled else layer
+    return wrap
 
-    Projection discriminator (Miyato & Koyama 2018): logit = psi(phi(x)) + embed(y) . phi(x),
-    phi two strided convs, flattened (DCGAN-size). With `spectral_norm`, every conv, the dense psi
-    and the class embedding are spectrally normalised; Keras updates the power-iteration
-    vector on each training-mode call, so variants call D in training mode once per D step.
-    """
-    _check_image_shape(image_shape)
 
-    def sn(layer):
-        if not spectral_norm:
-            return layer
-        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}")
-
-    images = keras.Input(image_shape, name="images")
-    label = keras.Input((), dtype="int32", name="label")
+def _discriminator_features(images, filters: int, sn):
+    """phi(x): two 4x4 stride-2 convs with LeakyReLU, flattened. Flattened, not pooled: at
+    28x28 where a part sits (sleeve, heel, strap) tells classes apart."""
     x = images
     for i, width in enumerate((filters, filters * 2)):
         x = sn(layers.Conv2D(width, 4, strides=2, padding="same", name=f"conv{i + 1}"))(x)
         x = layers.LeakyReLU(0.2, name=f"conv{i + 1}_lrelu")(x)
-    # Flattened, not pooled: at 28x28 where a part sits (sleeve, heel, strap) tells classes
-    # apart, and global pooling would hide it.
-    features = layers.Flatten(dtype="float32", name="features")(x)
+    return layers.Flatten(dtype="float32", name="features")(x)
+
+
+def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int,
+                             filters: int = 64, spectral_norm: bool = True) -> keras.Model:
+    """D(images, label) -> {"logits": [B], "features": [B, H/4 * W/4 * 2*filters]}.
+
+    Projection discriminator (Miyato & Koyama 2018): logit = psi(phi(x)) + embed(y) . phi(x).
+    With `spectral_norm`, every conv, psi and the class embedding are spectrally normalised;
+    Keras updates the power-iteration vector on each training-mode call, so variants call D
+    in training mode once per D step.
+    """
+    _check_image_shape(image_shape)
+    sn = _spectral_norm(spectral_norm)
+    images = keras.Input(image_shape, name="images")
+    label = keras.Input((), dtype="int32", name="label")
+    features = _discriminator_features(images, filters, sn)
     psi = sn(layers.Dense(1, dtype="float32", name="psi"))(features)
     # embed(y) as a bias-free Dense on one-hot labels: the same matrix as an Embedding, but
     # SpectralNormalization can wrap it (on an Embedding it casts the output to int labels).
@@ -81,7 +86,27 @@ def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int
     embedded = sn(layers.Dense(features.shape[-1], use_bias=False, dtype="float32",
                                name="class_embedding"))(one_hot)
     projection = layers.Dot(axes=1, name="projection")([embedded, features])
-    logits = layers.Add(name="add_projection")([psi, projection])
-    logits = layers.Reshape((), name="logits")(logits)
+    logits = layers.Reshape((), name="logits")(layers.Add(name="add")([psi, projection]))
     return keras.Model({"images": images, "label": label},
                        {"logits": logits, "features": features}, name="discriminator")
+
+
+def auxiliary_classifier_discriminator(image_shape: tuple[int, int, int], class_outputs: int,
+                                       filters: int = 64,
+                                       spectral_norm: bool = True) -> keras.Model:
+    """D(images) -> {"logits": [B], "class_logits": [B, class_outputs], "features"}.
+
+    AC-GAN's discriminator (Odena et al. 2017): a real/fake head and a class head on the same
+    features phi(x) as the projection discriminator. FC-GAN (Li et al. 2018) asks for one more
+    class output, the class of every fake.
+    """
+    _check_image_shape(image_shape)
+    sn = _spectral_norm(spectral_norm)
+    images = keras.Input(image_shape, name="images")
+    features = _discriminator_features(images, filters, sn)
+    psi = sn(layers.Dense(1, dtype="float32", name="psi"))(features)
+    class_logits = sn(layers.Dense(class_outputs, dtype="float32", name="class_logits"))(features)
+    return keras.Model({"images": images},
+                       {"logits": layers.Reshape((), name="logits")(psi),
+                        "class_logits": class_logits, "features": features},
+                       name="discriminator")

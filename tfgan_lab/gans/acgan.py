@@ -1,0 +1,84 @@
+"""AC-GAN and FC-GAN: the discriminator also classifies.
+
+AC-GAN (Odena, Olah, Shlens 2017, arXiv 1610.09585): D has a real/fake head and an N-way class
+head; both players minimise the class cross-entropy of real images (D) and of fakes under the
+class they were generated for (D and G).
+FC-GAN (Li, Wang, Qi, ICIP 2018, arXiv 1805.01972; code cli42utk/ImageSynthesis-FC-GAN): the
+class head has N+1 outputs and, for D's update, every fake belongs to the extra class N, so the
+classifier is a second discriminator; G's targets stay real and class c.
+Run: python main.py --config=configs/acgan_fashion_mnist.py --workdir=runs/acgan
+     python main.py --config=configs/fcgan_fashion_mnist.py --workdir=runs/fcgan
+"""
+
+import tensorflow as tf
+
+from tfgan_lab.gans.base import TwoPlayerGAN
+from tfgan_lab.losses import AdversarialLoss, classification_loss
+
+
+class ACGAN(TwoPlayerGAN):
+    """One D update (real/fake + class heads), then one G update; D sees real and fake images
+    in one call, so spectral normalisation's power iteration runs once per D step."""
+
+    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, **kwargs):
+        super().__init__(generator, discriminator,
+                         metric_names=("d_loss", "g_loss", "d_class_loss", "g_class_loss"),
+                         **kwargs)
+        self.adversarial_loss = loss
+
+    def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
+        """The class D learns for fakes generated for `labels`: AC-GAN keeps the label."""
+        return labels
+
+    def discriminator_losses(self, images: tf.Tensor, labels: tf.Tensor,
+                             training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+        """Per-example (adversarial, class) losses of D on real images and fakes."""
+        z = self.noise(tf.shape(labels)[0], stream=0)
+        fakes = tf.stop_gradient(self.generator(self.generator_inputs(z, labels),
+                                                training=training))
+        out = self.discriminator({"images": tf.concat([images, fakes], axis=0)},
+                                 training=training)
+        real_logits, fake_logits = tf.split(out["logits"], 2)
+        real_classes, fake_classes = tf.split(out["class_logits"], 2)
+        return (self.adversarial_loss.discriminator(real_logits, fake_logits),
+                classification_loss(real_classes, labels)
+                + classification_loss(fake_classes, self.fake_class_targets(labels)))
+
+    def generator_losses(self, labels: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+        """Per-example (adversarial, class) losses of G: fool D, and be classified as `labels`."""
+        z = self.noise(tf.shape(labels)[0], stream=1)
+        fakes = self.generator(self.generator_inputs(z, labels), training=training)
+        out = self.discriminator({"images": fakes}, training=False)
+        return (self.adversarial_loss.generator(out["logits"]),
+                classification_loss(out["class_logits"], labels))
+
+    def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        images, labels = data
+        parts = {}
+
+        def d_loss():
+            adversarial, parts["d_class_loss"] = self.discriminator_losses(images, labels, True)
+            return adversarial + parts["d_class_loss"]
+
+        def g_loss():
+            adversarial, parts["g_class_loss"] = self.generator_losses(labels, True)
+            return adversarial + parts["g_class_loss"]
+
+        d_total = self.minimize(d_loss, self.discriminator.trainable_variables, self.d_optimizer)
+        g_total = self.minimize(g_loss, self.generator.trainable_variables, self.g_optimizer)
+        self.step.assign_add(1)
+        return self.track(d_loss=d_total, g_loss=g_total, **parts)
+
+    def test_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
+        images, labels = data
+        d_adversarial, d_class = self.discriminator_losses(images, labels, training=False)
+        g_adversarial, g_class = self.generator_losses(labels, training=False)
+        return self.track(d_loss=d_adversarial + d_class, g_loss=g_adversarial + g_class,
+                          d_class_loss=d_class, g_class_loss=g_class)
+
+
+class FCGAN(ACGAN):
+    """AC-GAN with an N+1-way class head whose extra class N holds every fake, for D."""
+
+    def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
+        return tf.fill(tf.shape(labels), tf.constant(self.num_classes, labels.dtype))
