@@ -7,6 +7,7 @@ CIFAR-size sets fit easily; sets larger than memory are out of scope for now.
 
 import dataclasses
 import os
+import re
 
 import numpy as np
 
@@ -68,14 +69,17 @@ def load(name: str, split: str = "train", idx_dir: str = "", tfds_dir: str = "")
     """Loads one split of a labelled image dataset; DataError says what is wrong and what to do.
 
     mnist and fashion_mnist come from IDX files: `idx_dir` when given, else Debian's package
-    when installed, else TFDS. Any other name is read through TFDS.
+    when installed, else TFDS. Any other name is read through TFDS. Splits may be sliced as
+    in TFDS: 'train[:5000]', 'test[:50%]'.
     """
     if name in _IDX_DATASETS:
         source = _IDX_DATASETS[name]
+        split, rows = _split_and_rows(split)
         folder = idx_dir or (source.debian_dir if _has_split(source.debian_dir, split) else "")
         if folder:
             images, labels = _read_idx_split(folder, split)
-            return _checked(name, images, labels, source.class_names)
+            return _checked(name, images[rows(len(images))], labels[rows(len(labels))],
+                            source.class_names)
         try:
             return _load_tfds(name, split, tfds_dir)
         except DataError as e:
@@ -85,6 +89,23 @@ def load(name: str, split: str = "train", idx_dir: str = "", tfds_dir: str = "")
                             f"and set --config.data.idx_dir=FOLDER. TFDS could not load it "
                             f"either: {e}") from None
     return _load_tfds(name, split, tfds_dir)
+
+
+def _split_and_rows(split: str) -> tuple[str, object]:
+    """'train', 'train[:5000]' or 'test[10%:20%]' (TFDS's slicing syntax) -> the split's name
+    and a function of the split's size that returns the slice of rows to keep."""
+    match = re.fullmatch(r"(\w+)(?:\[(\d*)(%?):(\d*)(%?)\])?", split)
+    if not match:
+        raise DataError(f"Split {split!r} is not understood: use e.g. 'train', 'train[:5000]' "
+                        "or 'test[:50%]'.")
+    name, start, start_pct, stop, stop_pct = match.groups()
+
+    def rows(size: int) -> slice:
+        def bound(value, percent):
+            return None if not value else int(value) * size // 100 if percent else int(value)
+        return slice(bound(start, start_pct), bound(stop, stop_pct))
+
+    return name, rows
 
 
 def _idx_paths(folder: str, split: str) -> list[str]:

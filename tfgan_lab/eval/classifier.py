@@ -32,7 +32,7 @@ def classifier_net(image_shape: tuple[int, int, int], num_classes: int) -> keras
         for i in range(2):
             x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                               name=f"conv{filters}_{i}")(x)
-            x = layers.BatchNormalization(name=f"conv{filters}_{i}_bn")(x)
+            x = layers.BatchNormalization(momentum=0.9, name=f"conv{filters}_{i}_bn")(x)
             x = layers.ReLU(name=f"conv{filters}_{i}_relu")(x)
         x = layers.MaxPooling2D(name=f"pool{filters}")(x)
     x = layers.Dropout(0.3, name="dropout_conv")(layers.Flatten(name="flatten")(x))
@@ -67,9 +67,11 @@ def predict(classifier: keras.Model, images: np.ndarray,
 
 
 def train_classifier(config: ConfigDict) -> tuple[str, float]:
-    """Trains `config.data.name`'s reference classifier on its training split, caches it, and
-    returns (path, test accuracy). Adam 1e-3, batch 128, `config.eval.classifier_epochs`."""
-    train_set = data.load(config.data.name, "train", config.data.idx_dir, config.data.tfds_dir)
+    """Trains `config.data.name`'s reference classifier on `config.data.split` (the training
+    split by default), caches it, and returns (path, test accuracy). Adam 1e-3, batch 128,
+    `config.eval.classifier_epochs` epochs."""
+    train_set = data.load(config.data.name, config.data.split, config.data.idx_dir,
+                          config.data.tfds_dir)
     test_set = data.load(config.data.name, "test", config.data.idx_dir, config.data.tfds_dir)
     folder = cache_dir(config)
     os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,100 @@
+"""Reference classifier, evaluator, eval during training and on exports."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfgan_lab import data, eval, export, train, workdir
+from tfgan_lab.errors import EvaluationError
+from tfgan_lab.eval import classifier as classifier_lib
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def classifier_config(tmp_path_factory):
+    """A config whose reference classifier is trained (one short epoch on 8000 real images)
+    and cached in a temporary folder."""
+    from tfgan_lab.config import apply_arg, base_config
+
+    config = apply_arg(base_config(), "smoke")
+    config.name = "eval_test"
+    config.data.split = "train[:8000]"
+    config.eval.update(classifier_dir=str(tmp_path_factory.mktemp("classifiers")),
+                       classifier_epochs=1, num_samples=500, every=2)
+    path, accuracy = eval.train_classifier(config)
+    assert path == os.path.join(config.eval.classifier_dir, "fashion_mnist", "classifier.keras")
+    assert accuracy > 0.6, "one epoch on 8000 real images is far above chance (0.1)"
+    with open(os.path.join(os.path.dirname(path), "metrics.json")) as f:
+        assert json.load(f)["test_accuracy"] == accuracy
+    return config
+
+
+def test_missing_classifier_says_how_to_train_it(smoke_config, tmp_path):
+    smoke_config.eval.classifier_dir = str(tmp_path)
+    with pytest.raises(EvaluationError, match="--mode=train_classifier"):
+        eval.load_classifier(smoke_config)
+
+
+def test_real_images_score_the_classifiers_own_accuracy(classifier_config):
+    test = data.load("fashion_mnist", "test")
+    evaluator = eval.make_evaluator(classifier_config)
+    by_class = [test.images[test.labels == c] for c in range(10)]
+    served = {c: 0 for c in range(10)}
+
+    def real_images(z, labels):  # a "generator" that returns real test images of each label
+        out = []
+        for label in labels:
+            out.append(by_class[label][served[label]])
+            served[label] += 1
+        return data.to_float(np.stack(out)).numpy()
+
+    results = evaluator(real_images)
+    classifier = eval.load_classifier(classifier_config)
+    expected = np.mean([classifier_lib.accuracy(classifier, by_class[c][:50],
+                                                np.full(50, c)) for c in range(10)])
+    assert results["conditional_accuracy"] == pytest.approx(expected)
+    assert results["precision"] > 0.5 and results["recall"] > 0.5
+    assert 1.0 < results["classifier_score"] <= 10.0
+    assert results["frechet_distance_floor"] > 0
+
+
+def test_training_logs_metrics_and_resume_forgets_later_rows(classifier_config, tmp_path):
+    run = str(tmp_path / "run")
+    train.train(classifier_config, run)
+    rows = workdir.read_metrics(run)
+    assert [row["step"] for row in rows] == [2, 4]
+    assert set(rows[0]) == {"step", *eval.SCALARS}
+    assert 0.0 <= rows[-1]["conditional_accuracy"] <= 1.0
+    workdir.drop_metrics_after(run, 2)
+    assert [row["step"] for row in workdir.read_metrics(run)] == [2]
+
+
+def test_an_export_is_evaluated_through_its_serving_signature(classifier_config, tmp_path):
+    trained = train.train(classifier_config, str(tmp_path / "run"))
+    path = export.export_conditional_generator(
+        trained.gan.generator, z_dim=16, num_classes=10, export_dir=str(tmp_path / "export"),
+        name="eval_test")
+    evaluator = eval.make_evaluator(classifier_config)
+    in_memory = evaluator(lambda z, labels: trained.gan.generator(
+        trained.gan.generator_inputs(z, labels), training=False))
+    served = evaluator(export.load_conditional_generator(path))
+    for name in eval.SCALARS:
+        assert served[name] == pytest.approx(in_memory[name], rel=1e-3, abs=1e-4), name
+
+    run = subprocess.run(
+        [sys.executable, os.path.join(REPO, "main.py"), "--mode=eval", f"--model_path={path}",
+         f"--config={os.path.join(REPO, 'configs', 'cgan_fashion_mnist.py')}:smoke",
+         f"--config.eval.classifier_dir={classifier_config.eval.classifier_dir}",
+         "--config.eval.num_samples=500", "--output=eval.json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(tmp_path / "eval.json") as f:
+        results = json.load(f)
+    assert results["source"] == path
+    assert results["conditional_accuracy"] == pytest.approx(served["conditional_accuracy"])
+    assert "conditional_accuracy" in run.stdout
