@@ -50,8 +50,13 @@ def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z
 
 
 def _spectral_norm(enabled: bool):
+    """Wraps a layer in SpectralNormalization with the layer's own dtype policy (the wrapper
+    casts outputs to its compute dtype, which would turn float32 heads into bfloat16)."""
     def wrap(layer):
-        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if enabled else layer
+        if not enabled:
+            return layer
+        return layers.SpectralNormalization(layer, dtype=layer.dtype_policy,
+                                            name=f"sn_{layer.name}")
     return wrap
 
 
@@ -85,8 +90,9 @@ def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int
     one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(label)
     embedded = sn(layers.Dense(features.shape[-1], use_bias=False, dtype="float32",
                                name="class_embedding"))(one_hot)
-    projection = layers.Dot(axes=1, name="projection")([embedded, features])
-    logits = layers.Reshape((), name="logits")(layers.Add(name="add")([psi, projection]))
+    projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])
+    logits = layers.Add(dtype="float32", name="add")([psi, projection])
+    logits = layers.Reshape((), dtype="float32", name="logits")(logits)
     return keras.Model({"images": images, "label": label},
                        {"logits": logits, "features": features}, name="discriminator")
 
@@ -107,6 +113,6 @@ def auxiliary_classifier_discriminator(image_shape: tuple[int, int, int], class_
     psi = sn(layers.Dense(1, dtype="float32", name="psi"))(features)
     class_logits = sn(layers.Dense(class_outputs, dtype="float32", name="class_logits"))(features)
     return keras.Model({"images": images},
-                       {"logits": layers.Reshape((), name="logits")(psi),
+                       {"logits": layers.Reshape((), dtype="float32", name="logits")(psi),
                         "class_logits": class_logits, "features": features},
                        name="discriminator")

@@ -1,11 +1,11 @@
-"""The CGAN variant: train steps move both players under every precision and XLA setting."""
+"""The variants: train steps move both players under every loss, precision and XLA setting."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import data, losses, runtime, train
+from tfgan_lab import data, gans, losses, runtime, train
 
 
 def _setup(config, fashion_mnist):
@@ -23,18 +23,24 @@ def _changed(before, model):
     return {v.path for v in model.trainable_variables if not np.array_equal(before[v.path], v)}
 
 
+EXPECTED_LOGS = {"cgan": {"d_loss", "g_loss"},
+                 "acgan": {"d_loss", "g_loss", "d_class_loss", "g_class_loss"},
+                 "fcgan": {"d_loss", "g_loss", "d_class_loss", "g_class_loss"}}
+
+
+@pytest.mark.parametrize("variant", gans.names())
 @pytest.mark.parametrize("loss", losses.names())
 @pytest.mark.parametrize("precision,jit_compile", [("float32", False),
                                                    ("mixed_bfloat16", False),
                                                    ("float32", True)])
 def test_one_step_changes_every_weight_of_both_players(smoke_config, fashion_mnist, precision,
-                                                       jit_compile, loss):
-    smoke_config.model.loss = loss
+                                                       jit_compile, loss, variant):
+    smoke_config.model.update(variant=variant, loss=loss)
     smoke_config.runtime.precision, smoke_config.runtime.jit_compile = precision, jit_compile
     gan, step, batches = _setup(smoke_config, fashion_mnist)
     g_before, d_before = _snapshot(gan.generator), _snapshot(gan.discriminator)
     logs = {k: float(v) for k, v in step(batches).items()}
-    assert set(logs) == {"d_loss", "g_loss"} and all(np.isfinite(list(logs.values())))
+    assert set(logs) == EXPECTED_LOGS[variant] and all(np.isfinite(list(logs.values())))
     # Every trainable variable moves: a weight without gradient (a broken branch) fails here.
     # One exception, by arithmetic: under the hinge loss, while every real and fake example is
     # inside the margin (as at the start), the gradients on D's output bias cancel (up to
@@ -45,6 +51,38 @@ def test_one_step_changes_every_weight_of_both_players(smoke_config, fashion_mni
     assert int(gan.step.numpy()) == 1
     images = gan.generator(gan.generator_inputs(tf.zeros([2, 16]), tf.constant([0, 1])))
     assert images.dtype == tf.float32, "outputs stay float32 under mixed precision"
+    d_inputs = {"images": images, "label": tf.constant([0, 1])}
+    outputs = gan.discriminator({k: d_inputs[k] for k in gan.discriminator.input})
+    assert all(v.dtype == tf.float32 for v in outputs.values())
+
+
+@pytest.mark.parametrize("variant,fake_class", [("acgan", None), ("fcgan", 10)])
+def test_discriminator_class_targets_for_fakes(smoke_config, fashion_mnist, variant, fake_class):
+    """AC-GAN: a fake keeps its label. FC-GAN: every fake is the extra class N = 10."""
+    smoke_config.model.variant = variant
+    gan, _, _ = _setup(smoke_config, fashion_mnist)
+    outputs = 10 if fake_class is None else 11
+    assert gan.discriminator.output["class_logits"].shape[-1] == outputs
+    images, labels = next(iter(data.train_batches(fashion_mnist, 16, seed=0)))
+    targets = gan.fake_class_targets(labels).numpy()
+    np.testing.assert_array_equal(targets, labels if fake_class is None else [fake_class] * 16)
+    # The class loss of D's update is the cross-entropy with exactly those targets.
+    _, class_loss = gan.discriminator_losses(images, labels, training=False)
+    z = gan.noise(tf.shape(labels)[0], stream=0)
+    fakes = gan.generator(gan.generator_inputs(z, labels), training=False)
+    class_logits = gan.discriminator({"images": tf.concat([images, fakes], 0)},
+                                     training=False)["class_logits"]
+    expected = (losses.classification_loss(class_logits[:16], labels)
+                + losses.classification_loss(class_logits[16:], targets))
+    np.testing.assert_allclose(class_loss, expected, rtol=1e-5)
+    # G's targets are the conditioning labels, whatever the variant.
+    _, g_class_loss = gan.generator_losses(labels, training=False)
+    z = gan.noise(tf.shape(labels)[0], stream=1)
+    g_logits = gan.discriminator({"images": gan.generator(gan.generator_inputs(z, labels),
+                                                          training=False)},
+                                 training=False)["class_logits"]
+    np.testing.assert_allclose(g_class_loss, losses.classification_loss(g_logits, labels),
+                               rtol=1e-5)
 
 
 def test_mixed_float16_scales_the_loss(smoke_config, fashion_mnist):
