@@ -19,6 +19,7 @@ setup(
         "ml-collections",
         "numpy",
         "pillow",
+        "matplotlib",  # result plots (benchmarks/conditional_family.py)
         "tqdm",
     ],
     extras_require={"test": ["pytest", "ruff"]},
