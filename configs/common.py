@@ -8,13 +8,19 @@ from tfgan_lab.config import apply_arg, base_config
 
 def conditional_fashion_mnist(variant: str, arg: str | None) -> ConfigDict:
     """A conditional GAN `variant` on Fashion-MNIST, with the budget of the default run:
-    1500 steps of batch 128 (about 9 minutes on 2 CPU cores in mixed_bfloat16), hinge loss,
-    spectrally normalised discriminator, the same networks and seed for every variant."""
+    1500 steps of batch 128 (about 8 minutes on 2 CPU cores in mixed_bfloat16), the
+    non-saturating loss without spectral normalisation (the DCGAN recipe, and AC-GAN's and
+    FC-GAN's), the same networks and seed for every variant.
+
+    Measured here with CGAN at 1500 steps: conditional accuracy 0.81 this way, 0.74 with
+    hinge loss and spectral normalisation, whose runs also swung more between evaluations.
+    """
     config = base_config()
     config.name = f"{variant}_fashion_mnist"
     config.data.name = "fashion_mnist"
     config.model.variant = variant
-    config.model.loss = "hinge"
+    config.model.loss = "non_saturating"
+    config.model.spectral_norm = False
     config.train.steps = 1500
     config.train.sample_every = 250
     # bfloat16 is the fastest precision on CPUs with AVX-512 BF16, TPUs and Ampere or newer
