@@ -6,7 +6,7 @@ Trains each variant from its config (configs/<variant>_fashion_mnist.py) with th
 budget, scoring it every --eval_every steps with the reference classifier (trained first if
 it is not cached), then writes into docs/results/: conditional_family.md (table, machine,
 verdict), conditional_family_metrics.png (each metric against the training step) and
-<variant>_fashion_mnist_samples.png (the last sample grid of each). Runs live in --workdir and
+conditional_family_<variant>.png (the last sample grid of each). Runs live in --workdir and
 resume if the command is interrupted.
 """
 
@@ -126,7 +126,7 @@ def _report(histories, seconds, classifier_accuracy, num_samples, command) -> st
     lines += ["", "![metrics against step](conditional_family_metrics.png)", "",
               "| " + " | ".join(NAMES[v] for v in histories) + " |",
               "|" + "---|" * len(histories),
-              "| " + " | ".join(f"![{v}]({v}_fashion_mnist_samples.png)" for v in histories)
+              "| " + " | ".join(f"![{v}](conditional_family_{v}.png)" for v in histories)
               + " |"]
     return "\n".join(lines) + "\n"
 
@@ -145,7 +145,7 @@ def main(argv: list[str]) -> None:
         seconds[variant] = time.perf_counter() - start
         histories[variant] = workdir.read_metrics(run)
         shutil.copy(workdir.sample_path(run, _STEPS.value),
-                    os.path.join(_RESULTS.value, f"{variant}_fashion_mnist_samples.png"))
+                    os.path.join(_RESULTS.value, f"conditional_family_{variant}.png"))
     _plot(histories, os.path.join(_RESULTS.value, "conditional_family_metrics.png"))
     command = ("python benchmarks/conditional_family.py "
                f"--steps={_STEPS.value} --eval_every={_EVAL_EVERY.value}")

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfgan_lab import data, eval, export, train, workdir
 from tfgan_lab.errors import EvaluationError
@@ -72,6 +73,19 @@ def test_training_logs_metrics_and_resume_forgets_later_rows(classifier_config, 
     assert 0.0 <= rows[-1]["conditional_accuracy"] <= 1.0
     workdir.drop_metrics_after(run, 2)
     assert [row["step"] for row in workdir.read_metrics(run)] == [2]
+    # Measuring does not change what is trained.
+    classifier_config.eval.every = 0
+    try:
+        train.train(classifier_config, str(tmp_path / "unmeasured"))
+    finally:
+        classifier_config.eval.every = 2
+    measured, unmeasured = (tf.train.load_checkpoint(os.path.join(path, "checkpoints", "ckpt-4"))
+                            for path in (run, str(tmp_path / "unmeasured")))
+    names = [n for n in unmeasured.get_variable_to_shape_map() if n.endswith("VARIABLE_VALUE")]
+    assert len(names) > 40  # weights, batch-norm statistics, optimizer slots, step
+    for name in names:
+        np.testing.assert_array_equal(measured.get_tensor(name), unmeasured.get_tensor(name),
+                                      err_msg=name)
 
 
 def test_an_export_is_evaluated_through_its_serving_signature(classifier_config, tmp_path):

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+import keras
 import numpy as np
 import tensorflow as tf
 from absl import logging
@@ -33,7 +34,12 @@ class Trained(NamedTuple):
 
 def build(config: ConfigDict, info: data.DatasetInfo,
           strategy: tf.distribute.Strategy) -> gans.TwoPlayerGAN:
-    """The compiled variant with every variable (optimizer slots too) created in scope."""
+    """The compiled variant with every variable (optimizer slots too) created in scope.
+
+    Re-seeds first: initial weights depend on config.seed alone, not on what drew from Keras's
+    global random state before (loading the reference classifier does).
+    """
+    keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         gan = gans.build(config, info)
         gan.build_for_training()
