@@ -1,13 +1,13 @@
 """Defaults shared by the experiment configs. Every field and its library default is in
-tfgan_lab/config.py; this file holds what the Fashion-MNIST experiments agree on."""
+tfgan_lab/config.py; this file holds what the MNIST-size experiments agree on."""
 
 from ml_collections import ConfigDict
 
 from tfgan_lab.config import apply_arg, base_config
 
 
-def conditional_fashion_mnist(variant: str, arg: str | None) -> ConfigDict:
-    """A conditional GAN `variant` on Fashion-MNIST, with the budget of the default run:
+def conditional(variant: str, dataset: str, arg: str | None) -> ConfigDict:
+    """A conditional GAN `variant` on a 28x28 dataset, with the budget of the default run:
     1500 steps of batch 128 (about 8 minutes on 2 CPU cores in mixed_bfloat16), the
     non-saturating loss without spectral normalisation (the DCGAN recipe, and AC-GAN's and
     FC-GAN's), the same networks and seed for every variant.
@@ -16,8 +16,8 @@ def conditional_fashion_mnist(variant: str, arg: str | None) -> ConfigDict:
     hinge loss and spectral normalisation, whose runs also swung more between evaluations.
     """
     config = base_config()
-    config.name = f"{variant}_fashion_mnist"
-    config.data.name = "fashion_mnist"
+    config.name = f"{variant}_{dataset}"
+    config.data.name = dataset
     config.model.variant = variant
     config.model.loss = "non_saturating"
     config.model.spectral_norm = False
