@@ -13,7 +13,6 @@ resume if the command is interrupted.
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import sys
 import time
@@ -24,7 +23,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import train, workdir  # noqa: E402
+from tfgan_lab import runtime, train, workdir  # noqa: E402
 
 _STEPS = flags.DEFINE_integer("steps", 3000, "Training steps per variant: the budget, about 20 "
                               "minutes per variant on 2 CPU cores.")
@@ -89,17 +88,10 @@ def _plot(histories: dict[str, list[dict]], path: str) -> None:
     figure.savefig(path, dpi=110)
 
 
-def _machine() -> str:
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
-                   platform.processor())
-    return f"{cpu}, {os.cpu_count()} cores, no GPU"
-
-
 def _report(histories, seconds, classifier_accuracy, num_samples, command) -> str:
     lines = [
         "# Conditional GANs on Fashion-MNIST: CGAN vs AC-GAN vs FC-GAN", "",
-        f"Command: `{command}`  ", f"Machine: {_machine()}  ",
+        f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Budget: {_STEPS.value} steps of batch 128 per variant (mixed_bfloat16), same "
         "generator, same discriminator features, same seed, same optimizer; the "
         "non-saturating loss, no spectral normalisation, for all three.  ",

@@ -14,7 +14,6 @@ alternate between the two, and each side reports its median round.
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -58,7 +57,7 @@ def _measure(precision: str, jit: bool) -> dict:
                 raise RuntimeError(f"Non-finite losses in the benchmark: {logs}")
 
     model = config.model
-    generator, discriminator = gans.conditional_networks(config, info)
+    generator, discriminator = gans.networks(config, info)
     g_opt, d_opt = gans.optimizers(config)
     loss = losses.get(model.loss)
     plain_batches = iter(data.train_batches(dataset, batch, config.seed))
@@ -104,18 +103,11 @@ def _measure(precision: str, jit: bool) -> dict:
             "versions": f"TensorFlow {tf.__version__}, Keras {keras.__version__}"}
 
 
-def _machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    return f"{cpu}, {os.cpu_count()} cores visible, no GPU used, Python {platform.python_version()}"
-
-
 def _table(results: list[dict], command: str) -> str:
+    from tfgan_lab import runtime
+
     lines = ["# CGAN train-step throughput: library loop vs plain tf.function loop", "",
-             f"Command: `{command}`  ", f"Machine: {_machine()}  ",
+             f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
              f"Software: {results[0]['versions']}  ",
              f"Default config (DCGAN-size CGAN, 28x28 Fashion-MNIST, batch {results[0]['batch']}); "
              f"{_STEPS.value} steps x {_ROUNDS.value} alternating rounds per side, median round.",

@@ -23,6 +23,19 @@ def fashion_mnist() -> data.LabeledImages:
     return data.load("fashion_mnist", "train")
 
 
+@pytest.fixture(scope="session")
+def trained_classifier(tmp_path_factory) -> tuple[str, float]:
+    """(path, test accuracy) of a reference classifier for fashion_mnist, trained for one short
+    epoch on 8000 real images and cached in a temporary classifier_dir (path's grandparent)."""
+    from tfgan_lab import eval
+
+    config = apply_arg(base_config(), "smoke")
+    config.data.split = "train[:8000]"
+    config.eval.update(classifier_dir=str(tmp_path_factory.mktemp("classifiers")),
+                       classifier_epochs=1)
+    return eval.train_classifier(config)
+
+
 @pytest.fixture
 def smoke_config() -> ConfigDict:
     config = apply_arg(base_config(), "smoke")

@@ -17,22 +17,26 @@ from conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def classifier_config(tmp_path_factory):
-    """A config whose reference classifier is trained (one short epoch on 8000 real images)
-    and cached in a temporary folder."""
+def classifier_config(trained_classifier):
+    """A smoke config that scores with the session's reference classifier every 2 steps."""
     from tfgan_lab.config import apply_arg, base_config
 
     config = apply_arg(base_config(), "smoke")
     config.name = "eval_test"
     config.data.split = "train[:8000]"
-    config.eval.update(classifier_dir=str(tmp_path_factory.mktemp("classifiers")),
-                       classifier_epochs=1, num_samples=500, every=2)
-    path, accuracy = eval.train_classifier(config)
-    assert path == os.path.join(config.eval.classifier_dir, "fashion_mnist", "classifier.keras")
+    config.eval.update(classifier_dir=os.path.dirname(os.path.dirname(trained_classifier[0])),
+                       num_samples=500, every=2)
+    return config
+
+
+def test_reference_classifier_is_cached_with_its_accuracy(classifier_config, trained_classifier):
+    path, accuracy = trained_classifier
+    assert path == os.path.join(classifier_config.eval.classifier_dir, "fashion_mnist",
+                                "classifier.keras")
     assert accuracy > 0.6, "one epoch on 8000 real images is far above chance (0.1)"
     with open(os.path.join(os.path.dirname(path), "metrics.json")) as f:
         assert json.load(f)["test_accuracy"] == accuracy
-    return config
+    assert eval.load_classifier(classifier_config).output["logits"].shape[-1] == 10
 
 
 def test_missing_classifier_says_how_to_train_it(smoke_config, tmp_path):
@@ -90,7 +94,7 @@ def test_training_logs_metrics_and_resume_forgets_later_rows(classifier_config, 
 
 def test_an_export_is_evaluated_through_its_serving_signature(classifier_config, tmp_path):
     trained = train.train(classifier_config, str(tmp_path / "run"))
-    path = export.export_conditional_generator(
+    path = export.export_generator(
         trained.gan.generator, z_dim=16, num_classes=10, export_dir=str(tmp_path / "export"),
         name="eval_test")
     evaluator = eval.make_evaluator(classifier_config)

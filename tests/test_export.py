@@ -23,7 +23,7 @@ def trained(tmp_path_factory):
 
 def _export(trained, export_dir):
     gan, info, config = trained
-    return export.export_conditional_generator(gan.generator, z_dim=config.model.z_dim,
+    return export.export_generator(gan.generator, z_dim=config.model.z_dim,
                                                num_classes=info.num_classes,
                                                export_dir=str(export_dir), name=config.name)
 
@@ -106,15 +106,17 @@ def test_loading_something_else_is_refused(tmp_path):
 
     module = Classifier()
     tf.saved_model.save(module, str(tmp_path / "1"), signatures={"serving_default": module.serve})
-    with pytest.raises(ExportError, match="not a conditional generator"):
+    with pytest.raises(ExportError, match="is not a generator"):
         export.load_conditional_generator(str(tmp_path / "1"))
+    with pytest.raises(ExportError, match="is not a classifier"):
+        export.load_classifier(str(tmp_path / "1"))
 
 
 def test_mixed_precision_export_is_float32(smoke_config, fashion_mnist, tmp_path):
     smoke_config.runtime.precision = "mixed_bfloat16"
     strategy = runtime.setup(smoke_config.runtime, smoke_config.seed)
     gan = train.build(smoke_config, fashion_mnist.info, strategy)
-    path = export.export_conditional_generator(gan.generator, z_dim=16, num_classes=10,
+    path = export.export_generator(gan.generator, z_dim=16, num_classes=10,
                                                export_dir=str(tmp_path), name="bf16")
     images = export.load_conditional_generator(path)(np.zeros((2, 16)), [3, 4])
     assert images.dtype == tf.float32

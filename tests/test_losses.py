@@ -36,4 +36,21 @@ def test_losses_are_per_example():
 
 def test_unknown_loss_lists_the_valid_names():
     with pytest.raises(KeyError, match="hinge, |non_saturating"):
-        losses.get("wasserstein")
+        losses.get("least_squares")
+
+
+def test_wasserstein_against_hand_computed_values():
+    np.testing.assert_allclose(losses.wasserstein_discriminator_loss(REAL, FAKE), [-4.0, 0.0, 4.0])
+    np.testing.assert_allclose(losses.wasserstein_generator_loss(FAKE), [2.0, -0.5, -3.0])
+
+
+def test_gradient_penalty_of_linear_critics():
+    """D(x) = w . x has gradient w everywhere: the penalty is (|w| - 1)^2 for any epsilon."""
+    real = tf.random.normal([4, 2, 2, 1], seed=1)
+    fake = tf.random.normal([4, 2, 2, 1], seed=2)
+    epsilon = tf.constant([0.0, 0.3, 0.7, 1.0])
+    for w, expected in ((0.5, 0.0), (1.0, 1.0), (2.0, 9.0)):  # |w| = 2|w_i| over 4 pixels
+        def critic(x, w=w):
+            return tf.reduce_sum(w * x, axis=[1, 2, 3])
+        np.testing.assert_allclose(losses.gradient_penalty(critic, real, fake, epsilon),
+                                   [expected] * 4, atol=1e-5)

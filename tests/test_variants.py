@@ -25,7 +25,8 @@ def _changed(before, model):
 
 EXPECTED_LOGS = {"cgan": {"d_loss", "g_loss"},
                  "acgan": {"d_loss", "g_loss", "d_class_loss", "g_class_loss"},
-                 "fcgan": {"d_loss", "g_loss", "d_class_loss", "g_class_loss"}}
+                 "fcgan": {"d_loss", "g_loss", "d_class_loss", "g_class_loss"},
+                 "gan": {"d_loss", "g_loss"}}
 
 
 @pytest.mark.parametrize("variant", gans.names())
@@ -42,10 +43,11 @@ def test_one_step_changes_every_weight_of_both_players(smoke_config, fashion_mni
     logs = {k: float(v) for k, v in step(batches).items()}
     assert set(logs) == EXPECTED_LOGS[variant] and all(np.isfinite(list(logs.values())))
     # Every trainable variable moves: a weight without gradient (a broken branch) fails here.
-    # One exception, by arithmetic: under the hinge loss, while every real and fake example is
-    # inside the margin (as at the start), the gradients on D's output bias cancel (up to
-    # rounding, which Adam may still turn into a step).
-    inert = {"sn_psi/psi/bias"} if loss == "hinge" else set()
+    # One exception, by arithmetic: D's output bias gets +1 per real and -1 per fake example
+    # under the Wasserstein loss, and under the hinge loss while every example is inside the
+    # margin (as at the start): the gradients cancel (up to rounding, which Adam may still
+    # turn into a step).
+    inert = {"sn_psi/psi/bias", "psi/bias"} if loss in ("hinge", "wasserstein") else set()
     assert _changed(g_before, gan.generator) == set(g_before)
     assert set(d_before) - inert <= _changed(d_before, gan.discriminator)
     assert int(gan.step.numpy()) == 1
@@ -125,3 +127,29 @@ def test_noise_depends_on_seed_and_step_only(smoke_config, fashion_mnist):
     assert not np.allclose(first, gan.noise(tf.constant(4), stream=1))
     step(batches)
     assert not np.allclose(first, gan.noise(tf.constant(4), stream=0))
+
+
+def test_wgan_gp_updates_the_critic_several_times_per_step(smoke_config, fashion_mnist):
+    """Memory Replay GANs' base: 3 critic updates, each on its own slice of the step's batch,
+    then one generator update; the gradient penalty is part of D's loss."""
+    smoke_config.model.update(variant="acgan", loss="wasserstein", critic_steps=3,
+                              gradient_penalty=10.0)
+    gan, step, batches = _setup(smoke_config, fashion_mnist)
+    assert train.examples_per_step(smoke_config) == 48
+    logs = step(batches)
+    assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 1
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    images, labels = next(iter(data.train_batches(fashion_mnist, 16, seed=0)))
+    with_penalty, _ = gan.discriminator_losses(images, labels, training=False)
+    gan.penalty_weight = 0.0
+    without, _ = gan.discriminator_losses(images, labels, training=False)
+    assert float(tf.reduce_min(with_penalty - without)) > 0, "(|grad| - 1)^2 > 0 at the start"
+
+
+def test_only_critic_variants_take_critic_steps(smoke_config):
+    from tfgan_lab.config import validate
+    from tfgan_lab.errors import ConfigError
+
+    smoke_config.model.critic_steps = 5
+    with pytest.raises(ConfigError, match="implemented for acgan and fcgan, not 'cgan'"):
+        validate(smoke_config)

@@ -5,6 +5,8 @@
   python main.py --mode=sample --config=configs/cgan_fashion_mnist.py --output=grid.png
   python main.py --mode=train_classifier --config=configs/cgan_fashion_mnist.py
   python main.py --mode=eval --workdir=runs/cgan          (or --model_path=export/cgan/1)
+  python main.py --mode=continual --config=configs/continual_fashion_mnist.py:dgr \
+      --workdir=runs/continual/dgr
 
 Every config field can be overridden: --config.train.steps=200 --config.runtime.precision=...
 """
@@ -19,8 +21,8 @@ import tensorflow as tf
 from absl import app, flags, logging
 from ml_collections import ConfigDict, config_flags
 
+from tfgan_lab import continual, export, images, train, workdir
 from tfgan_lab import eval as eval_lib
-from tfgan_lab import export, images, train, workdir
 from tfgan_lab.config import check_field_path, validate
 from tfgan_lab.errors import ConfigError, ExportError, TfganLabError, WorkdirError
 
@@ -31,11 +33,13 @@ _CONFIG = config_flags.DEFINE_config_file(
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, "
                                "TensorBoard logs, sample grids. The same command resumes.")
 _MODE = flags.DEFINE_enum(
-    "mode", "train", ["train", "export", "sample", "eval", "train_classifier"],
+    "mode", "train", ["train", "export", "sample", "eval", "train_classifier", "continual"],
     "train: train, then export. export: export the workdir's latest checkpoint. sample: write "
     "a PNG grid from an exported model. eval: sample-quality metrics of the workdir's latest "
     "checkpoint or of --model_path, printed and written as JSON. train_classifier: train and "
-    "cache the reference classifier of config.data.name.")
+    "cache the reference classifier of config.data.name. continual: run "
+    "config.continual.method through its task stream (exports and results.json per task "
+    "under --workdir).")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Exports go to "
                                   "<export_dir>/<config.name>/<version>/ (TF Serving layout).")
 _MODEL_PATH = flags.DEFINE_string(
@@ -68,9 +72,10 @@ def _export(trained: train.Trained, config: ConfigDict) -> None:
     """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
     export_dir = _EXPORT_DIR.value if trained.chief else tempfile.mkdtemp()
     try:
-        path = export.export_conditional_generator(
+        path = export.export_generator(
             trained.gan.generator, z_dim=config.model.z_dim,
-            num_classes=trained.info.num_classes, export_dir=export_dir, name=config.name)
+            num_classes=trained.info.num_classes if trained.gan.conditional else None,
+            export_dir=export_dir, name=config.name)
     finally:
         if not trained.chief:
             shutil.rmtree(export_dir, ignore_errors=True)
@@ -93,16 +98,19 @@ def _output(default_name: str) -> str:
 
 def _sample(config: ConfigDict | None) -> None:
     path = _model_path(config)
-    generator = export.load_conditional_generator(path)
-    if generator.num_classes is None:
+    generator = export.load_generator(path)
+    if generator.conditional and generator.num_classes is None:
         raise ExportError(f"{path} does not record its number of classes (not exported by "
                           "tfgan_lab): sample it from Python with "
                           "tfgan_lab.export.load_conditional_generator.")
     seed = config.seed if config is not None else 0
-    z, labels = images.grid_inputs(generator.z_dim, generator.num_classes, _COLUMNS.value, seed)
+    rows = generator.num_classes if generator.conditional else _COLUMNS.value
+    z, labels = images.grid_inputs(generator.z_dim, rows, _COLUMNS.value, seed,
+                                   same_noise_per_column=generator.conditional)
     output = _output("samples.png")
     images.write_png(output, generator(z, labels).numpy(), _COLUMNS.value)
-    print(f"Wrote {output}: {generator.num_classes} rows (classes) x {_COLUMNS.value} from {path}")
+    what = "classes" if generator.conditional else "samples"
+    print(f"Wrote {output}: {rows} rows ({what}) x {_COLUMNS.value} from {path}")
 
 
 def _evaluate(config: ConfigDict) -> None:
@@ -112,6 +120,9 @@ def _evaluate(config: ConfigDict) -> None:
         source, z_dim = _MODEL_PATH.value, generate.z_dim
     else:
         gan = train.restore_latest(config, _require_workdir()).gan
+        if not gan.conditional:
+            raise ConfigError(f"The metrics score a conditional generator (they need the class "
+                              f"of each sample); {_WORKDIR.value} holds an unconditional GAN.")
         source, z_dim = f"{_WORKDIR.value} at step {int(gan.step.numpy())}", config.model.z_dim
 
         def generate(z, labels):
@@ -134,6 +145,17 @@ def _train_classifier(config: ConfigDict) -> None:
           f"saved to {path}")
 
 
+def _continual(config: ConfigDict, workdir_path: str) -> None:
+    summary = continual.run(config, workdir_path)
+    for key in ("average_accuracy", "backward_transfer"):
+        if key in summary:
+            print(f"solver {key:20s} {summary[key]:.4f}")
+    if "generator_seen_accuracy" in summary:
+        print(f"generator accuracy over the classes seen, after each task: "
+              f"{', '.join(f'{a:.3f}' for a in summary['generator_seen_accuracy'])}")
+    print(f"Wrote {os.path.join(workdir_path, 'results.json')}")
+
+
 def main(argv: list[str]) -> None:
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
@@ -149,6 +171,9 @@ def main(argv: list[str]) -> None:
             (_evaluate if _MODE.value == "eval" else _train_classifier)(config)
             return
         workdir_path = _require_workdir()
+        if _MODE.value == "continual":
+            _continual(config, workdir_path)
+            return
         workdir.ensure_writable(_EXPORT_DIR.value, "export directory")
         if _MODE.value == "train":
             trained = train.train(config, workdir_path)

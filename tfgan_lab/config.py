@@ -14,6 +14,10 @@ from ml_collections import ConfigDict
 from tfgan_lab import data, gans, losses, runtime
 from tfgan_lab.errors import ConfigError
 
+# Continual-learning methods: solvers (fine-tuning, joint training, Deep Generative Replay) and
+# Memory Replay GAN generators (sequential fine-tuning, joint retraining, replay alignment).
+CONTINUAL_METHODS = ("finetune", "joint", "dgr", "sft", "jtr", "ra")
+
 
 def base_config() -> ConfigDict:
     """Every field a run understands, with its default."""
@@ -34,6 +38,8 @@ def base_config() -> ConfigDict:
     config.model.g_filters = 64  # Width of the generator's last block; earlier blocks double it.
     config.model.d_filters = 64  # Width of the discriminator's first block.
     config.model.spectral_norm = True
+    config.model.critic_steps = 1  # D updates per G update (WGAN-GP: 5); acgan and fcgan.
+    config.model.gradient_penalty = 0.0  # WGAN-GP's weight (10 in the paper); acgan, fcgan.
 
     config.optimizer = ConfigDict()
     config.optimizer.g_learning_rate = 2e-4
@@ -57,6 +63,16 @@ def base_config() -> ConfigDict:
     config.eval.classifier_dir = ""  # Empty: $TFGAN_LAB_CACHE/classifiers or ~/.cache/...
     config.eval.classifier_epochs = 10
 
+    config.continual = ConfigDict()  # Read by --mode=continual only (tfgan_lab/continual).
+    config.continual.method = "finetune"
+    config.continual.classes_per_task = 2  # Tasks split the classes in order: {0,1}, {2,3}, ...
+    config.continual.num_tasks = 0  # Train the first N tasks only; 0: all of them.
+    config.continual.replay_ratio = 0.0  # Share r of new data in each batch; 0: 1/t at task t.
+    config.continual.alignment_weight = 1e-3  # RA: weight of |G_t(z, c) - G_t-1(z, c)|^2.
+    config.continual.generator_steps = 1000  # Generator training steps per task.
+    config.continual.solver_steps = 500  # Solver steps per task (batch train.batch_size).
+    config.continual.test_split = "test"  # Where solvers' task accuracies are measured.
+
     config.runtime = ConfigDict()
     config.runtime.strategy = "default"
     config.runtime.num_cpu_devices = 0  # >1 splits the CPU into logical devices (tests).
@@ -75,12 +91,22 @@ def validate(config: ConfigDict) -> None:
     _check_choice(config, "model.loss", losses.names())
     _check_choice(config, "runtime.strategy", runtime.STRATEGIES)
     _check_choice(config, "runtime.precision", runtime.PRECISIONS)
+    _check_choice(config, "continual.method", CONTINUAL_METHODS)
     for path in ("model.z_dim", "model.g_filters", "model.d_filters", "train.steps",
                  "train.batch_size", "train.log_every", "train.sample_every",
                  "train.checkpoint_every", "train.keep_checkpoints", "train.sample_columns",
                  "optimizer.g_learning_rate", "optimizer.d_learning_rate", "eval.num_samples",
-                 "eval.k", "eval.classifier_epochs"):
+                 "eval.k", "eval.classifier_epochs", "model.critic_steps",
+                 "continual.classes_per_task", "continual.generator_steps",
+                 "continual.solver_steps"):
         _check_positive(config, path)
+    _check_critic(config)
+    if not 0.0 <= config.continual.replay_ratio <= 1.0:
+        raise ConfigError(f"config.continual.replay_ratio={config.continual.replay_ratio!r} is "
+                          "not valid: it is the share of new data in a batch, in [0, 1] (0: 1/t).")
+    if min(config.continual.num_tasks, config.continual.alignment_weight) < 0:
+        raise ConfigError("config.continual.num_tasks and config.continual.alignment_weight "
+                          "must be >= 0.")
     for path in ("optimizer.beta_1", "optimizer.beta_2"):
         value = _get(config, path)
         if not 0.0 <= value < 1.0:
@@ -93,6 +119,20 @@ def validate(config: ConfigDict) -> None:
             "config.runtime.jit_compile=True works with runtime.strategy 'default' only (TPUs "
             "always compile): Keras turned XLA off under distribution strategies (keras#19005). "
             "Set --config.runtime.jit_compile=False or --config.runtime.strategy=default.")
+
+
+def _check_critic(config: ConfigDict) -> None:
+    model = config.model
+    if model.gradient_penalty < 0:
+        raise ConfigError(f"config.model.gradient_penalty={model.gradient_penalty!r} must be "
+                          ">= 0.")
+    if ((model.critic_steps != 1 or model.gradient_penalty)
+            and not gans.supports_critic_steps(model.variant)):
+        raise ConfigError(f"config.model.critic_steps and gradient_penalty are implemented for "
+                          f"acgan and fcgan, not {model.variant!r}: leave them at 1 and 0.")
+    if model.variant == "gan" and config.eval.every:
+        raise ConfigError("The metrics score a conditional generator (they need each sample's "
+                          "class); set --config.eval.every=0 for model.variant='gan'.")
 
 
 def _get(config: ConfigDict, path: str):
@@ -171,4 +211,5 @@ def apply_arg(config: ConfigDict, arg: str | None) -> ConfigDict:
     config.model.z_dim, config.model.g_filters, config.model.d_filters = 16, 8, 8
     config.train.update(steps=4, batch_size=16, log_every=1, sample_every=2,
                         checkpoint_every=2, sample_columns=4)
+    config.continual.update(generator_steps=4, solver_steps=4)
     return config

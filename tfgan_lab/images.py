@@ -6,12 +6,17 @@ import numpy as np
 from PIL import Image
 
 
-def grid_inputs(z_dim: int, num_classes: int, columns: int,
-                seed: int) -> tuple[np.ndarray, np.ndarray]:
+def grid_inputs(z_dim: int, num_classes: int, columns: int, seed: int,
+                same_noise_per_column: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Fixed (z float32, labels int32) for a grid with one row per class: column j uses the
-    same z in every row, so a column shows one noise vector across all classes."""
-    z = np.random.default_rng(seed).standard_normal((columns, z_dim)).astype(np.float32)
-    return np.tile(z, (num_classes, 1)), np.repeat(np.arange(num_classes, dtype=np.int32), columns)
+    same z in every row, so a column shows one noise vector across all classes. Without
+    `same_noise_per_column` (unconditional generators) every cell has its own z."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(num_classes, dtype=np.int32), columns)
+    if not same_noise_per_column:
+        return rng.standard_normal((num_classes * columns, z_dim)).astype(np.float32), labels
+    z = rng.standard_normal((columns, z_dim)).astype(np.float32)
+    return np.tile(z, (num_classes, 1)), labels
 
 
 def grid(images: np.ndarray, columns: int, padding: int = 2) -> np.ndarray:

@@ -31,6 +31,32 @@ def hinge_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return -fake_logits
 
 
+def wasserstein_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """D(G(z)) - D(x): the critic's side of the Wasserstein loss (Arjovsky et al. 2017); pair
+    it with `gradient_penalty` (WGAN-GP, Gulrajani et al. 2017)."""
+    return fake_logits - real_logits
+
+
+def wasserstein_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """-D(G(z)), the generator side of the Wasserstein loss."""
+    return -fake_logits
+
+
+def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, fake: tf.Tensor,
+                     epsilon: tf.Tensor) -> tf.Tensor:
+    """(||grad D(x_hat)||_2 - 1)^2 per example, x_hat = epsilon * real + (1 - epsilon) * fake
+    (Gulrajani et al. 2017, eq. 3); `epsilon` [B] is drawn uniform in [0, 1] by the caller,
+    so the penalty is a pure function of its inputs."""
+    epsilon = tf.reshape(tf.cast(epsilon, real.dtype), [-1] + [1] * (len(real.shape) - 1))
+    interpolates = epsilon * real + (1.0 - epsilon) * tf.cast(fake, real.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(interpolates)
+        logits = tf.cast(critic(interpolates), tf.float32)
+    gradients = tf.cast(tape.gradient(logits, interpolates), tf.float32)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=range(1, len(real.shape))) + 1e-12)
+    return tf.square(norms - 1.0)
+
+
 def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
     """Cross-entropy of integer labels under softmax(class_logits), per example: the auxiliary
     classifier term of AC-GAN (Odena et al. 2017) and FC-GAN (Li et al. 2018)."""
@@ -48,6 +74,7 @@ _LOSSES = {
     "non_saturating": AdversarialLoss(non_saturating_generator_loss,
                                       non_saturating_discriminator_loss),
     "hinge": AdversarialLoss(hinge_generator_loss, hinge_discriminator_loss),
+    "wasserstein": AdversarialLoss(wasserstein_generator_loss, wasserstein_discriminator_loss),
 }
 
 

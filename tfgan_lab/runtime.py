@@ -5,6 +5,7 @@ each replica's train step with it.
 """
 
 import os
+import platform
 
 import keras
 import tensorflow as tf
@@ -80,3 +81,15 @@ def setup(runtime: ConfigDict, seed: int) -> tf.distribute.Strategy:
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
     """Whether this worker writes checkpoints, summaries, samples and exports."""
     return bool(strategy.extended.should_checkpoint)
+
+
+def machine_description() -> str:
+    """CPU model, visible cores, GPUs and Python version: the 'Machine' line of results."""
+    cpu = platform.processor() or "unknown CPU"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    return (f"{cpu}, {os.cpu_count()} cores visible, {gpus or 'no'} GPU{'s' * (gpus != 1)}, "
+            f"Python {platform.python_version()}")

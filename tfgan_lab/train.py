@@ -80,18 +80,24 @@ def make_train_function(gan: gans.TwoPlayerGAN, strategy: tf.distribute.Strategy
     return train_function
 
 
+def examples_per_step(config: ConfigDict) -> int:
+    """The global batch of one step: one slice of train.batch_size per D update."""
+    return config.train.batch_size * config.model.critic_steps
+
+
 def distributed_batches(dataset: data.LabeledImages, config: ConfigDict,
                         strategy: tf.distribute.Strategy, start_step: int):
     """An iterator over the global batches from `start_step` on, split across replicas."""
     return iter(strategy.distribute_datasets_from_function(
-        lambda context: data.train_batches(dataset, config.train.batch_size, config.seed,
+        lambda context: data.train_batches(dataset, examples_per_step(config), config.seed,
                                            start_step, context)))
 
 
 def _write_samples(gan: gans.TwoPlayerGAN, info: data.DatasetInfo, config: ConfigDict,
                    workdir_path: str, step: int) -> None:
     z, labels = images.grid_inputs(config.model.z_dim, info.num_classes,
-                                   config.train.sample_columns, config.seed)
+                                   config.train.sample_columns, config.seed,
+                                   same_noise_per_column=gan.conditional)
     samples = np.asarray(gan.generator(gan.generator_inputs(z, labels), training=False))
     path = images.write_png(workdir.sample_path(workdir_path, step), samples,
                             config.train.sample_columns)
@@ -130,16 +136,25 @@ def _save(gan: gans.TwoPlayerGAN, manager: tf.train.CheckpointManager, step: int
     manager.save(checkpoint_number=step)
 
 
-def train(config: ConfigDict, workdir_path: str) -> Trained:
+def train(config: ConfigDict, workdir_path: str, *, dataset: data.LabeledImages | None = None,
+          warm_start: str | None = None,
+          configure: Callable[[gans.TwoPlayerGAN], None] | None = None) -> Trained:
     """Trains `config` in `workdir_path` up to `config.train.steps`, resuming if it can.
+
+    Args:
+      dataset: the training images; default: `config.data`'s split.
+      warm_start: a checkpoint (weights, optimizer states, step) to start from when the workdir
+        has none yet: continual learning continues the previous task's model.
+      configure: called with the built model before training (to set its replay hooks).
 
     Returns the trained model, the dataset's info and whether this worker is the chief.
     Raises a TfganLabError subclass, before anything is written where it can be, for bad data,
     an unusable workdir or divergence.
     """
     strategy = runtime.setup(config.runtime, config.seed)
-    dataset = data.load(config.data.name, config.data.split, config.data.idx_dir,
-                        config.data.tfds_dir)
+    if dataset is None:
+        dataset = data.load(config.data.name, config.data.split, config.data.idx_dir,
+                            config.data.tfds_dir)
     info = dataset.info
     replicas = strategy.num_replicas_in_sync
     if config.train.batch_size % replicas:
@@ -150,8 +165,10 @@ def train(config: ConfigDict, workdir_path: str) -> Trained:
     if chief:
         workdir.prepare(workdir_path, config)
     gan = build(config, info, strategy)
+    if configure is not None:
+        configure(gan)
     checkpoint = _checkpoint(gan)
-    _resume(gan, checkpoint, config, workdir_path)
+    _resume(gan, checkpoint, config, workdir_path, warm_start)
     start, steps = int(gan.step.numpy()), config.train.steps
     if chief:
         workdir.drop_metrics_after(workdir_path, start)
@@ -175,8 +192,12 @@ def train(config: ConfigDict, workdir_path: str) -> Trained:
 
 
 def _resume(gan: gans.TwoPlayerGAN, checkpoint: tf.train.Checkpoint, config: ConfigDict,
-            workdir_path: str) -> None:
+            workdir_path: str, warm_start: str | None) -> None:
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+    if not latest and warm_start:
+        checkpoint.restore(warm_start).assert_existing_objects_matched()
+        print(f"Starting from {warm_start}")
+        return
     if not latest:
         return
     checkpoint.restore(latest).assert_existing_objects_matched()
@@ -210,7 +231,7 @@ def _loop(gan: gans.TwoPlayerGAN, dataset: data.LabeledImages, config: ConfigDic
             last = step == steps
             if step % every.log_every == 0 or last:
                 now = time.perf_counter()
-                images_per_second = ((step - window_start) * config.train.batch_size
+                images_per_second = ((step - window_start) * examples_per_step(config)
                                      / (now - window_time))
                 window_start, window_time = step, now
                 for name, value in {**logs, "images_per_second": images_per_second}.items():

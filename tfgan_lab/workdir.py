@@ -20,7 +20,9 @@ from ml_collections import ConfigDict
 
 from tfgan_lab.errors import WorkdirError
 
-FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision")
+FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision", "continual.method",
+                 "continual.classes_per_task", "continual.replay_ratio",
+                 "continual.alignment_weight")
 
 
 def ensure_writable(path: str, what: str) -> None:

@@ -8,6 +8,7 @@ from tfgan_lab.data import DatasetInfo
 from tfgan_lab.gans.acgan import ACGAN, FCGAN
 from tfgan_lab.gans.base import TwoPlayerGAN
 from tfgan_lab.gans.cgan import CGAN
+from tfgan_lab.gans.gan import GAN
 
 
 def _discriminator(config: ConfigDict, info: DatasetInfo) -> keras.Model:
@@ -16,19 +17,23 @@ def _discriminator(config: ConfigDict, info: DatasetInfo) -> keras.Model:
         return nets.projection_discriminator(info.image_shape, info.num_classes,
                                              filters=model.d_filters,
                                              spectral_norm=model.spectral_norm)
-    extra_fake_class = 1 if model.variant == "fcgan" else 0
+    class_outputs = {"gan": 0, "acgan": info.num_classes, "fcgan": info.num_classes + 1}
     return nets.auxiliary_classifier_discriminator(
-        info.image_shape, info.num_classes + extra_fake_class, filters=model.d_filters,
+        info.image_shape, class_outputs[model.variant], filters=model.d_filters,
         spectral_norm=model.spectral_norm)
 
 
-def conditional_networks(config: ConfigDict,
-                         info: DatasetInfo) -> tuple[keras.Model, keras.Model]:
+def networks(config: ConfigDict, info: DatasetInfo) -> tuple[keras.Model, keras.Model]:
     """The DCGAN-size generator and the variant's discriminator that `config.model` sizes: a
     projection discriminator for CGAN, an auxiliary classifier one (N or N+1 classes) for
-    AC-GAN and FC-GAN. All three share the generator and the discriminator's features."""
-    generator = nets.conditional_generator(info.image_shape, info.num_classes,
-                                           config.model.z_dim, filters=config.model.g_filters)
+    AC-GAN and FC-GAN, no class head for the unconditional GAN. All share the generator's
+    layers and the discriminator's features."""
+    if config.model.variant == "gan":
+        generator = nets.unconditional_generator(info.image_shape, config.model.z_dim,
+                                                 filters=config.model.g_filters)
+    else:
+        generator = nets.conditional_generator(info.image_shape, info.num_classes,
+                                               config.model.z_dim, filters=config.model.g_filters)
     return generator, _discriminator(config, info)
 
 
@@ -40,7 +45,8 @@ def optimizers(config: ConfigDict) -> tuple[keras.optimizers.Optimizer,
             keras.optimizers.Adam(opt.d_learning_rate, opt.beta_1, opt.beta_2))
 
 
-_VARIANTS = {"cgan": CGAN, "acgan": ACGAN, "fcgan": FCGAN}
+_VARIANTS = {"cgan": CGAN, "acgan": ACGAN, "fcgan": FCGAN, "gan": GAN}
+_CRITIC_VARIANTS = ("acgan", "fcgan")  # Those with critic_steps and a gradient penalty.
 
 
 def names() -> tuple[str, ...]:
@@ -55,16 +61,24 @@ def build(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
     if config.model.variant not in _VARIANTS:
         raise KeyError(f"Unknown variant {config.model.variant!r}: choose one of "
                        f"{', '.join(_VARIANTS)}.")
-    generator, discriminator = conditional_networks(config, info)
+    generator, discriminator = networks(config, info)
+    critic = ({"critic_steps": config.model.critic_steps,
+               "penalty_weight": config.model.gradient_penalty}
+              if config.model.variant in _CRITIC_VARIANTS else {})
     gan = _VARIANTS[config.model.variant](
         generator, discriminator, loss=losses.get(config.model.loss),
         num_classes=info.num_classes, z_dim=config.model.z_dim, seed=config.seed,
-        name=config.model.variant)
+        name=config.model.variant, **critic)
     g_optimizer, d_optimizer = optimizers(config)
     gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
                 jit_compile=config.runtime.jit_compile)
     return gan
 
 
-__all__ = ["ACGAN", "CGAN", "FCGAN", "TwoPlayerGAN", "build", "conditional_networks", "names",
-           "optimizers"]
+def supports_critic_steps(variant: str) -> bool:
+    """Whether `variant` implements model.critic_steps > 1 and model.gradient_penalty."""
+    return variant in _CRITIC_VARIANTS
+
+
+__all__ = ["ACGAN", "CGAN", "FCGAN", "GAN", "TwoPlayerGAN", "build", "names", "networks",
+           "optimizers", "supports_critic_steps"]

@@ -6,65 +6,87 @@ class they were generated for (D and G).
 FC-GAN (Li, Wang, Qi, ICIP 2018, arXiv 1805.01972; code cli42utk/ImageSynthesis-FC-GAN): the
 class head has N+1 outputs and, for D's update, every fake belongs to the extra class N, so the
 classifier is a second discriminator; G's targets stay real and class c.
+With `critic_steps` > 1 and a `gradient_penalty` weight this is the AC-GAN + WGAN-GP base of
+Memory Replay GANs (Wu et al. 2018): D is updated `critic_steps` times per step, each time on
+its own slice of the step's batch, and penalised by (||grad D(x_hat)|| - 1)^2.
 Run: python main.py --config=configs/acgan_fashion_mnist.py --workdir=runs/acgan
      python main.py --config=configs/fcgan_fashion_mnist.py --workdir=runs/fcgan
 """
 
 import tensorflow as tf
 
+from tfgan_lab.draws import D_FAKES, G_FAKES, PENALTY
 from tfgan_lab.gans.base import TwoPlayerGAN
-from tfgan_lab.losses import AdversarialLoss, classification_loss
+from tfgan_lab.losses import AdversarialLoss, classification_loss, gradient_penalty
 
 
 class ACGAN(TwoPlayerGAN):
-    """One D update (real/fake + class heads), then one G update; D sees real and fake images
-    in one call, so spectral normalisation's power iteration runs once per D step."""
+    """`critic_steps` D updates (real/fake + class heads), then one G update; D sees real and
+    fake images in one call, so spectral normalisation's power iteration runs once per D
+    update. Each step's batch holds `critic_steps` slices, one per D update."""
 
-    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, **kwargs):
+    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, critic_steps: int = 1,
+                 penalty_weight: float = 0.0, **kwargs):
         super().__init__(generator, discriminator,
                          metric_names=("d_loss", "g_loss", "d_class_loss", "g_class_loss"),
                          **kwargs)
         self.adversarial_loss = loss
+        self.critic_steps = critic_steps
+        self.penalty_weight = penalty_weight
 
     def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
         """The class D learns for fakes generated for `labels`: AC-GAN keeps the label."""
         return labels
 
-    def discriminator_losses(self, images: tf.Tensor, labels: tf.Tensor,
-                             training: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        """Per-example (adversarial, class) losses of D on real images and fakes."""
-        z = self.noise(tf.shape(labels)[0], stream=0)
+    def discriminator_losses(self, images: tf.Tensor, labels: tf.Tensor, training: bool,
+                             critic_update: int = 0) -> tuple[tf.Tensor, tf.Tensor]:
+        """Per-example (adversarial + gradient penalty, class) losses of D on real images and
+        fakes, for D update `critic_update` of the step."""
+        batch_size = tf.shape(labels)[0]
+        z = self.noise(batch_size, stream=D_FAKES + 16 * critic_update)
         fakes = tf.stop_gradient(self.generator(self.generator_inputs(z, labels),
                                                 training=training))
         out = self.discriminator({"images": tf.concat([images, fakes], axis=0)},
                                  training=training)
         real_logits, fake_logits = tf.split(out["logits"], 2)
         real_classes, fake_classes = tf.split(out["class_logits"], 2)
-        return (self.adversarial_loss.discriminator(real_logits, fake_logits),
-                classification_loss(real_classes, labels)
+        adversarial = self.adversarial_loss.discriminator(real_logits, fake_logits)
+        if self.penalty_weight:
+            adversarial += self.penalty_weight * gradient_penalty(
+                lambda x: self.discriminator({"images": x}, training=training)["logits"],
+                images, fakes, self.uniform(batch_size, PENALTY + 16 * critic_update))
+        return (adversarial, classification_loss(real_classes, labels)
                 + classification_loss(fake_classes, self.fake_class_targets(labels)))
 
     def generator_losses(self, labels: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        """Per-example (adversarial, class) losses of G: fool D, and be classified as `labels`."""
-        z = self.noise(tf.shape(labels)[0], stream=1)
+        """Per-example (adversarial + replay alignment, class) losses of G: fool D, and be
+        classified as `labels`."""
+        z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
         out = self.discriminator({"images": fakes}, training=False)
-        return (self.adversarial_loss.generator(out["logits"]),
+        return (self.adversarial_loss.generator(out["logits"])
+                + self.alignment_loss(tf.shape(labels)[0], training),
                 classification_loss(out["class_logits"], labels))
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        images, labels = data
         parts = {}
+        slices = zip(tf.split(data[0], self.critic_steps), tf.split(data[1], self.critic_steps),
+                     strict=True)
+        for critic_update, (images, labels) in enumerate(slices):
+            images, labels = self.real_batch(images, labels, critic_update)
 
-        def d_loss():
-            adversarial, parts["d_class_loss"] = self.discriminator_losses(images, labels, True)
-            return adversarial + parts["d_class_loss"]
+            def d_loss(images=images, labels=labels, critic_update=critic_update):
+                adversarial, parts["d_class_loss"] = self.discriminator_losses(
+                    images, labels, True, critic_update)
+                return adversarial + parts["d_class_loss"]
 
-        def g_loss():
+            d_total = self.minimize(d_loss, self.discriminator.trainable_variables,
+                                    self.d_optimizer)
+
+        def g_loss():  # For the labels of the last slice: replayed classes included.
             adversarial, parts["g_class_loss"] = self.generator_losses(labels, True)
             return adversarial + parts["g_class_loss"]
 
-        d_total = self.minimize(d_loss, self.discriminator.trainable_variables, self.d_optimizer)
         g_total = self.minimize(g_loss, self.generator.trainable_variables, self.g_optimizer)
         self.step.assign_add(1)
         return self.track(d_loss=d_total, g_loss=g_total, **parts)

@@ -2,6 +2,9 @@
 
 Subclasses implement `train_step` (and `test_step`) with `self.minimize(...)`, `self.noise(...)`
 and `self.track(...)`; `call()` runs the generator, so `predict` and export work unchanged.
+Two hooks serve continual learning (tfgan_lab/continual): `replay` mixes samples of an earlier
+generator into the batch D treats as real, and `alignment` pulls G towards an earlier
+generator on the old classes; both are None otherwise.
 """
 
 from collections.abc import Callable
@@ -9,8 +12,10 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
+from tfgan_lab.draws import ALIGN_CLASSES, ALIGN_Z, ReplaySource, StepDraws
 
-class TwoPlayerGAN(keras.Model):
+
+class TwoPlayerGAN(StepDraws, keras.Model):
     """A generator and a discriminator, each with its own optimizer.
 
     Args:
@@ -35,6 +40,11 @@ class TwoPlayerGAN(keras.Model):
                                     trainable=False, aggregation="only_first_replica",
                                     name="step")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in metric_names}
+        self.replay: ReplaySource | None = None
+        self.alignment: ReplaySource | None = None
+        self.alignment_weight = 0.0
+
+    conditional = True  # Whether G reads the label (an unconditional GAN overrides it).
 
     def compile(self, g_optimizer: keras.optimizers.Optimizer,
                 d_optimizer: keras.optimizers.Optimizer, **kwargs) -> None:
@@ -65,17 +75,18 @@ class TwoPlayerGAN(keras.Model):
     def generator_inputs(z: tf.Tensor, labels: tf.Tensor) -> dict:
         return {"z": z, "label": labels}
 
-    def noise(self, batch_size: tf.Tensor, stream: int) -> tf.Tensor:
-        """This replica's slice of the global batch of noise for the current step.
-
-        `stream` tells apart the draws of one step (e.g. 0 for D's update, 1 for G's).
-        """
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context else 1
-        replica = context.replica_id_in_sync_group if context else 0
-        seed = tf.stack([tf.constant(self.seed, tf.int64), self.step * 16 + stream])
-        z = tf.random.stateless_normal([batch_size * replicas, self.z_dim], seed=seed)
-        return z[batch_size * replica: batch_size * (replica + 1)]
+    def alignment_loss(self, batch_size: tf.Tensor, training: bool) -> tf.Tensor:
+        """Per-example replay alignment (Wu et al. 2018, RA): the weighted squared distance
+        between G(z, c) and the earlier generator's image for the same z and an old class c;
+        zeros without `alignment`."""
+        if self.alignment is None:
+            return tf.zeros([batch_size])
+        z = self.noise(batch_size, ALIGN_Z)
+        classes = self.alignment.classes(self.uniform(batch_size, ALIGN_CLASSES))
+        images = tf.cast(self.generator(self.generator_inputs(z, classes), training=training),
+                         tf.float32)
+        target = tf.stop_gradient(self.alignment.generate(z, classes))
+        return self.alignment_weight * tf.reduce_sum(tf.square(images - target), axis=[1, 2, 3])
 
     @staticmethod
     def minimize(per_example_loss_fn: Callable[[], tf.Tensor], variables: list,

@@ -7,6 +7,7 @@ Run: python main.py --config=configs/cgan_fashion_mnist.py --workdir=runs/cgan
 
 import tensorflow as tf
 
+from tfgan_lab.draws import D_FAKES, G_FAKES
 from tfgan_lab.gans.base import TwoPlayerGAN
 from tfgan_lab.losses import AdversarialLoss
 
@@ -22,27 +23,31 @@ class CGAN(TwoPlayerGAN):
         super().__init__(generator, discriminator, metric_names=("d_loss", "g_loss"), **kwargs)
         self.adversarial_loss = loss
 
+    def discriminate(self, images: tf.Tensor, labels: tf.Tensor, training: bool) -> tf.Tensor:
+        """D's logits for (images, labels)."""
+        return self.discriminator({"images": images, "label": labels},
+                                  training=training)["logits"]
+
     def discriminator_loss(self, images: tf.Tensor, labels: tf.Tensor,
                            training: bool) -> tf.Tensor:
         """Per-example D loss on the real batch and fakes generated for the same labels."""
-        z = self.noise(tf.shape(labels)[0], stream=0)
+        z = self.noise(tf.shape(labels)[0], stream=D_FAKES)
         fakes = tf.stop_gradient(self.generator(self.generator_inputs(z, labels),
                                                 training=training))
-        logits = self.discriminator({"images": tf.concat([images, fakes], axis=0),
-                                     "label": tf.concat([labels, labels], axis=0)},
-                                    training=training)["logits"]
+        logits = self.discriminate(tf.concat([images, fakes], axis=0),
+                                   tf.concat([labels, labels], axis=0), training)
         real_logits, fake_logits = tf.split(logits, 2)
         return self.adversarial_loss.discriminator(real_logits, fake_logits)
 
     def generator_loss(self, labels: tf.Tensor, training: bool) -> tf.Tensor:
-        """Per-example G loss on fresh fakes for the batch's labels."""
-        z = self.noise(tf.shape(labels)[0], stream=1)
+        """Per-example G loss on fresh fakes for the batch's labels (plus replay alignment)."""
+        z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
-        logits = self.discriminator({"images": fakes, "label": labels}, training=False)["logits"]
-        return self.adversarial_loss.generator(logits)
+        return (self.adversarial_loss.generator(self.discriminate(fakes, labels, False))
+                + self.alignment_loss(tf.shape(labels)[0], training))
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        images, labels = data
+        images, labels = self.real_batch(*data)
         d_loss = self.minimize(lambda: self.discriminator_loss(images, labels, training=True),
                                self.discriminator.trainable_variables, self.d_optimizer)
         g_loss = self.minimize(lambda: self.generator_loss(labels, training=True),

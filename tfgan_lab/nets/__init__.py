@@ -4,7 +4,8 @@ from tfgan_lab.nets.dcgan import (
     auxiliary_classifier_discriminator,
     conditional_generator,
     projection_discriminator,
+    unconditional_generator,
 )
 
 __all__ = ["auxiliary_classifier_discriminator", "conditional_generator",
-           "projection_discriminator"]
+           "projection_discriminator", "unconditional_generator"]

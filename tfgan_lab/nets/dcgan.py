@@ -33,18 +33,11 @@ def _upsample_block(x, filters: int, name: str):
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z_dim: int,
-                          filters: int = 64, label_dim: int = 50) -> keras.Model:
-    """G(z, label) -> images in [-1, 1]: [z, embed(label)] -> dense -> 2 upsampling blocks.
-
-    The label enters through a learned embedding concatenated with z (Mirza & Osindero 2014).
-    """
+def _upsampling_generator(inputs: dict, x, image_shape: tuple[int, int, int],
+                          filters: int) -> keras.Model:
+    """x -> dense -> 2 upsampling blocks -> tanh images in [-1, 1], as a model of `inputs`."""
     _check_image_shape(image_shape)
     height, width, channels = image_shape
-    z = keras.Input((z_dim,), name="z")
-    label = keras.Input((), dtype="int32", name="label")
-    y = layers.Embedding(num_classes, label_dim, name="label_embedding")(label)
-    x = layers.Concatenate(name="z_and_label")([z, y])
     x = layers.Dense((height // 4) * (width // 4) * filters * 4, use_bias=False, name="project")(x)
     x = _batch_norm("project_bn")(x)
     x = layers.ReLU(name="project_relu")(x)
@@ -53,7 +46,27 @@ def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z
     x = _upsample_block(x, filters, "up2")
     x = layers.Conv2D(channels, 3, padding="same", name="to_image")(x)
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model({"z": z, "label": label}, images, name="generator")
+    return keras.Model(inputs, images, name="generator")
+
+
+def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z_dim: int,
+                          filters: int = 64, label_dim: int = 50) -> keras.Model:
+    """G(z, label) -> images in [-1, 1]: [z, embed(label)] -> dense -> 2 upsampling blocks.
+
+    The label enters through a learned embedding concatenated with z (Mirza & Osindero 2014).
+    """
+    z = keras.Input((z_dim,), name="z")
+    label = keras.Input((), dtype="int32", name="label")
+    y = layers.Embedding(num_classes, label_dim, name="label_embedding")(label)
+    x = layers.Concatenate(name="z_and_label")([z, y])
+    return _upsampling_generator({"z": z, "label": label}, x, image_shape, filters)
+
+
+def unconditional_generator(image_shape: tuple[int, int, int], z_dim: int,
+                            filters: int = 64) -> keras.Model:
+    """G(z) -> images in [-1, 1], the conditional generator's layers without the label."""
+    z = keras.Input((z_dim,), name="z")
+    return _upsampling_generator({"z": z}, z, image_shape, filters)
 
 
 def _spectral_norm(enabled: bool):
@@ -111,15 +124,16 @@ def auxiliary_classifier_discriminator(image_shape: tuple[int, int, int], class_
 
     AC-GAN's discriminator (Odena et al. 2017): a real/fake head and a class head on the same
     features phi(x) as the projection discriminator. FC-GAN (Li et al. 2018) asks for one more
-    class output, the class of every fake.
+    class output, the class of every fake; the unconditional GAN for none (no class head).
     """
     _check_image_shape(image_shape)
     sn = _spectral_norm(spectral_norm)
     images = keras.Input(image_shape, name="images")
     features = _discriminator_features(images, filters, sn)
     psi = sn(layers.Dense(1, dtype="float32", name="psi"))(features)
-    class_logits = sn(layers.Dense(class_outputs, dtype="float32", name="class_logits"))(features)
-    return keras.Model({"images": images},
-                       {"logits": layers.Reshape((), dtype="float32", name="logits")(psi),
-                        "class_logits": class_logits, "features": features},
-                       name="discriminator")
+    outputs = {"logits": layers.Reshape((), dtype="float32", name="logits")(psi),
+               "features": features}
+    if class_outputs:
+        outputs["class_logits"] = sn(layers.Dense(class_outputs, dtype="float32",
+                                                  name="class_logits"))(features)
+    return keras.Model({"images": images}, outputs, name="discriminator")

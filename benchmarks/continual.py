@@ -1,0 +1,131 @@
+"""Learning without forgetting on split Fashion-MNIST: fine-tuning, joint training, Deep
+Generative Replay and Memory Replay GANs (SFT, JTR, RA), one after the other.
+
+    python benchmarks/continual.py                 # 5 tasks of 2 classes; ~1.5 h on 2 cores
+    python benchmarks/continual.py --classes_per_task=1 --results=docs/results/continual_10
+
+Each method runs `python main.py --mode=continual` with configs/continual_fashion_mnist.py (its
+per-task steps set by --generator_steps and --solver_steps), in --workdir/<method>, and
+resumes if interrupted. Writes into --results: continual.md (tables, matrices, the bars of
+issue 4 checked), continual.png (accuracy over the tasks seen against the task) and
+continual_<method>.png (every class after the last task, for SFT, JTR and RA).
+"""
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import time
+
+from absl import app, flags, logging
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tfgan_lab import continual, runtime  # noqa: E402
+from tfgan_lab import eval as eval_lib  # noqa: E402
+from tfgan_lab.config import CONTINUAL_METHODS, validate  # noqa: E402
+from tfgan_lab.continual import report  # noqa: E402
+
+_CLASSES_PER_TASK = flags.DEFINE_integer("classes_per_task", 2, "Classes per task.")
+_GENERATOR_STEPS = flags.DEFINE_multi_string(
+    "generator_steps", ["dgr=1000", "sft=500", "jtr=500", "ra=500"],
+    "METHOD=STEPS: generator steps per task (MeRGAN steps hold 5 critic updates each).")
+_SOLVER_STEPS = flags.DEFINE_integer("solver_steps", 500, "Solver steps per task.")
+_METHODS = flags.DEFINE_list("methods", list(CONTINUAL_METHODS), "Methods to run.")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/continual", "Where the runs live.")
+_RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
+
+# Issue 4's bars for 5 tasks of 2 classes: (summary key, bound, at most / at least).
+BARS = {"finetune": ("average_accuracy", 0.25, "<="), "joint": ("average_accuracy", 0.88, ">="),
+        "dgr": ("average_accuracy", 0.70, ">="), "sft": ("generator_seen_accuracy", 0.25, "<="),
+        "jtr": ("generator_seen_accuracy", 0.80, ">="),
+        "ra": ("generator_seen_accuracy", 0.80, ">=")}
+GRIDS = ("sft", "jtr", "ra")
+
+
+def _config(method: str):
+    spec = importlib.util.spec_from_file_location(
+        "continual_config", os.path.join(REPO, "configs", "continual_fashion_mnist.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = module.get_config(method)
+    steps = dict(item.split("=") for item in _GENERATOR_STEPS.value)
+    config.continual.classes_per_task = _CLASSES_PER_TASK.value
+    config.continual.solver_steps = _SOLVER_STEPS.value
+    config.continual.generator_steps = int(steps.get(method, config.continual.generator_steps))
+    validate(config)
+    return config
+
+
+def _bar(summary: dict) -> str:
+    key, bound, direction = BARS[summary["method"]]
+    value = summary[key] if key == "average_accuracy" else summary[key][-1]
+    held = value <= bound if direction == "<=" else value >= bound
+    return f"{100 * value:.1f}% (bar {direction} {100 * bound:.0f}%: {'met' if held else 'MISSED'})"
+
+
+def _header(summaries: list[dict], seconds: dict, command: str) -> list[str]:
+    config = _config(summaries[0]["method"])
+    classifier = json.load(open(os.path.join(eval_lib.cache_dir(config), "metrics.json")))
+    lines = [
+        "# Learning without forgetting: split Fashion-MNIST", "",
+        f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
+        f"Tasks: {len(summaries[0]['tasks'])} class-incremental tasks of "
+        f"{_CLASSES_PER_TASK.value} classes, in class order; batch {config.train.batch_size}, "
+        f"mixed_bfloat16, seed {config.seed}. Solvers: the reference classifier's network, "
+        f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver. "
+        f"Generators, steps per task: {', '.join(_GENERATOR_STEPS.value)}; DGR's is an "
+        "unconditional DCGAN, MeRGAN's an AC-GAN + WGAN-GP (5 critic updates per step, penalty "
+        "10, Adam 1e-4 (0, 0.9)). Replay share of new data r = 1/t; RA weight "
+        f"{config.continual.alignment_weight}.  ",
+        f"Reference classifier (scores generated samples): test accuracy "
+        f"{classifier['test_accuracy']:.4f}. Generated-sample accuracy: "
+        f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
+        "SavedModel.", "",
+        "| method | measured | time (this invocation) |", "|---|---|---:|"]
+    lines += [f"| {report.NAMES[s['method']]} | {_bar(s)} | "
+              f"{seconds[s['method']] / 60:.1f} min |" for s in summaries]
+    lines += ["", "Solvers: ACC is the mean accuracy over all tasks after the last one, BWT the "
+              "mean change of each earlier task's accuracy from just after it was learned "
+              "(Lopez-Paz & Ranzato 2017). Generators: the reference classifier's accuracy on "
+              "samples of every class seen so far.", "",
+              "![accuracy against task](continual.png)", ""]
+    grids = [m for m in GRIDS if any(s["method"] == m for s in summaries)]
+    if grids:
+        lines += ["Every class after the last task (one row per class):", "",
+                  "| " + " | ".join(report.NAMES[m] for m in grids) + " |",
+                  "|" + "---|" * len(grids),
+                  "| " + " | ".join(f"![{m}](continual_{m}.png)" for m in grids) + " |", ""]
+    return lines
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    logging.set_verbosity(logging.WARNING)
+    os.makedirs(_RESULTS.value, exist_ok=True)
+    first = _config(_METHODS.value[0])
+    if not os.path.exists(os.path.join(eval_lib.cache_dir(first), "metrics.json")):
+        print("Training the reference classifier first ...")
+        eval_lib.train_classifier(first)
+    summaries, seconds = [], {}
+    for method in _METHODS.value:
+        start = time.perf_counter()
+        run = os.path.join(_WORKDIR.value, method)
+        summaries.append(continual.run(_config(method), run))
+        seconds[method] = time.perf_counter() - start
+        if method in GRIDS:
+            last = len(summaries[-1]["tasks"])
+            shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
+                        os.path.join(_RESULTS.value, f"continual_{method}.png"))
+    report.plot(summaries, os.path.join(_RESULTS.value, "continual.png"))
+    command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
+    text = "\n".join(_header(summaries, seconds, command) + report.markdown(summaries)) + "\n"
+    with open(os.path.join(_RESULTS.value, "continual.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,42 @@
+"""Class-incremental split Fashion-MNIST: 5 tasks of 2 classes (classes_per_task=1: 10 tasks).
+
+    python main.py --mode=continual --config=configs/continual_fashion_mnist.py:METHOD \\
+        --workdir=runs/continual/METHOD          (add ,smoke to METHOD for a few-step run)
+
+METHOD: finetune, joint, dgr (solvers; DGR's scholar pairs the solver with an unconditional
+DCGAN generator), sft, jtr, ra (Memory Replay GANs: an AC-GAN + WGAN-GP generator).
+"""
+
+from ml_collections import ConfigDict
+
+from tfgan_lab.config import CONTINUAL_METHODS, apply_arg, base_config
+from tfgan_lab.errors import ConfigError
+
+MEMORY_REPLAY_GANS = ("sft", "jtr", "ra")
+
+
+def get_config(arg: str | None = None) -> ConfigDict:
+    method, _, rest = (arg or "").partition(",")
+    if method not in CONTINUAL_METHODS:
+        raise ConfigError(f"Pass the method after the config file: "
+                          f"--config=configs/continual_fashion_mnist.py:METHOD with METHOD one "
+                          f"of {', '.join(CONTINUAL_METHODS)} (got {method!r}).")
+    config = base_config()
+    config.name = f"continual_fashion_mnist_{method}"
+    config.data.name = "fashion_mnist"
+    config.continual.method = method
+    config.train.batch_size = 64
+    config.train.sample_every = 250
+    config.runtime.precision = "mixed_bfloat16"
+    config.model.spectral_norm = False
+    if method in MEMORY_REPLAY_GANS:  # Wu et al. 2018: AC-GAN + WGAN-GP, Adam 1e-4 (0, 0.9).
+        config.model.variant = "acgan"
+        config.model.loss = "wasserstein"
+        config.model.critic_steps = 5
+        config.model.gradient_penalty = 10.0
+        config.optimizer.update(g_learning_rate=1e-4, d_learning_rate=1e-4, beta_1=0.0,
+                                beta_2=0.9)
+    else:  # The scholar's generator (DGR): an unconditional DCGAN.
+        config.model.variant = "gan"
+        config.model.loss = "non_saturating"
+    return apply_arg(config, rest)

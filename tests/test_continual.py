@@ -1,0 +1,180 @@
+"""Continual learning: task streams, metrics, replay from exported SavedModels, and a two-task
+run of every method on real Fashion-MNIST."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_lab import continual, data, export, runtime, train
+from tfgan_lab.config import CONTINUAL_METHODS, validate
+from tfgan_lab.continual import report, runner
+from tfgan_lab.errors import ConfigError
+from tfgan_lab.eval import classifier as classifier_lib
+from tfgan_lab.eval import continual as metrics
+
+
+def test_tasks_split_the_classes_in_order(fashion_mnist):
+    assert continual.task_classes(10, 2) == [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]
+    assert continual.task_classes(10, 1, num_tasks=3) == [(0,), (1,), (2,)]
+    with pytest.raises(ConfigError, match="choose a divisor of 10"):
+        continual.task_classes(10, 3)
+    with pytest.raises(ConfigError, match="make 5 tasks"):
+        continual.task_classes(10, 2, num_tasks=6)
+    task = continual.select(fashion_mnist, (2, 3))
+    assert set(np.unique(task.labels)) == {2, 3}
+    assert len(task.labels) == np.isin(fashion_mnist.labels, [2, 3]).sum() == 12000
+
+
+def test_metrics_on_hand_made_matrices():
+    forgetting = [[0.9, 0.1, 0.0],
+                  [0.5, 0.8, 0.1],
+                  [0.4, 0.6, 0.7]]
+    assert metrics.average_accuracy(forgetting) == pytest.approx((0.4 + 0.6 + 0.7) / 3)
+    assert metrics.backward_transfer(forgetting) == pytest.approx(((0.4 - 0.9) + (0.6 - 0.8)) / 2)
+    assert metrics.seen_accuracy(forgetting) == pytest.approx([0.9, 0.65, 1.7 / 3])
+    # Rows not yet trained are ignored; learning later tasks may also help earlier ones.
+    helping = [[0.5, 0.0], [0.7, 0.9]]
+    assert metrics.backward_transfer(helping) == pytest.approx(0.2)
+    assert metrics.average_accuracy(helping[:1]) == 0.5
+    assert np.isnan(metrics.backward_transfer(helping[:1]))
+
+
+def _config(method: str, tmp_path, trained_classifier):
+    from configs.continual_fashion_mnist import get_config
+
+    config = get_config(f"{method},smoke")
+    config.data.split = "train[:3000]"
+    config.continual.update(num_tasks=2, test_split="test[:1000]", solver_steps=20)
+    config.eval.update(classifier_dir=os.path.dirname(os.path.dirname(trained_classifier[0])),
+                       num_samples=100)
+    validate(config)
+    return config
+
+
+@pytest.fixture(scope="module")
+def two_task_runs(tmp_path_factory, trained_classifier):
+    """Every method through tasks {0, 1} and {2, 3}, with the Replay objects each built."""
+    root = tmp_path_factory.mktemp("continual")
+    built = {}
+
+    class RecordingReplay(continual.Replay):
+        def __init__(self, generator_path, **kwargs):
+            super().__init__(generator_path, **kwargs)
+            built.setdefault(method, []).append((generator_path, kwargs.get("solver_path")))
+
+    summaries = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "Replay", RecordingReplay)
+        for method in CONTINUAL_METHODS:
+            summaries[method] = continual.run(_config(method, root, trained_classifier),
+                                              str(root / method))
+    return root, summaries, built
+
+
+def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
+    root, summaries, _ = two_task_runs
+    for method, summary in summaries.items():
+        with open(root / method / "results.json") as f:
+            assert json.load(f) == json.loads(json.dumps(summary))
+        assert [row["classes"] for row in summary["rows"]] == [[0, 1], [2, 3]]
+        solver = method in ("finetune", "joint", "dgr")
+        assert ("solver_matrix" in summary) == solver
+        assert ("generator_matrix" in summary) == (method in ("sft", "jtr", "ra"))
+        matrix = np.array(summary.get("solver_matrix") or summary["generator_matrix"])
+        assert matrix.shape == (2, 2) and np.all((matrix >= 0) & (matrix <= 1))
+        for t in (1, 2):
+            task = root / method / f"task_{t}"
+            assert os.path.exists(task / "result.json")
+            names = {"solver"} if method in ("finetune", "joint") else {"generator"}
+            names |= {"solver"} if solver else set()
+            for name in names:
+                assert export.versions(str(task / "export" / name)) == [1]
+    # Task 1's solver learned its two classes from real images: far above chance on them.
+    assert summaries["finetune"]["solver_matrix"][0][0] > 0.6
+    results = root / "report"
+    report.plot(list(summaries.values()), str(results / "continual.png"))
+    text = "\n".join(report.markdown(list(summaries.values())))
+    assert os.path.getsize(results / "continual.png") > 10_000
+    for name in report.NAMES.values():
+        assert name in text
+
+
+def test_a_finished_run_is_not_trained_again(two_task_runs, trained_classifier):
+    root, summaries, _ = two_task_runs
+    before = os.path.getmtime(root / "finetune" / "task_2" / "solver.weights.h5")
+    again = continual.run(_config("finetune", root, trained_classifier), str(root / "finetune"))
+    assert again == json.loads(json.dumps(summaries["finetune"]))
+    assert os.path.getmtime(root / "finetune" / "task_2" / "solver.weights.h5") == before
+
+
+def test_replay_reads_the_previous_tasks_exports_from_disk(two_task_runs):
+    root, _, built = two_task_runs
+    task_1 = root / "dgr" / "task_1" / "export"
+    # DGR: task 2's generator and solver both replay task 1's generator, labelled by task 1's
+    # solver; JTR and RA replay task 1's conditional generator; the others replay nothing.
+    assert built["dgr"] == [(str(task_1 / "generator" / "1"), str(task_1 / "solver" / "1"))] * 2
+    for method in ("jtr", "ra"):
+        assert built[method] == [(str(root / method / "task_1" / "export" / "generator" / "1"),
+                                  None)]
+    assert not set(built) - {"dgr", "jtr", "ra"}
+
+
+def test_replayed_samples_carry_the_old_solvers_predictions(two_task_runs, fashion_mnist):
+    root, _, _ = two_task_runs
+    task_1 = root / "dgr" / "task_1"
+    replay = continual.Replay(str(task_1 / "export" / "generator" / "1"), classes=[0, 1],
+                              new_fraction=0.5, solver_path=str(task_1 / "export" / "solver" / "1"))
+    assert not replay.generator.conditional
+    z = tf.random.stateless_normal([64, replay.z_dim], seed=[1, 2])
+    images, labels = replay(z, tf.random.stateless_uniform([64], seed=[3, 4]))
+    assert images.shape == (64, 28, 28, 1) and labels.dtype == tf.int32
+    # The labels are the old solver's predictions, whether it is read back from its export or
+    # rebuilt from the weights file it was trained into.
+    network = classifier_lib.classifier_net((28, 28, 1), 10)
+    network.load_weights(str(task_1 / "solver.weights.h5"))
+    np.testing.assert_array_equal(labels, np.argmax(network(images)["logits"], -1))
+    np.testing.assert_array_equal(labels, np.argmax(
+        export.load_classifier(str(task_1 / "export" / "solver" / "1"))(images)["logits"], -1))
+
+
+def test_replay_mixes_a_share_r_of_new_data(two_task_runs, smoke_config, fashion_mnist):
+    root, _, _ = two_task_runs
+    replay = continual.Replay(str(root / "jtr" / "task_1" / "export" / "generator" / "1"),
+                              classes=[0, 1], new_fraction=0.25)
+    smoke_config.model.variant = "acgan"
+    gan = train.build(smoke_config, fashion_mnist.info, tf.distribute.get_strategy())
+    gan.replay = replay
+    images, labels = next(iter(data.train_batches(continual.select(fashion_mnist, (2, 3)), 16,
+                                                  seed=0)))
+    mixed_images, mixed_labels = gan.real_batch(images, labels)
+    np.testing.assert_array_equal(mixed_images[:4], images[:4])  # r * 16 = 4 new examples
+    assert set(mixed_labels[:4].numpy()) <= {2, 3} and set(mixed_labels[4:].numpy()) <= {0, 1}
+    expected = replay.generate(gan.noise(12, 2), mixed_labels[4:])
+    np.testing.assert_allclose(mixed_images[4:], expected, atol=1e-6)
+
+
+def test_replay_alignment_is_zero_for_the_same_generator(smoke_config, fashion_mnist, tmp_path):
+    smoke_config.model.variant = "acgan"
+    gan = train.build(smoke_config, fashion_mnist.info,
+                      runtime.setup(smoke_config.runtime, smoke_config.seed))
+    path = export.export_generator(gan.generator, z_dim=16, num_classes=10,
+                                   export_dir=str(tmp_path / "export"), name="old")
+    gan.alignment = continual.Replay(path, classes=[0, 1, 2], new_fraction=1.0)
+    gan.alignment_weight = 1.0
+    np.testing.assert_allclose(gan.alignment_loss(tf.constant(8), training=False), 0, atol=1e-6)
+    # Any change to the new generator shows up in the loss.
+    kernel = gan.generator.get_layer("to_image").kernel
+    kernel.assign(kernel * 1.5)
+    assert float(tf.reduce_min(gan.alignment_loss(tf.constant(8), training=False))) > 1e-3
+
+
+def test_the_config_file_needs_a_known_method():
+    from configs.continual_fashion_mnist import get_config
+
+    with pytest.raises(ConfigError, match="dgr, sft, jtr, ra"):
+        get_config("")
+    for method in CONTINUAL_METHODS:
+        validate(get_config(method))
