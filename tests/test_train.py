@@ -85,6 +85,21 @@ def test_a_workdir_keeps_its_model(smoke_config, tmp_path):
         train.train(smoke_config, run)
 
 
+def test_a_workdir_from_before_a_new_field_keeps_working(smoke_config, tmp_path):
+    """A config.json written before model.critic_steps existed had its default value."""
+    run = str(tmp_path / "run")
+    workdir.prepare(run, smoke_config)
+    with open(os.path.join(run, "config.json")) as f:
+        stored = json.load(f)
+    del stored["model"]["critic_steps"]
+    with open(os.path.join(run, "config.json"), "w") as f:
+        json.dump(stored, f)
+    workdir.prepare(run, smoke_config)
+    smoke_config.model.update(variant="acgan", critic_steps=5)
+    with pytest.raises(WorkdirError, match="model.critic_steps: 1 in the workdir, 5 now"):
+        workdir.prepare(run, smoke_config)
+
+
 def test_restore_latest_needs_a_checkpoint(smoke_config, tmp_path):
     with pytest.raises(WorkdirError, match="holds no checkpoint"):
         train.restore_latest(smoke_config, str(tmp_path))

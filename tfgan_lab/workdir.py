@@ -18,6 +18,7 @@ import tempfile
 
 from ml_collections import ConfigDict
 
+from tfgan_lab.config import base_config
 from tfgan_lab.errors import WorkdirError
 
 FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision", "continual.method",
@@ -76,7 +77,8 @@ def prepare(workdir: str, config: ConfigDict) -> None:
     """Checks that `workdir` is writable and belongs to this run's model, then stores `config`."""
     ensure_writable(workdir, "workdir")
     if os.path.exists(_config_path(workdir)):
-        before = _flatten(load_config(workdir).to_dict())
+        # A field the stored config lacks (added to the library since) had its default value.
+        before = {**_flatten(base_config().to_dict()), **_flatten(load_config(workdir).to_dict())}
         now = _flatten(config.to_dict())
         changed = [f"{key}: {before.get(key)!r} in the workdir, {now.get(key)!r} now"
                    for key in sorted(set(before) | set(now))
