@@ -68,7 +68,8 @@ def _bar(summary: dict) -> str:
 
 def _header(summaries: list[dict], seconds: dict, command: str) -> list[str]:
     config = _config(summaries[0]["method"])
-    classifier = json.load(open(os.path.join(eval_lib.cache_dir(config), "metrics.json")))
+    with open(os.path.join(eval_lib.cache_dir(config), "metrics.json")) as f:
+        classifier = json.load(f)
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
