@@ -25,7 +25,7 @@ sys.path.insert(0, REPO)
 
 from tfgan_lab import continual, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab.config import CONTINUAL_METHODS, validate  # noqa: E402
+from tfgan_lab.config import CONTINUAL_METHODS, MEMORY_REPLAY_METHODS, validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
 
 _CLASSES_PER_TASK = flags.DEFINE_integer("classes_per_task", 2, "Classes per task.")
@@ -42,7 +42,6 @@ BARS = {"finetune": ("average_accuracy", 0.25, "<="), "joint": ("average_accurac
         "dgr": ("average_accuracy", 0.70, ">="), "sft": ("generator_seen_accuracy", 0.25, "<="),
         "jtr": ("generator_seen_accuracy", 0.80, ">="),
         "ra": ("generator_seen_accuracy", 0.80, ">=")}
-GRIDS = ("sft", "jtr", "ra")
 
 
 def _config(method: str):
@@ -93,7 +92,7 @@ def _header(summaries: list[dict], seconds: dict, command: str) -> list[str]:
               "(Lopez-Paz & Ranzato 2017). Generators: the reference classifier's accuracy on "
               "samples of every class seen so far.", "",
               "![accuracy against task](continual.png)", ""]
-    grids = [m for m in GRIDS if any(s["method"] == m for s in summaries)]
+    grids = [m for m in MEMORY_REPLAY_METHODS if any(s["method"] == m for s in summaries)]
     if grids:
         lines += ["Every class after the last task (one row per class):", "",
                   "| " + " | ".join(report.NAMES[m] for m in grids) + " |",
@@ -116,7 +115,7 @@ def main(argv: list[str]) -> None:
         run = os.path.join(_WORKDIR.value, method)
         summaries.append(continual.run(_config(method), run))
         seconds[method] = time.perf_counter() - start
-        if method in GRIDS:
+        if method in MEMORY_REPLAY_METHODS:
             last = len(summaries[-1]["tasks"])
             shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
                         os.path.join(_RESULTS.value, f"continual_{method}.png"))

@@ -9,10 +9,8 @@ DCGAN generator), sft, jtr, ra (Memory Replay GANs: an AC-GAN + WGAN-GP generato
 
 from ml_collections import ConfigDict
 
-from tfgan_lab.config import CONTINUAL_METHODS, apply_arg, base_config
+from tfgan_lab.config import CONTINUAL_METHODS, MEMORY_REPLAY_METHODS, apply_arg, base_config
 from tfgan_lab.errors import ConfigError
-
-MEMORY_REPLAY_GANS = ("sft", "jtr", "ra")
 
 
 def get_config(arg: str | None = None) -> ConfigDict:
@@ -29,7 +27,7 @@ def get_config(arg: str | None = None) -> ConfigDict:
     config.train.sample_every = 250
     config.runtime.precision = "mixed_bfloat16"
     config.model.spectral_norm = False
-    if method in MEMORY_REPLAY_GANS:  # Wu et al. 2018: AC-GAN + WGAN-GP, Adam 1e-4 (0, 0.9).
+    if method in MEMORY_REPLAY_METHODS:  # Wu et al. 2018: AC-GAN + WGAN-GP, Adam 1e-4 (0, 0.9).
         config.model.variant = "acgan"
         config.model.loss = "wasserstein"
         config.model.critic_steps = 5

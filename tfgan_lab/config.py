@@ -16,7 +16,8 @@ from tfgan_lab.errors import ConfigError
 
 # Continual-learning methods: solvers (fine-tuning, joint training, Deep Generative Replay) and
 # Memory Replay GAN generators (sequential fine-tuning, joint retraining, replay alignment).
-CONTINUAL_METHODS = ("finetune", "joint", "dgr", "sft", "jtr", "ra")
+MEMORY_REPLAY_METHODS = ("sft", "jtr", "ra")
+CONTINUAL_METHODS = ("finetune", "joint", "dgr", *MEMORY_REPLAY_METHODS)
 
 
 def base_config() -> ConfigDict:
@@ -100,7 +101,7 @@ def validate(config: ConfigDict) -> None:
                  "continual.classes_per_task", "continual.generator_steps",
                  "continual.solver_steps"):
         _check_positive(config, path)
-    _check_critic(config)
+    _check_variant_options(config)
     if not 0.0 <= config.continual.replay_ratio <= 1.0:
         raise ConfigError(f"config.continual.replay_ratio={config.continual.replay_ratio!r} is "
                           "not valid: it is the share of new data in a batch, in [0, 1] (0: 1/t).")
@@ -121,7 +122,7 @@ def validate(config: ConfigDict) -> None:
             "Set --config.runtime.jit_compile=False or --config.runtime.strategy=default.")
 
 
-def _check_critic(config: ConfigDict) -> None:
+def _check_variant_options(config: ConfigDict) -> None:
     model = config.model
     if model.gradient_penalty < 0:
         raise ConfigError(f"config.model.gradient_penalty={model.gradient_penalty!r} must be "

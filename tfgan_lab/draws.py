@@ -33,6 +33,12 @@ class ReplaySource(Protocol):
 class StepDraws:
     """Per-step random draws, sliced per replica, and the replay mix of real batches."""
 
+    def add_step_counter(self) -> None:
+        """Creates `self.step`, the train steps taken (one copy, not summed over replicas)."""
+        self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros",
+                                    trainable=False, aggregation="only_first_replica",
+                                    name="step")
+
     def draw(self, sample: Callable[[tf.Tensor, tf.Tensor], tf.Tensor], batch_size: tf.Tensor,
              stream: int) -> tf.Tensor:
         """This replica's slice of `sample(global_batch_size, seed)` for the current step.

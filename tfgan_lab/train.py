@@ -194,11 +194,10 @@ def train(config: ConfigDict, workdir_path: str, *, dataset: data.LabeledImages 
 def _resume(gan: gans.TwoPlayerGAN, checkpoint: tf.train.Checkpoint, config: ConfigDict,
             workdir_path: str, warm_start: str | None) -> None:
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
-    if not latest and warm_start:
-        checkpoint.restore(warm_start).assert_existing_objects_matched()
-        print(f"Starting from {warm_start}")
-        return
     if not latest:
+        if warm_start:
+            checkpoint.restore(warm_start).assert_existing_objects_matched()
+            print(f"Starting from {warm_start}")
         return
     checkpoint.restore(latest).assert_existing_objects_matched()
     # Keras keeps the learning rate in a variable, which the restore just overwrote: the

@@ -26,17 +26,19 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import data, export, images, train, workdir
 from tfgan_lab import eval as eval_lib
+from tfgan_lab.config import MEMORY_REPLAY_METHODS
 from tfgan_lab.continual.replay import Replay
 from tfgan_lab.continual.solver import task_accuracies, train_solver
 from tfgan_lab.continual.tasks import select, task_classes
 from tfgan_lab.eval import continual as metrics
+from tfgan_lab.eval.metrics import conditional_accuracy
 
 SOLVER_METHODS = ("finetune", "joint", "dgr")  # Train a solver; dgr also a generator.
-GENERATOR_METHODS = ("dgr", "sft", "jtr", "ra")  # Train a generator, task by task.
+GENERATOR_METHODS = ("dgr", *MEMORY_REPLAY_METHODS)  # Train a generator, task by task.
 
 
 class _Run:
-    """What every task of one run reads: config, data, tasks, paths."""
+    """What every task of one run reads: config, data, tasks, paths, reference classifier."""
 
     def __init__(self, config: ConfigDict, workdir_path: str):
         self.config, self.workdir = config, workdir_path
@@ -47,6 +49,10 @@ class _Run:
         self.tasks = task_classes(self.train.info.num_classes,
                                   config.continual.classes_per_task, config.continual.num_tasks)
         self.method = config.continual.method
+        # Memory Replay GANs are scored by the reference classifier: loaded now, so that a
+        # missing one stops the run before its first task.
+        self.classifier = (eval_lib.load_classifier(config)
+                           if self.method in MEMORY_REPLAY_METHODS else None)
 
     def task_dir(self, t: int) -> str:
         return os.path.join(self.workdir, f"task_{t + 1}")
@@ -57,6 +63,14 @@ class _Run:
     def new_fraction(self, t: int) -> float:
         """r at task t (0-based): the config's, or 1/(t+1), so every task weighs the same."""
         return self.config.continual.replay_ratio or 1.0 / (t + 1)
+
+    def replay(self, t: int, labelled_by_solver: bool) -> Replay:
+        """Task t's replay of the old classes from task t-1's exports, read from disk; its
+        labels come from task t-1's solver (DGR) or are the classes asked for (MeRGAN)."""
+        return Replay(self.export_path(t - 1, "generator"), classes=self.old_classes(t),
+                      new_fraction=self.new_fraction(t),
+                      solver_path=self.export_path(t - 1, "solver") if labelled_by_solver
+                      else None)
 
     def old_classes(self, t: int) -> list[int]:
         return [c for classes in self.tasks[:t] for c in classes]
@@ -94,9 +108,7 @@ def _train_generator(run: _Run, t: int) -> str:
     def configure(gan):
         if t == 0 or run.method == "sft":
             return
-        solver = run.export_path(t - 1, "solver") if run.method == "dgr" else None
-        replay = Replay(run.export_path(t - 1, "generator"), classes=run.old_classes(t),
-                        new_fraction=run.new_fraction(t), solver_path=solver)
+        replay = run.replay(t, labelled_by_solver=run.method == "dgr")
         if run.method == "ra":
             gan.alignment, gan.alignment_weight = replay, config.continual.alignment_weight
         else:
@@ -118,9 +130,7 @@ def _train_solver(run: _Run, t: int) -> list[float]:
     task_dir = run.task_dir(t)
     replay = None
     if run.method == "dgr" and t > 0:  # Task t-1's scholar: its generator, its solver's labels.
-        replay = Replay(run.export_path(t - 1, "generator"), classes=run.old_classes(t),
-                        new_fraction=run.new_fraction(t),
-                        solver_path=run.export_path(t - 1, "solver"))
+        replay = run.replay(t, labelled_by_solver=True)
     previous = os.path.join(run.task_dir(t - 1), "solver.weights.h5") if t > 0 else None
     network = train_solver(run.config, run.task_data(t),
                            os.path.join(task_dir, "solver.weights.h5"),
@@ -136,21 +146,20 @@ def _generator_accuracies(run: _Run, t: int, generator_path: str) -> list[float]
     sample grid of every class."""
     config = run.config
     generator = export.load_conditional_generator(generator_path)
-    classifier = eval_lib.load_classifier(config)
     num_classes = run.train.info.num_classes
     per_class = config.eval.num_samples // num_classes
     z = np.random.default_rng(config.seed).standard_normal(
         (per_class, generator.z_dim)).astype(np.float32)
-    accuracies = []
-    for c in range(num_classes):
-        samples = generator(z, np.full(per_class, c, np.int32)).numpy()
-        predicted = np.argmax(eval_lib.predict(classifier, samples)["probabilities"], -1)
-        accuracies.append(float(np.mean(predicted == c)))
+    labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
+    samples = np.concatenate([generator(z, labels[c * per_class:(c + 1) * per_class]).numpy()
+                              for c in range(num_classes)])
+    _, per_class_accuracy = conditional_accuracy(
+        eval_lib.predict(run.classifier, samples)["probabilities"], labels, num_classes)
     grid_z, grid_labels = images.grid_inputs(generator.z_dim, num_classes,
                                              config.train.sample_columns, config.seed)
     images.write_png(os.path.join(run.task_dir(t), "samples.png"),
                      generator(grid_z, grid_labels).numpy(), config.train.sample_columns)
-    return accuracies
+    return [float(a) for a in per_class_accuracy]
 
 
 def _run_task(run: _Run, t: int) -> dict:
@@ -159,7 +168,7 @@ def _run_task(run: _Run, t: int) -> dict:
     if run.method in GENERATOR_METHODS:
         generator_path = _train_generator(run, t)
         result["generator"] = generator_path
-        if run.method != "dgr":  # DGR's generator is unconditional: its solver labels it.
+        if run.method in MEMORY_REPLAY_METHODS:  # DGR's is unconditional: its solver labels.
             result["generator_class_accuracy"] = _generator_accuracies(run, t, generator_path)
     if run.method in SOLVER_METHODS:
         result["solver_task_accuracy"] = _train_solver(run, t)
@@ -195,8 +204,6 @@ def run(config: ConfigDict, workdir_path: str) -> dict:
     returns and writes <workdir>/results.json."""
     workdir.prepare(workdir_path, config)
     state = _Run(config, workdir_path)
-    if config.continual.method in ("sft", "jtr", "ra"):
-        eval_lib.load_classifier(config)  # Fail now, not after the first task, if it is missing.
     rows = []
     for t in range(len(state.tasks)):
         result_path = os.path.join(state.task_dir(t), "result.json")

@@ -26,9 +26,7 @@ class Solver(StepDraws, keras.Model):
         super().__init__(**kwargs)
         self.network = network
         self.seed = seed
-        self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros",
-                                    trainable=False, aggregation="only_first_replica",
-                                    name="step")
+        self.add_step_counter()
         self.replay = None
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")

@@ -36,9 +36,7 @@ class TwoPlayerGAN(StepDraws, keras.Model):
         self.num_classes = num_classes
         self.z_dim = z_dim
         self.seed = seed
-        self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros",
-                                    trainable=False, aggregation="only_first_replica",
-                                    name="step")
+        self.add_step_counter()
         self.trackers = {name: keras.metrics.Mean(name=name) for name in metric_names}
         self.replay: ReplaySource | None = None
         self.alignment: ReplaySource | None = None
