@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import sys
-import time
 
 from absl import app, flags, logging
 
@@ -65,7 +64,16 @@ def _bar(summary: dict) -> str:
     return f"{100 * value:.1f}% (bar {direction} {100 * bound:.0f}%: {'met' if held else 'MISSED'})"
 
 
-def _header(summaries: list[dict], seconds: dict, command: str) -> list[str]:
+def _mergan_description() -> str:
+    model, optimizer = _config("jtr").model, _config("jtr").optimizer
+    classes = ("D's class head learning real images only"
+               if not model.classify_fakes else "D's class head learning fakes too")
+    return (f"an AC-GAN + WGAN-GP ({model.critic_steps} critic updates per step, penalty "
+            f"{model.gradient_penalty:g}, {classes}, Adam {optimizer.g_learning_rate:g} "
+            f"({optimizer.beta_1:g}, {optimizer.beta_2:g}))")
+
+
+def _header(summaries: list[dict], command: str) -> list[str]:
     config = _config(summaries[0]["method"])
     with open(os.path.join(eval_lib.cache_dir(config), "metrics.json")) as f:
         classifier = json.load(f)
@@ -77,16 +85,15 @@ def _header(summaries: list[dict], seconds: dict, command: str) -> list[str]:
         f"mixed_bfloat16, seed {config.seed}. Solvers: the reference classifier's network, "
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver. "
         f"Generators, steps per task: {', '.join(_GENERATOR_STEPS.value)}; DGR's is an "
-        "unconditional DCGAN, MeRGAN's an AC-GAN + WGAN-GP (5 critic updates per step, penalty "
-        "10, Adam 1e-4 (0, 0.9)). Replay share of new data r = 1/t; RA weight "
-        f"{config.continual.alignment_weight}.  ",
+        f"unconditional DCGAN, MeRGAN's {_mergan_description()}. Replay share of new data "
+        f"r = 1/t; RA weight {config.continual.alignment_weight}.  ",
         f"Reference classifier (scores generated samples): test accuracy "
         f"{classifier['test_accuracy']:.4f}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
         "SavedModel.", "",
-        "| method | measured | time (this invocation) |", "|---|---|---:|"]
+        "| method | measured | training time (its tasks summed) |", "|---|---|---:|"]
     lines += [f"| {report.NAMES[s['method']]} | {_bar(s)} | "
-              f"{seconds[s['method']] / 60:.1f} min |" for s in summaries]
+              f"{sum(row['seconds'] for row in s['rows']) / 60:.1f} min |" for s in summaries]
     lines += ["", "Solvers: ACC is the mean accuracy over all tasks after the last one, BWT the "
               "mean change of each earlier task's accuracy from just after it was learned "
               "(Lopez-Paz & Ranzato 2017). Generators: the reference classifier's accuracy on "
@@ -101,6 +108,30 @@ def _header(summaries: list[dict], seconds: dict, command: str) -> list[str]:
     return lines
 
 
+def _same_run(a, b) -> bool:
+    """Whether configs `a` and `b` differ in nothing but the method (and so the name)."""
+    a, b = a.to_dict(), b.to_dict()
+    for config in (a, b):
+        del config["name"], config["continual"]["method"]
+    return a == b
+
+
+def _copy_first_task(method: str) -> None:
+    """SFT, JTR and RA train the same first task (nothing to replay yet): with the same
+    config and seed it is the same run, so it is trained once and copied to the others."""
+    target = os.path.join(_WORKDIR.value, method, "task_1")
+    if method not in MEMORY_REPLAY_METHODS or os.path.exists(target):
+        return
+    for other in MEMORY_REPLAY_METHODS:
+        source = os.path.join(_WORKDIR.value, other, "task_1")
+        if (other != method and os.path.exists(os.path.join(source, "result.json"))
+                and _same_run(_config(method), _config(other))):
+            print(f"{method}: task 1 copied from {other}'s (the same run)")
+            shutil.copytree(source, target + ".partial")
+            os.replace(target + ".partial", target)
+            return
+
+
 def main(argv: list[str]) -> None:
     del argv
     logging.set_verbosity(logging.WARNING)
@@ -109,19 +140,19 @@ def main(argv: list[str]) -> None:
     if not os.path.exists(os.path.join(eval_lib.cache_dir(first), "metrics.json")):
         print("Training the reference classifier first ...")
         eval_lib.train_classifier(first)
-    summaries, seconds = [], {}
+    summaries = []
     for method in _METHODS.value:
-        start = time.perf_counter()
         run = os.path.join(_WORKDIR.value, method)
+        _copy_first_task(method)
         summaries.append(continual.run(_config(method), run))
-        seconds[method] = time.perf_counter() - start
         if method in MEMORY_REPLAY_METHODS:
             last = len(summaries[-1]["tasks"])
             shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
                         os.path.join(_RESULTS.value, f"continual_{method}.png"))
+    summaries.sort(key=lambda summary: CONTINUAL_METHODS.index(summary["method"]))
     report.plot(summaries, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
-    text = "\n".join(_header(summaries, seconds, command) + report.markdown(summaries)) + "\n"
+    text = "\n".join(_header(summaries, command) + report.markdown(summaries)) + "\n"
     with open(os.path.join(_RESULTS.value, "continual.md"), "w") as f:
         f.write(text)
     print(text)

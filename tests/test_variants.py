@@ -58,10 +58,13 @@ def test_one_step_changes_every_weight_of_both_players(smoke_config, fashion_mni
     assert all(v.dtype == tf.float32 for v in outputs.values())
 
 
-@pytest.mark.parametrize("variant,fake_class", [("acgan", None), ("fcgan", 10)])
-def test_discriminator_class_targets_for_fakes(smoke_config, fashion_mnist, variant, fake_class):
-    """AC-GAN: a fake keeps its label. FC-GAN: every fake is the extra class N = 10."""
-    smoke_config.model.variant = variant
+@pytest.mark.parametrize("variant,classify_fakes,fake_class", [
+    ("acgan", True, None), ("acgan", False, None), ("fcgan", True, 10)])
+def test_discriminator_class_targets_for_fakes(smoke_config, fashion_mnist, variant,
+                                               classify_fakes, fake_class):
+    """AC-GAN: a fake keeps its label, or (classify_fakes=False, the AC-WGAN-GP of MeRGAN)
+    D's class head learns real images only. FC-GAN: every fake is the extra class N = 10."""
+    smoke_config.model.update(variant=variant, classify_fakes=classify_fakes)
     gan, _, _ = _setup(smoke_config, fashion_mnist)
     outputs = 10 if fake_class is None else 11
     assert gan.discriminator.output["class_logits"].shape[-1] == outputs
@@ -74,8 +77,9 @@ def test_discriminator_class_targets_for_fakes(smoke_config, fashion_mnist, vari
     fakes = gan.generator(gan.generator_inputs(z, labels), training=False)
     class_logits = gan.discriminator({"images": tf.concat([images, fakes], 0)},
                                      training=False)["class_logits"]
-    expected = (losses.classification_loss(class_logits[:16], labels)
-                + losses.classification_loss(class_logits[16:], targets))
+    expected = losses.classification_loss(class_logits[:16], labels)
+    if classify_fakes:
+        expected += losses.classification_loss(class_logits[16:], targets)
     np.testing.assert_allclose(class_loss, expected, rtol=1e-5)
     # G's targets are the conditioning labels, whatever the variant.
     _, g_class_loss = gan.generator_losses(labels, training=False)
@@ -146,10 +150,30 @@ def test_wgan_gp_updates_the_critic_several_times_per_step(smoke_config, fashion
     assert float(tf.reduce_min(with_penalty - without)) > 0, "(|grad| - 1)^2 > 0 at the start"
 
 
-def test_only_critic_variants_take_critic_steps(smoke_config):
+def test_generator_class_weight_scales_the_class_loss_in_g_update(smoke_config, fashion_mnist):
+    """The first step's D update does not depend on the weight, so G's objective differs by
+    exactly (w - 1) times its class loss."""
+    smoke_config.model.variant = "acgan"
+    logs = {}
+    for weight in (1.0, 3.0):
+        smoke_config.model.generator_class_weight = weight
+        _, step, batches = _setup(smoke_config, fashion_mnist)
+        logs[weight] = {k: float(v) for k, v in step(batches).items()}
+    assert logs[1.0]["g_class_loss"] == pytest.approx(logs[3.0]["g_class_loss"], rel=1e-5)
+    assert logs[3.0]["g_loss"] - logs[1.0]["g_loss"] == pytest.approx(
+        2.0 * logs[1.0]["g_class_loss"], rel=1e-4)
+
+
+def test_variant_options_are_refused_by_other_variants(smoke_config):
     from tfgan_lab.config import validate
     from tfgan_lab.errors import ConfigError
 
     smoke_config.model.critic_steps = 5
     with pytest.raises(ConfigError, match="implemented for acgan and fcgan, not 'cgan'"):
+        validate(smoke_config)
+    smoke_config.model.update(critic_steps=1, variant="fcgan", classify_fakes=False)
+    with pytest.raises(ConfigError, match="applies to acgan only, not 'fcgan'"):
+        validate(smoke_config)
+    smoke_config.model.update(variant="cgan", classify_fakes=True, generator_class_weight=2.0)
+    with pytest.raises(ConfigError, match="generator_class_weight applies to acgan and fcgan"):
         validate(smoke_config)

@@ -41,6 +41,10 @@ def base_config() -> ConfigDict:
     config.model.spectral_norm = True
     config.model.critic_steps = 1  # D updates per G update (WGAN-GP: 5); acgan and fcgan.
     config.model.gradient_penalty = 0.0  # WGAN-GP's weight (10 in the paper); acgan, fcgan.
+    # acgan: D's class head also learns fakes as their class (Odena et al.); False: real images
+    # only, as in Gulrajani et al.'s AC-WGAN-GP. fcgan always learns fakes (as class N).
+    config.model.classify_fakes = True
+    config.model.generator_class_weight = 1.0  # acgan, fcgan: G's class loss, times this.
 
     config.optimizer = ConfigDict()
     config.optimizer.g_learning_rate = 2e-4
@@ -124,13 +128,20 @@ def validate(config: ConfigDict) -> None:
 
 def _check_variant_options(config: ConfigDict) -> None:
     model = config.model
-    if model.gradient_penalty < 0:
-        raise ConfigError(f"config.model.gradient_penalty={model.gradient_penalty!r} must be "
-                          ">= 0.")
+    for field in ("gradient_penalty", "generator_class_weight"):
+        if model[field] < 0:
+            raise ConfigError(f"config.model.{field}={model[field]!r} must be >= 0.")
     if ((model.critic_steps != 1 or model.gradient_penalty)
-            and not gans.supports_critic_steps(model.variant)):
+            and not gans.has_auxiliary_classifier(model.variant)):
         raise ConfigError(f"config.model.critic_steps and gradient_penalty are implemented for "
                           f"acgan and fcgan, not {model.variant!r}: leave them at 1 and 0.")
+    if model.generator_class_weight != 1.0 and not gans.has_auxiliary_classifier(model.variant):
+        raise ConfigError(f"config.model.generator_class_weight applies to acgan and fcgan, not "
+                          f"{model.variant!r} (no class head): leave it at 1.")
+    if not model.classify_fakes and model.variant != "acgan":
+        raise ConfigError(f"config.model.classify_fakes=False applies to acgan only, not "
+                          f"{model.variant!r} (FC-GAN's class head learns every fake as class N; "
+                          "the others have no class head): leave it True.")
     if model.variant == "gan" and config.eval.every:
         raise ConfigError("The metrics score a conditional generator (they need each sample's "
                           "class); set --config.eval.every=0 for model.variant='gan'.")

@@ -46,7 +46,8 @@ def optimizers(config: ConfigDict) -> tuple[keras.optimizers.Optimizer,
 
 
 _VARIANTS = {"cgan": CGAN, "acgan": ACGAN, "fcgan": FCGAN, "gan": GAN}
-_CRITIC_VARIANTS = ("acgan", "fcgan")  # Those with critic_steps and a gradient penalty.
+# The auxiliary-classifier variants: they alone take the options of ACGAN.__init__ below.
+_AUXILIARY_CLASSIFIER_VARIANTS = ("acgan", "fcgan")
 
 
 def names() -> tuple[str, ...]:
@@ -62,23 +63,26 @@ def build(config: ConfigDict, info: DatasetInfo) -> TwoPlayerGAN:
         raise KeyError(f"Unknown variant {config.model.variant!r}: choose one of "
                        f"{', '.join(_VARIANTS)}.")
     generator, discriminator = networks(config, info)
-    critic = ({"critic_steps": config.model.critic_steps,
-               "penalty_weight": config.model.gradient_penalty}
-              if config.model.variant in _CRITIC_VARIANTS else {})
+    options = ({"critic_steps": config.model.critic_steps,
+                "penalty_weight": config.model.gradient_penalty,
+                "classify_fakes": config.model.classify_fakes,
+                "generator_class_weight": config.model.generator_class_weight}
+               if config.model.variant in _AUXILIARY_CLASSIFIER_VARIANTS else {})
     gan = _VARIANTS[config.model.variant](
         generator, discriminator, loss=losses.get(config.model.loss),
         num_classes=info.num_classes, z_dim=config.model.z_dim, seed=config.seed,
-        name=config.model.variant, **critic)
+        name=config.model.variant, **options)
     g_optimizer, d_optimizer = optimizers(config)
     gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
                 jit_compile=config.runtime.jit_compile)
     return gan
 
 
-def supports_critic_steps(variant: str) -> bool:
-    """Whether `variant` implements model.critic_steps > 1 and model.gradient_penalty."""
-    return variant in _CRITIC_VARIANTS
+def has_auxiliary_classifier(variant: str) -> bool:
+    """Whether `variant` is AC-GAN-like (a class head on D), and so implements
+    model.critic_steps, gradient_penalty and generator_class_weight."""
+    return variant in _AUXILIARY_CLASSIFIER_VARIANTS
 
 
 __all__ = ["ACGAN", "CGAN", "FCGAN", "GAN", "TwoPlayerGAN", "build", "names", "networks",
-           "optimizers", "supports_critic_steps"]
+           "has_auxiliary_classifier", "optimizers"]

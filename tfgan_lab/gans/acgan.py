@@ -26,13 +26,16 @@ class ACGAN(TwoPlayerGAN):
     update. Each step's batch holds `critic_steps` slices, one per D update."""
 
     def __init__(self, generator, discriminator, *, loss: AdversarialLoss, critic_steps: int = 1,
-                 penalty_weight: float = 0.0, **kwargs):
+                 penalty_weight: float = 0.0, classify_fakes: bool = True,
+                 generator_class_weight: float = 1.0, **kwargs):
         super().__init__(generator, discriminator,
                          metric_names=("d_loss", "g_loss", "d_class_loss", "g_class_loss"),
                          **kwargs)
         self.adversarial_loss = loss
         self.critic_steps = critic_steps
         self.penalty_weight = penalty_weight
+        self.classify_fakes = classify_fakes
+        self.generator_class_weight = generator_class_weight
 
     def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
         """The class D learns for fakes generated for `labels`: AC-GAN keeps the label."""
@@ -55,8 +58,10 @@ class ACGAN(TwoPlayerGAN):
             adversarial += self.penalty_weight * gradient_penalty(
                 lambda x: self.discriminator({"images": x}, training=training)["logits"],
                 images, fakes, self.uniform(batch_size, PENALTY + 16 * critic_update))
-        return (adversarial, classification_loss(real_classes, labels)
-                + classification_loss(fake_classes, self.fake_class_targets(labels)))
+        class_loss = classification_loss(real_classes, labels)
+        if self.classify_fakes:
+            class_loss += classification_loss(fake_classes, self.fake_class_targets(labels))
+        return adversarial, class_loss
 
     def generator_losses(self, labels: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
         """Per-example (adversarial + replay alignment, class) losses of G: fool D, and be
@@ -85,7 +90,7 @@ class ACGAN(TwoPlayerGAN):
 
         def g_loss():  # For the labels of the last slice: replayed classes included.
             adversarial, parts["g_class_loss"] = self.generator_losses(labels, True)
-            return adversarial + parts["g_class_loss"]
+            return adversarial + self.generator_class_weight * parts["g_class_loss"]
 
         g_total = self.minimize(g_loss, self.generator.trainable_variables, self.g_optimizer)
         self.step.assign_add(1)
