@@ -69,7 +69,8 @@ def _mergan_description() -> str:
     classes = ("D's class head learning real images only"
                if not model.classify_fakes else "D's class head learning fakes too")
     return (f"an AC-GAN + WGAN-GP ({model.critic_steps} critic updates per step, penalty "
-            f"{model.gradient_penalty:g}, {classes}, Adam {optimizer.g_learning_rate:g} "
+            f"{model.gradient_penalty:g}, {classes}, G's class loss weight "
+            f"{model.generator_class_weight:g}, Adam {optimizer.g_learning_rate:g} "
             f"({optimizer.beta_1:g}, {optimizer.beta_2:g}))")
 
 
@@ -86,7 +87,7 @@ def _header(summaries: list[dict], command: str) -> list[str]:
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver. "
         f"Generators, steps per task: {', '.join(_GENERATOR_STEPS.value)}; DGR's is an "
         f"unconditional DCGAN, MeRGAN's {_mergan_description()}. Replay share of new data "
-        f"r = 1/t; RA weight {config.continual.alignment_weight}.  ",
+        f"r = 1/t; RA weight {_config('ra').continual.alignment_weight:g}.  ",
         f"Reference classifier (scores generated samples): test accuracy "
         f"{classifier['test_accuracy']:.4f}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
@@ -108,11 +109,12 @@ def _header(summaries: list[dict], command: str) -> list[str]:
     return lines
 
 
-def _same_run(a, b) -> bool:
-    """Whether configs `a` and `b` differ in nothing but the method (and so the name)."""
+def _same_first_task(a, b) -> bool:
+    """Whether configs `a` and `b` differ in nothing but the method (and so the name) and the
+    alignment weight: the first task has nothing to replay or align to."""
     a, b = a.to_dict(), b.to_dict()
     for config in (a, b):
-        del config["name"], config["continual"]["method"]
+        del config["name"], config["continual"]["method"], config["continual"]["alignment_weight"]
     return a == b
 
 
@@ -125,7 +127,7 @@ def _copy_first_task(method: str) -> None:
     for other in MEMORY_REPLAY_METHODS:
         source = os.path.join(_WORKDIR.value, other, "task_1")
         if (other != method and os.path.exists(os.path.join(source, "result.json"))
-                and _same_run(_config(method), _config(other))):
+                and _same_first_task(_config(method), _config(other))):
             print(f"{method}: task 1 copied from {other}'s (the same run)")
             shutil.copytree(source, target + ".partial")
             os.replace(target + ".partial", target)
