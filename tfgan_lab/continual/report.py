@@ -64,6 +64,7 @@ def plot(summaries: list[dict], path: str) -> None:
             if key in s:
                 tasks = range(1, len(s[key]) + 1)
                 axis.plot(tasks, s[key], marker="o", label=NAMES[s["method"]])
+                axis.set_xticks(tasks)
         axis.set_title(title)
         axis.set_xlabel("after task")
         axis.set_ylim(0, 1)
