@@ -65,7 +65,8 @@ def _bar(summary: dict) -> str:
 
 
 def _mergan_description() -> str:
-    model, optimizer = _config("jtr").model, _config("jtr").optimizer
+    config = _config("jtr")
+    model, optimizer = config.model, config.optimizer
     classes = ("D's class head learning real images only"
                if not model.classify_fakes else "D's class head learning fakes too")
     return (f"an AC-GAN + WGAN-GP ({model.critic_steps} critic updates per step, penalty "

@@ -73,6 +73,10 @@ class ACGAN(TwoPlayerGAN):
                 + self.alignment_loss(tf.shape(labels)[0], training),
                 classification_loss(out["class_logits"], labels))
 
+    def generator_objective(self, adversarial: tf.Tensor, class_loss: tf.Tensor) -> tf.Tensor:
+        """G's per-example loss: its adversarial part plus its weighted class part."""
+        return adversarial + self.generator_class_weight * class_loss
+
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         parts = {}
         slices = zip(tf.split(data[0], self.critic_steps), tf.split(data[1], self.critic_steps),
@@ -90,7 +94,7 @@ class ACGAN(TwoPlayerGAN):
 
         def g_loss():  # For the labels of the last slice: replayed classes included.
             adversarial, parts["g_class_loss"] = self.generator_losses(labels, True)
-            return adversarial + self.generator_class_weight * parts["g_class_loss"]
+            return self.generator_objective(adversarial, parts["g_class_loss"])
 
         g_total = self.minimize(g_loss, self.generator.trainable_variables, self.g_optimizer)
         self.step.assign_add(1)
@@ -100,7 +104,8 @@ class ACGAN(TwoPlayerGAN):
         images, labels = data
         d_adversarial, d_class = self.discriminator_losses(images, labels, training=False)
         g_adversarial, g_class = self.generator_losses(labels, training=False)
-        return self.track(d_loss=d_adversarial + d_class, g_loss=g_adversarial + g_class,
+        return self.track(d_loss=d_adversarial + d_class,
+                          g_loss=self.generator_objective(g_adversarial, g_class),
                           d_class_loss=d_class, g_class_loss=g_class)
 
 
