@@ -1,7 +1,7 @@
 """Learning without forgetting on split Fashion-MNIST: fine-tuning, joint training, Deep
 Generative Replay and Memory Replay GANs (SFT, JTR, RA), one after the other.
 
-    python benchmarks/continual.py                 # 5 tasks of 2 classes; ~1.5 h on 2 cores
+    python benchmarks/continual.py                 # 5 tasks of 2 classes; ~2.3 h on 2 cores
     python benchmarks/continual.py --classes_per_task=1 --results=docs/results/continual_10
 
 Each method runs `python main.py --mode=continual` with configs/continual_fashion_mnist.py (its
@@ -29,8 +29,8 @@ from tfgan_lab.continual import report  # noqa: E402
 
 _CLASSES_PER_TASK = flags.DEFINE_integer("classes_per_task", 2, "Classes per task.")
 _GENERATOR_STEPS = flags.DEFINE_multi_string(
-    "generator_steps", ["dgr=1000", "sft=500", "jtr=500", "ra=500"],
-    "METHOD=STEPS: generator steps per task (MeRGAN steps hold 5 critic updates each).")
+    "generator_steps", [], "METHOD=STEPS: generator steps per task, for METHOD; the others "
+    "keep the config's (MeRGAN steps hold 5 critic updates each).")
 _SOLVER_STEPS = flags.DEFINE_integer("solver_steps", 500, "Solver steps per task.")
 _METHODS = flags.DEFINE_list("methods", list(CONTINUAL_METHODS), "Methods to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/continual", "Where the runs live.")
@@ -75,6 +75,12 @@ def _mergan_description() -> str:
             f"({optimizer.beta_1:g}, {optimizer.beta_2:g}))")
 
 
+def _generator_steps(summaries: list[dict]) -> str:
+    """'dgr=2000, sft=1000, ...': each generator method's steps per task."""
+    return ", ".join(f"{s['method']}={_config(s['method']).continual.generator_steps}"
+                     for s in summaries if s["method"] in ("dgr", *MEMORY_REPLAY_METHODS))
+
+
 def _header(summaries: list[dict], command: str) -> list[str]:
     config = _config(summaries[0]["method"])
     with open(os.path.join(eval_lib.cache_dir(config), "metrics.json")) as f:
@@ -86,7 +92,7 @@ def _header(summaries: list[dict], command: str) -> list[str]:
         f"{_CLASSES_PER_TASK.value} classes, in class order; batch {config.train.batch_size}, "
         f"mixed_bfloat16, seed {config.seed}. Solvers: the reference classifier's network, "
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver. "
-        f"Generators, steps per task: {', '.join(_GENERATOR_STEPS.value)}; DGR's is an "
+        f"Generators, steps per task: {_generator_steps(summaries)}; DGR's is an "
         f"unconditional DCGAN, MeRGAN's {_mergan_description()}. Replay share of new data "
         f"r = 1/t; RA weight {_config('ra').continual.alignment_weight:g}.  ",
         f"Reference classifier (scores generated samples): test accuracy "
