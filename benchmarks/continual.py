@@ -60,6 +60,8 @@ def _config(method: str):
 def _bar(summary: dict) -> str:
     key, bound, direction = BARS[summary["method"]]
     value = summary[key] if key == "average_accuracy" else summary[key][-1]
+    if _CLASSES_PER_TASK.value != 2:
+        return f"{100 * value:.1f}% (no bar: the issue sets them for 5 tasks of 2 classes)"
     held = value <= bound if direction == "<=" else value >= bound
     return f"{100 * value:.1f}% (bar {direction} {100 * bound:.0f}%: {'met' if held else 'MISSED'})"
 
