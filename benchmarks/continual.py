@@ -2,7 +2,8 @@
 Generative Replay and Memory Replay GANs (SFT, JTR, RA), one after the other.
 
     python benchmarks/continual.py                 # 5 tasks of 2 classes; ~2.3 h on 2 cores
-    python benchmarks/continual.py --classes_per_task=1 --results=docs/results/continual_10
+    python benchmarks/continual.py --classes_per_task=1 --workdir=runs/continual_10 \
+        --results=docs/results/continual_10
 
 Each method runs `python main.py --mode=continual` with configs/continual_fashion_mnist.py (its
 per-task steps set by --generator_steps and --solver_steps), in --workdir/<method>, and
@@ -77,10 +78,15 @@ def _mergan_description() -> str:
             f"({optimizer.beta_1:g}, {optimizer.beta_2:g}))")
 
 
-def _generator_steps(summaries: list[dict]) -> str:
-    """'dgr=2000, sft=1000, ...': each generator method's steps per task."""
-    return ", ".join(f"{s['method']}={_config(s['method']).continual.generator_steps}"
-                     for s in summaries if s["method"] in ("dgr", *MEMORY_REPLAY_METHODS))
+def _generators_description(summaries: list[dict]) -> str:
+    """The generators' steps per task (dgr=2000, sft=1000, ...) and settings; '' if none ran."""
+    steps = ", ".join(f"{s['method']}={_config(s['method']).continual.generator_steps}"
+                      for s in summaries if s["method"] in ("dgr", *MEMORY_REPLAY_METHODS))
+    if not steps:
+        return ""
+    return (f"Generators, steps per task: {steps}; DGR's is an unconditional DCGAN, MeRGAN's "
+            f"{_mergan_description()}. Replay share of new data r = 1/t; RA weight "
+            f"{_config('ra').continual.alignment_weight:g}. ")
 
 
 def _header(summaries: list[dict], command: str) -> list[str]:
@@ -91,12 +97,11 @@ def _header(summaries: list[dict], command: str) -> list[str]:
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Tasks: {len(summaries[0]['tasks'])} class-incremental tasks of "
-        f"{_CLASSES_PER_TASK.value} classes, in class order; batch {config.train.batch_size}, "
+        f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
+        f"order; batch {config.train.batch_size}, "
         f"mixed_bfloat16, seed {config.seed}. Solvers: the reference classifier's network, "
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver. "
-        f"Generators, steps per task: {_generator_steps(summaries)}; DGR's is an "
-        f"unconditional DCGAN, MeRGAN's {_mergan_description()}. Replay share of new data "
-        f"r = 1/t; RA weight {_config('ra').continual.alignment_weight:g}.  ",
+        + _generators_description(summaries) + " ",
         f"Reference classifier (scores generated samples): test accuracy "
         f"{classifier['test_accuracy']:.4f}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
@@ -163,7 +168,7 @@ def main(argv: list[str]) -> None:
     summaries.sort(key=lambda summary: CONTINUAL_METHODS.index(summary["method"]))
     report.plot(summaries, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
-    text = "\n".join(_header(summaries, command) + report.markdown(summaries)) + "\n"
+    text = "\n".join(_header(summaries, command) + report.markdown(summaries)).rstrip() + "\n"
     with open(os.path.join(_RESULTS.value, "continual.md"), "w") as f:
         f.write(text)
     print(text)

@@ -100,6 +100,10 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
     assert os.path.getsize(results / "continual.png") > 10_000
     for name in report.NAMES.values():
         assert name in text
+    # A report of solvers only has no (empty) generator table.
+    solvers_only = "\n".join(report.markdown([summaries["finetune"], summaries["joint"]]))
+    assert "## Solvers" in solvers_only and "## Generators" not in solvers_only
+    assert "## Generators" in text
 
 
 def test_a_finished_run_is_not_trained_again(two_task_runs, trained_classifier):

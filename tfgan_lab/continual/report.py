@@ -25,26 +25,34 @@ def _matrix_lines(matrix: list[list[float]], what: str) -> list[str]:
     return lines
 
 
+def _table(title: str, columns: str, rows: list[str]) -> list[str]:
+    """A titled markdown table (columns: its header and alignment rows); none without rows."""
+    return [f"## {title}", "", columns, *rows, ""] if rows else []
+
+
 def markdown(summaries: list[dict]) -> list[str]:
-    """Summary tables, then each method's matrix (accuracies in %)."""
-    lines = ["## Solvers: accuracy on each task's test images", "",
-             "| method | average accuracy (ACC) | backward transfer (BWT) | "
-             "accuracy over the tasks seen, after each task |", "|---|---:|---:|---|"]
-    lines += [f"| {NAMES[s['method']]} | {_percent(s['average_accuracy'])} | "
-              f"{_percent(s['backward_transfer'])} | "
-              f"{', '.join(_percent(a) for a in s['solver_seen_accuracy'])} |"
-              for s in summaries if "solver_matrix" in s]
-    lines += ["", "## Generators: reference classifier's accuracy on generated samples", "",
-              "| method | accuracy over the classes seen, after the last task | "
-              "after each task |", "|---|---:|---|"]
-    lines += [f"| {NAMES[s['method']]} | {_percent(s['generator_seen_accuracy'][-1])} | "
-              f"{', '.join(_percent(a) for a in s['generator_seen_accuracy'])} |"
-              for s in summaries if "generator_matrix" in s]
+    """Summary tables (solvers, generators: each if any ran), then each method's matrix
+    (accuracies in %)."""
+    lines = _table(
+        "Solvers: accuracy on each task's test images",
+        "| method | average accuracy (ACC) | backward transfer (BWT) | accuracy over the tasks "
+        "seen, after each task |\n|---|---:|---:|---|",
+        [f"| {NAMES[s['method']]} | {_percent(s['average_accuracy'])} | "
+         f"{_percent(s['backward_transfer'])} | "
+         f"{', '.join(_percent(a) for a in s['solver_seen_accuracy'])} |"
+         for s in summaries if "solver_matrix" in s])
+    lines += _table(
+        "Generators: reference classifier's accuracy on generated samples",
+        "| method | accuracy over the classes seen, after the last task | after each task |"
+        "\n|---|---:|---|",
+        [f"| {NAMES[s['method']]} | {_percent(s['generator_seen_accuracy'][-1])} | "
+         f"{', '.join(_percent(a) for a in s['generator_seen_accuracy'])} |"
+         for s in summaries if "generator_matrix" in s])
     for s in summaries:
         for key, what in (("solver_matrix", "solver"), ("generator_matrix", "generator")):
             if key in s:
-                lines += ["", f"### {NAMES[s['method']]}: {what} accuracy R[i][j] (%)", ""]
-                lines += _matrix_lines(s[key], what)
+                lines += [f"### {NAMES[s['method']]}: {what} accuracy R[i][j] (%)", ""]
+                lines += _matrix_lines(s[key], what) + [""]
     return lines
 
 
