@@ -27,6 +27,7 @@ from tfgan_lab import continual, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab.config import CONTINUAL_METHODS, MEMORY_REPLAY_METHODS, validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
+from tfgan_lab.continual.runner import GENERATOR_METHODS  # noqa: E402
 
 _CLASSES_PER_TASK = flags.DEFINE_integer("classes_per_task", 2, "Classes per task.")
 _GENERATOR_STEPS = flags.DEFINE_multi_string(
@@ -81,7 +82,7 @@ def _mergan_description() -> str:
 def _generators_description(summaries: list[dict]) -> str:
     """The generators' steps per task (dgr=2000, sft=1000, ...) and settings; '' if none ran."""
     steps = ", ".join(f"{s['method']}={_config(s['method']).continual.generator_steps}"
-                      for s in summaries if s["method"] in ("dgr", *MEMORY_REPLAY_METHODS))
+                      for s in summaries if s["method"] in GENERATOR_METHODS)
     if not steps:
         return ""
     return (f"Generators, steps per task: {steps}; DGR's is an unconditional DCGAN, MeRGAN's "

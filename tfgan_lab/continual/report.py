@@ -25,9 +25,11 @@ def _matrix_lines(matrix: list[list[float]], what: str) -> list[str]:
     return lines
 
 
-def _table(title: str, columns: str, rows: list[str]) -> list[str]:
-    """A titled markdown table (columns: its header and alignment rows); none without rows."""
-    return [f"## {title}", "", columns, *rows, ""] if rows else []
+def _table(title: str, columns: list[str], alignment: str, rows: list[str]) -> list[str]:
+    """A titled markdown table; nothing if it has no rows."""
+    if not rows:
+        return []
+    return [f"## {title}", "", "| " + " | ".join(columns) + " |", alignment, *rows, ""]
 
 
 def markdown(summaries: list[dict]) -> list[str]:
@@ -35,16 +37,16 @@ def markdown(summaries: list[dict]) -> list[str]:
     (accuracies in %)."""
     lines = _table(
         "Solvers: accuracy on each task's test images",
-        "| method | average accuracy (ACC) | backward transfer (BWT) | accuracy over the tasks "
-        "seen, after each task |\n|---|---:|---:|---|",
+        ["method", "average accuracy (ACC)", "backward transfer (BWT)",
+         "accuracy over the tasks seen, after each task"], "|---|---:|---:|---|",
         [f"| {NAMES[s['method']]} | {_percent(s['average_accuracy'])} | "
          f"{_percent(s['backward_transfer'])} | "
          f"{', '.join(_percent(a) for a in s['solver_seen_accuracy'])} |"
          for s in summaries if "solver_matrix" in s])
     lines += _table(
         "Generators: reference classifier's accuracy on generated samples",
-        "| method | accuracy over the classes seen, after the last task | after each task |"
-        "\n|---|---:|---|",
+        ["method", "accuracy over the classes seen, after the last task", "after each task"],
+        "|---|---:|---|",
         [f"| {NAMES[s['method']]} | {_percent(s['generator_seen_accuracy'][-1])} | "
          f"{', '.join(_percent(a) for a in s['generator_seen_accuracy'])} |"
          for s in summaries if "generator_matrix" in s])
