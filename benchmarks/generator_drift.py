@@ -20,14 +20,13 @@ sys.path.insert(0, REPO)
 from tfgan_lab import export  # noqa: E402
 
 _RUN = flags.DEFINE_string("run", "runs/continual/ra", "A continual run's workdir.")
-_TASK = flags.DEFINE_integer("task", 2, "Task T (1-based, >= 2): compare its generator with T-1's.")
+_TASK = flags.DEFINE_integer("task", 2, "Task T (1-based; task 1 has no earlier generator): "
+                             "compare its generator with T-1's.", lower_bound=2)
 _SAMPLES = flags.DEFINE_integer("samples", 256, "Noise vectors per class.")
 
 
 def main(argv: list[str]) -> None:
     del argv
-    if _TASK.value < 2:
-        raise app.UsageError("--task must be 2 or more: task 1 has no earlier generator.")
     before, after = (export.load_conditional_generator(
         export.latest(os.path.join(_RUN.value, f"task_{t}", "export"), "generator"))
         for t in (_TASK.value - 1, _TASK.value))
