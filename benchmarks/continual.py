@@ -101,7 +101,8 @@ def _header(summaries: list[dict], command: str) -> list[str]:
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
         f"mixed_bfloat16, seed {config.seed}. Solvers: the reference classifier's network, "
-        f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver. "
+        f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver, "
+        f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
         + _generators_description(summaries) + " ",
         f"Reference classifier (scores generated samples): test accuracy "
         f"{classifier['test_accuracy']:.4f}. Generated-sample accuracy: "

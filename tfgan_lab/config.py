@@ -76,6 +76,7 @@ def base_config() -> ConfigDict:
     config.continual.alignment_weight = 1e-3  # RA: weight of |G_t(z, c) - G_t-1(z, c)|^2.
     config.continual.generator_steps = 1000  # Generator training steps per task.
     config.continual.solver_steps = 500  # Solver steps per task (batch train.batch_size).
+    config.continual.label_smoothing = 0.0  # Solver's cross-entropy target: (1-s) one-hot + s/K.
     config.continual.test_split = "test"  # Where solvers' task accuracies are measured.
 
     config.runtime = ConfigDict()
@@ -109,6 +110,10 @@ def validate(config: ConfigDict) -> None:
     if not 0.0 <= config.continual.replay_ratio <= 1.0:
         raise ConfigError(f"config.continual.replay_ratio={config.continual.replay_ratio!r} is "
                           "not valid: it is the share of new data in a batch, in [0, 1] (0: 1/t).")
+    if not 0.0 <= config.continual.label_smoothing < 1.0:
+        raise ConfigError(f"config.continual.label_smoothing={config.continual.label_smoothing!r} "
+                          "is not valid: it is the target's share spread over all classes, in "
+                          "[0, 1) (0: plain one-hot cross-entropy).")
     if min(config.continual.num_tasks, config.continual.alignment_weight) < 0:
         raise ConfigError("config.continual.num_tasks and config.continual.alignment_weight "
                           "must be >= 0.")

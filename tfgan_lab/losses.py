@@ -57,11 +57,22 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, 
     return tf.square(norms - 1.0)
 
 
-def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor,
+                        label_smoothing: float = 0.0) -> tf.Tensor:
     """Cross-entropy of integer labels under softmax(class_logits), per example: the auxiliary
-    classifier term of AC-GAN (Odena et al. 2017) and FC-GAN (Li et al. 2018)."""
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(labels, tf.int32),
-                                                          logits=tf.cast(class_logits, tf.float32))
+    classifier term of AC-GAN (Odena et al. 2017) and FC-GAN (Li et al. 2018).
+
+    With `label_smoothing` s > 0 the target is one-hot * (1 - s) + s / K over the K classes
+    (Szegedy et al. 2016): the loss is then minimal at a finite logit gap, log(1 + K(1 - s)/s),
+    so logits cannot grow without bound when a batch holds a single class.
+    """
+    labels, class_logits = tf.cast(labels, tf.int32), tf.cast(class_logits, tf.float32)
+    if not label_smoothing:
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=class_logits)
+    num_classes = tf.shape(class_logits)[-1]
+    targets = (tf.one_hot(labels, num_classes) * (1.0 - label_smoothing)
+               + label_smoothing / tf.cast(num_classes, tf.float32))
+    return tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=class_logits)
 
 
 @dataclasses.dataclass(frozen=True)

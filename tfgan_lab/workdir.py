@@ -23,7 +23,7 @@ from tfgan_lab.errors import WorkdirError
 
 FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision", "continual.method",
                  "continual.classes_per_task", "continual.replay_ratio",
-                 "continual.alignment_weight")
+                 "continual.alignment_weight", "continual.label_smoothing")
 
 
 def ensure_writable(path: str, what: str) -> None:

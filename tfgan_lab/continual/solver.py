@@ -1,6 +1,8 @@
 """The solver of a scholar (Shin et al. 2017): a classifier trained task by task.
 
-It has the reference classifier's architecture and is trained with cross-entropy; with a
+It has the reference classifier's architecture and is trained with cross-entropy, label-smoothed
+by `config.continual.label_smoothing` (without it, a task of one class drives the logits to
+thousands and kills most features, so later tasks cannot be learned: README, Results); with a
 `replay`, each batch's share 1 - r is replaced with the old generator's samples labelled by
 the old solver, which in expectation is the paper's r * L(new) + (1 - r) * L(replay).
 """
@@ -22,10 +24,12 @@ from tfgan_lab.losses import classification_loss
 class Solver(StepDraws, keras.Model):
     """images -> class logits, with `train_step` over (optionally replay-mixed) batches."""
 
-    def __init__(self, network: keras.Model, *, seed: int, **kwargs):
+    def __init__(self, network: keras.Model, *, seed: int, label_smoothing: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
         self.network = network
         self.seed = seed
+        self.label_smoothing = label_smoothing
         self.add_step_counter()
         self.replay = None
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -42,7 +46,8 @@ class Solver(StepDraws, keras.Model):
         images, labels = self.real_batch(*data)
         with tf.GradientTape() as tape:
             logits = self.network(images, training=True)["logits"]
-            loss = tf.nn.compute_average_loss(classification_loss(logits, labels))
+            loss = tf.nn.compute_average_loss(
+                classification_loss(logits, labels, self.label_smoothing))
         variables = self.network.trainable_variables
         self.optimizer.apply(tape.gradient(loss, variables), variables)
         self.step.assign_add(1)
@@ -58,7 +63,8 @@ def train_solver(config: ConfigDict, dataset: data.LabeledImages, weights_path: 
     `previous_weights` if given, and saves its weights to `weights_path` (atomically)."""
     keras.utils.set_random_seed(config.seed)
     solver = Solver(classifier_net(dataset.info.image_shape, dataset.info.num_classes),
-                    seed=config.seed, name="solver")
+                    seed=config.seed, label_smoothing=config.continual.label_smoothing,
+                    name="solver")
     solver.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE))
     if previous_weights:
         solver.network.load_weights(previous_weights)
