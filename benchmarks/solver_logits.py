@@ -2,9 +2,10 @@
 
     python benchmarks/solver_logits.py --run=runs/continual_10/finetune --task=4 --label=4
 
-Prints the mean logit of every class over those images, and the share of the solver's
-features (the ReLU layer before its head) that are exactly zero on them: logits in the
-thousands and dead features are why a solver fine-tuned on one class cannot learn the next.
+Prints the mean logit of every class over those images (scaled to [-1, 1], as in training),
+and the share of the solver's features (the ReLU layer before its head) that are exactly zero
+on them: features that are all zero on a class's images pass it no gradient, so only the
+head's bias can learn that class.
 """
 
 import os
@@ -30,7 +31,7 @@ def main(argv: list[str]) -> None:
     test = data.load(_DATASET.value, "test", "", "")
     solver = classifier_net(test.info.image_shape, test.info.num_classes)
     solver.load_weights(os.path.join(_RUN.value, f"task_{_TASK.value}", "solver.weights.h5"))
-    out = solver(select(test, (_LABEL.value,)).images, training=False)
+    out = solver(data.to_float(select(test, (_LABEL.value,)).images), training=False)
     logits = out["logits"].numpy().mean(axis=0)
     print(f"solver after task {_TASK.value}, test images of class {_LABEL.value}:")
     print("mean logits: " + ", ".join(f"{c}: {v:.0f}" for c, v in enumerate(logits)))

@@ -175,6 +175,23 @@ def test_replay_alignment_is_zero_for_the_same_generator(smoke_config, fashion_m
     assert float(tf.reduce_min(gan.alignment_loss(tf.constant(8), training=False))) > 1e-3
 
 
+def test_label_smoothing_keeps_a_one_class_solver_s_logits_finite(fashion_mnist, tmp_path):
+    """On a task of one class, plain cross-entropy pushes that class's logit on and on; the
+    smoothed loss (s = 0.1, 10 classes) stops near the gap log(1 + 90) = 4.5."""
+    from configs.continual_fashion_mnist import get_config
+
+    task = continual.select(fashion_mnist, (0,))
+    images = data.to_float(task.images[:256])
+    gaps = {}
+    for smoothing in (0.0, 0.1):
+        config = get_config("finetune")
+        config.continual.update(solver_steps=60, label_smoothing=smoothing)
+        network = continual.train_solver(config, task, str(tmp_path / f"{smoothing}.weights.h5"))
+        logits = network(images)["logits"].numpy()
+        gaps[smoothing] = float(np.mean(logits[:, 0] - np.delete(logits, 0, axis=1).max(-1)))
+    assert gaps[0.1] < np.log(91) + 1.0 < gaps[0.0], gaps
+
+
 def test_the_config_file_needs_a_known_method():
     from configs.continual_fashion_mnist import get_config
 

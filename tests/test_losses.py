@@ -54,3 +54,28 @@ def test_gradient_penalty_of_linear_critics():
             return tf.reduce_sum(w * x, axis=[1, 2, 3])
         np.testing.assert_allclose(losses.gradient_penalty(critic, real, fake, epsilon),
                                    [expected] * 4, atol=1e-5)
+
+
+def test_classification_loss_without_smoothing_is_plain_cross_entropy():
+    logits = tf.constant([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    expected = [-math.log(math.exp(3) / (math.exp(1) + math.exp(2) + math.exp(3))), math.log(3)]
+    np.testing.assert_allclose(losses.classification_loss(logits, [2, 0]), expected, rtol=1e-6)
+
+
+def test_label_smoothing_bounds_the_logits():
+    """With smoothing s over K classes the loss is minimal at the finite logit gap
+    log(1 + K(1 - s)/s) and rises beyond it; without smoothing it keeps falling."""
+    smoothing, num_classes = 0.1, 10
+    optimum = math.log(1 + num_classes * (1 - smoothing) / smoothing)
+
+    def loss_and_gradient(gap, label_smoothing):
+        logits = tf.Variable([[gap] + [0.0] * (num_classes - 1)])
+        with tf.GradientTape() as tape:
+            loss = losses.classification_loss(logits, [0], label_smoothing)[0]
+        return float(loss), tape.gradient(loss, logits).numpy()[0, 0]
+
+    at_optimum, gradient = loss_and_gradient(optimum, smoothing)
+    assert abs(gradient) < 1e-5
+    for gap in (optimum / 2, 2 * optimum, 1000.0):
+        assert loss_and_gradient(gap, smoothing)[0] > at_optimum + 1e-3
+    assert loss_and_gradient(1000.0, 0.0)[0] < loss_and_gradient(2 * optimum, 0.0)[0]
