@@ -53,6 +53,6 @@ def get_config(arg: str | None = None) -> ConfigDict:
         # 1000 steps per task left its replays noisy: solver ACC 64% against 74% with 2000.
         config.continual.generator_steps = 2000
         # For the solvers (finetune, joint, dgr): without smoothing, one-class tasks drive the
-        # logits to thousands and later tasks go unlearned (README, Results).
+        # logits tens apart and later classes go unlearned (README, 10 tasks of 1 class).
         config.continual.label_smoothing = 0.1
     return apply_arg(config, rest)

@@ -1,8 +1,8 @@
 """The solver of a scholar (Shin et al. 2017): a classifier trained task by task.
 
 It has the reference classifier's architecture and is trained with cross-entropy, label-smoothed
-by `config.continual.label_smoothing` (without it, a task of one class drives the logits to
-thousands and kills most features, so later tasks cannot be learned: README, Results); with a
+by `config.continual.label_smoothing` (without it, a task of one class drives the logits apart
+by tens, which the next task's bias cannot undo: README, Results); with a
 `replay`, each batch's share 1 - r is replaced with the old generator's samples labelled by
 the old solver, which in expectation is the paper's r * L(new) + (1 - r) * L(replay).
 """
