@@ -69,6 +69,7 @@ def test_missing_field():
     ("train.steps", 0, "must be a number > 0"),
     ("optimizer.d_learning_rate", float("nan"), "must be a number > 0"),
     ("optimizer.beta_1", 1.0, r"in \[0, 1\)"),
+    ("model.generator_conditioning", "batchnorm", "did you mean 'batch_norm'"),
     ("continual.label_smoothing", 1.0, r"in \[0, 1\)"),
     ("continual.label_smoothing", -0.1, r"in \[0, 1\)"),
     ("name", "my model", "letters, digits"),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import data, gans, losses, runtime, train
+from tfgan_lab import data, export, gans, losses, runtime, train
 
 
 def _setup(config, fashion_mnist):
@@ -124,6 +124,23 @@ def test_fit_trains_on_one_machine(smoke_config, fashion_mnist):
     assert int(gan.step.numpy()) == 2
 
 
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_a_conditional_batch_norm_generator_trains_and_exports(smoke_config, fashion_mnist,
+                                                                precision, tmp_path):
+    smoke_config.model.update(variant="acgan", generator_conditioning="batch_norm")
+    smoke_config.runtime.precision = precision
+    gan, step, batches = _setup(smoke_config, fashion_mnist)
+    before = _snapshot(gan.generator)
+    step(batches)
+    assert _changed(before, gan.generator) == set(before)
+    path = export.export_generator(gan.generator, z_dim=16, num_classes=10,
+                                   export_dir=str(tmp_path), name="cbn")
+    z = np.tile(np.random.default_rng(0).normal(size=(1, 16)).astype(np.float32), (2, 1))
+    images = export.load_conditional_generator(path)(z, [3, 4]).numpy()
+    expected = gan.generator(gan.generator_inputs(tf.constant(z), tf.constant([3, 4])))
+    np.testing.assert_allclose(images, expected, atol=1e-2 if precision != "float32" else 1e-5)
+
+
 def test_noise_depends_on_seed_and_step_only(smoke_config, fashion_mnist):
     gan, step, batches = _setup(smoke_config, fashion_mnist)
     first = gan.noise(tf.constant(4), stream=0).numpy()
@@ -176,4 +193,8 @@ def test_variant_options_are_refused_by_other_variants(smoke_config):
         validate(smoke_config)
     smoke_config.model.update(variant="cgan", classify_fakes=True, generator_class_weight=2.0)
     with pytest.raises(ConfigError, match="generator_class_weight applies to acgan and fcgan"):
+        validate(smoke_config)
+    smoke_config.model.update(variant="gan", generator_class_weight=1.0,
+                              generator_conditioning="batch_norm")
+    with pytest.raises(ConfigError, match="generator_conditioning applies to the conditional"):
         validate(smoke_config)

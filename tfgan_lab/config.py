@@ -11,7 +11,7 @@ import re
 
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, gans, losses, runtime
+from tfgan_lab import data, gans, losses, nets, runtime
 from tfgan_lab.errors import ConfigError
 
 # Continual-learning methods: solvers (fine-tuning, joint training, Deep Generative Replay) and
@@ -45,6 +45,9 @@ def base_config() -> ConfigDict:
     # only, as in Gulrajani et al.'s AC-WGAN-GP. fcgan always learns fakes (as class N).
     config.model.classify_fakes = True
     config.model.generator_class_weight = 1.0  # acgan, fcgan: G's class loss, times this.
+    # Where G takes the label: "embedding" concatenated with z, or "batch_norm" (every BN's
+    # scale and offset per class, as in Memory Replay GANs' code). Not for the plain GAN.
+    config.model.generator_conditioning = "embedding"
 
     config.optimizer = ConfigDict()
     config.optimizer.g_learning_rate = 2e-4
@@ -98,6 +101,7 @@ def validate(config: ConfigDict) -> None:
     _check_choice(config, "runtime.strategy", runtime.STRATEGIES)
     _check_choice(config, "runtime.precision", runtime.PRECISIONS)
     _check_choice(config, "continual.method", CONTINUAL_METHODS)
+    _check_choice(config, "model.generator_conditioning", nets.CONDITIONINGS)
     for path in ("model.z_dim", "model.g_filters", "model.d_filters", "train.steps",
                  "train.batch_size", "train.log_every", "train.sample_every",
                  "train.checkpoint_every", "train.keep_checkpoints", "train.sample_columns",
@@ -143,6 +147,10 @@ def _check_variant_options(config: ConfigDict) -> None:
     if model.generator_class_weight != 1.0 and not gans.has_auxiliary_classifier(model.variant):
         raise ConfigError(f"config.model.generator_class_weight applies to acgan and fcgan, not "
                           f"{model.variant!r} (no class head): leave it at 1.")
+    if model.generator_conditioning != "embedding" and model.variant == "gan":
+        raise ConfigError("config.model.generator_conditioning applies to the conditional "
+                          "variants, not 'gan' (its generator takes no label): leave it at "
+                          "'embedding'.")
     if not model.classify_fakes and model.variant != "acgan":
         raise ConfigError(f"config.model.classify_fakes=False applies to acgan only, not "
                           f"{model.variant!r} (FC-GAN's class head learns every fake as class N; "

@@ -33,7 +33,8 @@ def networks(config: ConfigDict, info: DatasetInfo) -> tuple[keras.Model, keras.
                                                  filters=config.model.g_filters)
     else:
         generator = nets.conditional_generator(info.image_shape, info.num_classes,
-                                               config.model.z_dim, filters=config.model.g_filters)
+                                               config.model.z_dim, filters=config.model.g_filters,
+                                               conditioning=config.model.generator_conditioning)
     return generator, _discriminator(config, info)
 
 

@@ -1,11 +1,14 @@
 """Network builders: functional Keras models with named inputs and dict outputs."""
 
 from tfgan_lab.nets.dcgan import (
+    CONDITIONINGS,
+    ConditionalBatchNorm,
     auxiliary_classifier_discriminator,
     conditional_generator,
     projection_discriminator,
     unconditional_generator,
 )
 
-__all__ = ["auxiliary_classifier_discriminator", "conditional_generator",
+__all__ = ["CONDITIONINGS", "ConditionalBatchNorm", "auxiliary_classifier_discriminator",
+           "conditional_generator",
            "projection_discriminator", "unconditional_generator"]
