@@ -59,28 +59,27 @@ class ConditionalBatchNorm(layers.Layer):
         return {**super().get_config(), "num_classes": self.num_classes}
 
 
-def _normalize(name: str, label=None, num_classes: int = 0):
-    """x -> BN(x), or conditional BN on `label` when given."""
-    if label is None:
-        return _batch_norm(name)
-    return lambda x: ConditionalBatchNorm(num_classes, name=name)([x, label])
-
-
 def _upsample_block(x, filters: int, name: str, norm):
     x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
                                name=f"{name}_deconv")(x)
-    x = norm(f"{name}_bn")(x)
+    x = norm(x, f"{name}_bn")
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
 def _upsampling_generator(inputs: dict, x, image_shape: tuple[int, int, int],
-                          filters: int, norm=_normalize) -> keras.Model:
+                          filters: int, label_classes: int = 0) -> keras.Model:
     """x -> dense -> 2 upsampling blocks -> tanh images in [-1, 1], as a model of `inputs`;
-    `norm(name)` makes each block's normalisation (plain BN by default)."""
+    with `label_classes` > 0, every BN is conditional on inputs["label"] (that many classes)."""
     _check_image_shape(image_shape)
+
+    def norm(x, name: str):
+        if not label_classes:
+            return _batch_norm(name)(x)
+        return ConditionalBatchNorm(label_classes, name=name)([x, inputs["label"]])
+
     height, width, channels = image_shape
     x = layers.Dense((height // 4) * (width // 4) * filters * 4, use_bias=False, name="project")(x)
-    x = norm("project_bn")(x)
+    x = norm(x, "project_bn")
     x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((height // 4, width // 4, filters * 4), name="to_map")(x)
     x = _upsample_block(x, filters * 2, "up1", norm)
@@ -106,9 +105,7 @@ def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z
     label = keras.Input((), dtype="int32", name="label")
     inputs = {"z": z, "label": label}
     if conditioning == "batch_norm":
-        return _upsampling_generator(
-            inputs, z, image_shape, filters,
-            norm=lambda name: _normalize(name, label, num_classes))
+        return _upsampling_generator(inputs, z, image_shape, filters, label_classes=num_classes)
     y = layers.Embedding(num_classes, label_dim, name="label_embedding")(label)
     x = layers.Concatenate(name="z_and_label")([z, y])
     return _upsampling_generator(inputs, x, image_shape, filters)
