@@ -18,7 +18,7 @@ from absl import app, flags
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tfgan_lab import export  # noqa: E402
+from tfgan_lab.continual import task_export  # noqa: E402
 
 _RUN = flags.DEFINE_string("run", "runs/continual/sft", "A continual run's workdir.")
 _TASK = flags.DEFINE_integer("task", 5, "Task T (1-based; task 1 has no earlier generator): "
@@ -28,7 +28,7 @@ _TASK = flags.DEFINE_integer("task", 5, "Task T (1-based; task 1 has no earlier 
 def _class_tables(task: int) -> list[np.ndarray]:
     """The [num_classes, ...] tables of task `task`'s exported generator: its label embedding,
     or the scales and offsets of its conditional batch norms."""
-    path = export.latest(os.path.join(_RUN.value, f"task_{task}", "export"), "generator")
+    path = task_export(_RUN.value, task, "generator")
     reader = tf.train.load_checkpoint(os.path.join(path, "variables", "variables"))
     num_classes = int(reader.get_tensor("num_classes/.ATTRIBUTES/VARIABLE_VALUE"))
     shapes = reader.get_variable_to_shape_map()

@@ -25,17 +25,21 @@ sys.path.insert(0, REPO)
 
 from tfgan_lab import continual, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab.config import CONTINUAL_METHODS, MEMORY_REPLAY_METHODS, validate  # noqa: E402
+from tfgan_lab.config import validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
-from tfgan_lab.continual.runner import GENERATOR_METHODS  # noqa: E402
+
+METHODS = continual.METHODS.names()
+MEMORY_REPLAY_METHODS = [m for m in METHODS if continual.METHODS.get(m).scores_generator]
+GENERATOR_METHODS = [m for m in METHODS if continual.METHODS.get(m).trains_generator]
 
 _CLASSES_PER_TASK = flags.DEFINE_integer("classes_per_task", 2, "Classes per task.")
 _GENERATOR_STEPS = flags.DEFINE_multi_string(
     "generator_steps", [], "METHOD=STEPS: generator steps per task, for METHOD; the others "
     "keep the config's (MeRGAN steps hold 5 critic updates each).")
 _SOLVER_STEPS = flags.DEFINE_integer("solver_steps", 500, "Solver steps per task.")
-_METHODS = flags.DEFINE_list("methods", list(CONTINUAL_METHODS), "Methods to run.")
+_METHODS = flags.DEFINE_list("methods", list(METHODS), "Methods to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/continual", "Where the runs live.")
+_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where every task's exports go.")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
 
 # Issue 4's bars for 5 tasks of 2 classes: (summary key, bound, at most / at least).
@@ -109,7 +113,7 @@ def _header(summaries: list[dict], command: str) -> list[str]:
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
         "SavedModel.", "",
         "| method | measured | training time (its tasks summed) |", "|---|---|---:|"]
-    lines += [f"| {report.NAMES[s['method']]} | {_bar(s)} | "
+    lines += [f"| {report.title(s['method'])} | {_bar(s)} | "
               f"{sum(row['seconds'] for row in s['rows']) / 60:.1f} min |" for s in summaries]
     lines += ["", "Solvers: ACC is the mean accuracy over all tasks after the last one, BWT the "
               "mean change of each earlier task's accuracy from just after it was learned "
@@ -119,7 +123,7 @@ def _header(summaries: list[dict], command: str) -> list[str]:
     grids = [m for m in MEMORY_REPLAY_METHODS if any(s["method"] == m for s in summaries)]
     if grids:
         lines += ["Every class after the last task (one row per class):", "",
-                  "| " + " | ".join(report.NAMES[m] for m in grids) + " |",
+                  "| " + " | ".join(report.title(m) for m in grids) + " |",
                   "|" + "---|" * len(grids),
                   "| " + " | ".join(f"![{m}](continual_{m}.png)" for m in grids) + " |", ""]
     return lines
@@ -162,12 +166,12 @@ def main(argv: list[str]) -> None:
     for method in _METHODS.value:
         run = os.path.join(_WORKDIR.value, method)
         _copy_first_task(method)
-        summaries.append(continual.run(_config(method), run))
+        summaries.append(continual.run(_config(method), run, _EXPORT_DIR.value))
         if method in MEMORY_REPLAY_METHODS:
             last = len(summaries[-1]["tasks"])
             shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
                         os.path.join(_RESULTS.value, f"continual_{method}.png"))
-    summaries.sort(key=lambda summary: CONTINUAL_METHODS.index(summary["method"]))
+    summaries.sort(key=lambda summary: METHODS.index(summary["method"]))
     report.plot(summaries, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
     text = "\n".join(_header(summaries, command) + report.markdown(summaries)).rstrip() + "\n"

@@ -18,6 +18,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tfgan_lab import export  # noqa: E402
+from tfgan_lab.continual import task_export  # noqa: E402
 
 _RUN = flags.DEFINE_string("run", "runs/continual/ra", "A continual run's workdir.")
 _TASK = flags.DEFINE_integer("task", 2, "Task T (1-based; task 1 has no earlier generator): "
@@ -27,9 +28,8 @@ _SAMPLES = flags.DEFINE_integer("samples", 256, "Noise vectors per class.")
 
 def main(argv: list[str]) -> None:
     del argv
-    before, after = (export.load_conditional_generator(
-        export.latest(os.path.join(_RUN.value, f"task_{t}", "export"), "generator"))
-        for t in (_TASK.value - 1, _TASK.value))
+    before, after = (export.load_conditional_generator(task_export(_RUN.value, t, "generator"))
+                     for t in (_TASK.value - 1, _TASK.value))
     with open(os.path.join(_RUN.value, "results.json")) as f:
         tasks = json.load(f)["tasks"]
     z = np.random.default_rng(0).standard_normal((_SAMPLES.value, after.z_dim)).astype(np.float32)

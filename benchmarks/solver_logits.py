@@ -17,7 +17,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tfgan_lab import data  # noqa: E402
-from tfgan_lab.continual.tasks import select  # noqa: E402
 from tfgan_lab.eval.classifier import classifier_net  # noqa: E402
 
 _RUN = flags.DEFINE_string("run", "runs/continual_10/finetune", "A continual run's workdir.")
@@ -31,7 +30,7 @@ def main(argv: list[str]) -> None:
     test = data.load(_DATASET.value, "test", "", "")
     solver = classifier_net(test.info.image_shape, test.info.num_classes)
     solver.load_weights(os.path.join(_RUN.value, f"task_{_TASK.value}", "solver.weights.h5"))
-    out = solver(data.to_float(select(test, (_LABEL.value,)).images), training=False)
+    out = solver(data.to_float(test.select((_LABEL.value,)).images), training=False)
     logits = out["logits"].numpy().mean(axis=0)
     print(f"solver after task {_TASK.value}, test images of class {_LABEL.value}:")
     print("mean logits: " + ", ".join(f"{c}: {v:.0f}" for c, v in enumerate(logits)))

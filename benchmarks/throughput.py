@@ -36,8 +36,9 @@ def _measure(precision: str, jit: bool) -> dict:
     import keras
     import tensorflow as tf
 
-    from tfgan_lab import data, gans, losses, runtime, train
+    from tfgan_lab import data, losses, models, runtime, train
     from tfgan_lab.config import base_config
+    from tfgan_lab.players import adam
 
     config = base_config()
     config.runtime.precision, config.runtime.jit_compile = precision, jit
@@ -47,18 +48,21 @@ def _measure(precision: str, jit: bool) -> dict:
 
     gan = train.build(config, info, strategy)
     library_step = train.make_train_function(gan, strategy, jit)
-    library_batches = train.distributed_batches(dataset, config, strategy, 0)
+    library_batches = train.distributed_batches(dataset, gan, config, strategy, 0)
 
     def library(steps: int) -> None:
         for _ in range(steps):
-            # Like tfgan_lab.train: read the losses back every step to catch NaNs.
+            # Like tfgan_lab.train with train.log_every=1: read the losses back every step.
             logs = {k: float(v) for k, v in library_step(library_batches).items()}
             if not all(math.isfinite(v) for v in logs.values()):
                 raise RuntimeError(f"Non-finite losses in the benchmark: {logs}")
 
     model = config.model
-    generator, discriminator = gans.networks(config, info)
-    g_opt, d_opt = gans.optimizers(config)
+    cgan = models.get("cgan")
+    generator = cgan.generator_network(config, info)
+    discriminator = cgan.discriminator_network(config, info)
+    g_opt = adam(config, config.optimizer.g_learning_rate)
+    d_opt = adam(config, config.optimizer.d_learning_rate)
     loss = losses.get(model.loss)
     plain_batches = iter(data.train_batches(dataset, batch, config.seed))
 

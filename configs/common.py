@@ -15,10 +15,9 @@ def conditional(variant: str, dataset: str, arg: str | None) -> ConfigDict:
     Measured here with CGAN at 1500 steps: conditional accuracy 0.81 this way, 0.74 with
     hinge loss and spectral normalisation, whose runs also swung more between evaluations.
     """
-    config = base_config()
+    config = base_config(variant)
     config.name = f"{variant}_{dataset}"
     config.data.name = dataset
-    config.model.variant = variant
     config.model.loss = "non_saturating"
     config.model.spectral_norm = False
     config.train.steps = 1500

@@ -36,11 +36,16 @@ def trained_classifier(tmp_path_factory) -> tuple[str, float]:
     return eval.train_classifier(config)
 
 
+def smoke(variant: str = "cgan") -> ConfigDict:
+    """The smoke config (a few steps of tiny networks) of model `variant`."""
+    config = apply_arg(base_config(variant), "smoke")
+    config.name = f"test_{variant}"
+    return config
+
+
 @pytest.fixture
 def smoke_config() -> ConfigDict:
-    config = apply_arg(base_config(), "smoke")
-    config.name = "test_cgan"
-    return config
+    return smoke("cgan")
 
 
 @pytest.fixture(autouse=True)

@@ -46,11 +46,15 @@ def test_unknown_field_names_it_and_the_valid_ones():
 
 
 def test_override_paths_are_checked_against_the_fields():
-    check_field_path("train.steps")
+    config = base_config("acgan")
+    check_field_path("train.steps", config)
+    check_field_path("model.critic_steps", config)
     with pytest.raises(ConfigError, match=r"config\.trian \(did you mean 'train'\?\)"):
-        check_field_path("trian.steps")
+        check_field_path("trian.steps", config)
     with pytest.raises(ConfigError, match="Unknown config field config.seed.value"):
-        check_field_path("seed.value")
+        check_field_path("seed.value", config)
+    with pytest.raises(ConfigError, match="config.model.critic_steps"):
+        check_field_path("model.critic_steps", base_config("cgan"))
 
 
 def test_missing_field():
@@ -63,7 +67,7 @@ def test_missing_field():
 @pytest.mark.parametrize("path,value,message", [
     ("runtime.precision", "float64", "float32, mixed_bfloat16, mixed_float16"),
     ("runtime.strategy", "mirored", "did you mean 'mirrored'"),
-    ("model.variant", "dcgan", "choose one of cgan"),
+    ("model.variant", "dcgan", "choose one of .*cgan"),
     ("model.loss", "hinj", "did you mean 'hinge'"),
     ("data.name", "fashion_mnits", "did you mean 'fashion_mnist'"),
     ("train.steps", 0, "must be a number > 0"),
@@ -72,10 +76,15 @@ def test_missing_field():
     ("model.generator_conditioning", "batchnorm", "did you mean 'batch_norm'"),
     ("continual.label_smoothing", 1.0, r"in \[0, 1\)"),
     ("continual.label_smoothing", -0.1, r"in \[0, 1\)"),
+    ("continual.method", "dgrr", "did you mean .dgr."),
+    ("optimizer.decay_steps", -1, "must be a number >= 0"),
+    ("train.steps_per_loop", 0, "must be a number > 0"),
     ("name", "my model", "letters, digits"),
 ])
 def test_bad_values_name_the_field_and_the_choices(path, value, message):
-    config = base_config()
+    from tfgan_lab import continual
+
+    config = continual.base_config("finetune") if path.startswith("continual") else base_config()
     group, _, key = path.rpartition(".")
     (config[group] if group else config)[key] = value
     with pytest.raises(ConfigError, match=message) as error:

@@ -9,11 +9,13 @@ import pytest
 import tensorflow as tf
 
 from tfgan_lab import continual, data, export, runtime, train
-from tfgan_lab.config import CONTINUAL_METHODS, validate
+from tfgan_lab.config import validate
 from tfgan_lab.continual import report, runner
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import classifier as classifier_lib
 from tfgan_lab.eval import continual as metrics
+
+from conftest import smoke
 
 
 def test_tasks_split_the_classes_in_order(fashion_mnist):
@@ -23,7 +25,7 @@ def test_tasks_split_the_classes_in_order(fashion_mnist):
         continual.task_classes(10, 3)
     with pytest.raises(ConfigError, match="make 5 tasks"):
         continual.task_classes(10, 2, num_tasks=6)
-    task = continual.select(fashion_mnist, (2, 3))
+    task = fashion_mnist.select((2, 3))
     assert set(np.unique(task.labels)) == {2, 3}
     assert len(task.labels) == np.isin(fashion_mnist.labels, [2, 3]).sum() == 12000
 
@@ -54,9 +56,18 @@ def _config(method: str, tmp_path, trained_classifier):
     return config
 
 
+METHODS = continual.METHODS.names()
+
+
+def _exported(root, method: str, task: int, role: str) -> str:
+    """Where a two-task run's export of `role` at `task` lands: --export_dir's rule."""
+    return str(root / "export" / f"continual_fashion_mnist_{method}_task{task}_{role}" / "1")
+
+
 @pytest.fixture(scope="module")
 def two_task_runs(tmp_path_factory, trained_classifier):
-    """Every method through tasks {0, 1} and {2, 3}, with the Replay objects each built."""
+    """Every method through tasks {0, 1} and {2, 3}, with the Replay objects each built; the
+    exports of all of them in one export folder, root/export."""
     root = tmp_path_factory.mktemp("continual")
     built = {}
 
@@ -68,9 +79,9 @@ def two_task_runs(tmp_path_factory, trained_classifier):
     summaries = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner, "Replay", RecordingReplay)
-        for method in CONTINUAL_METHODS:
+        for method in METHODS:
             summaries[method] = continual.run(_config(method, root, trained_classifier),
-                                              str(root / method))
+                                              str(root / method), str(root / "export"))
     return root, summaries, built
 
 
@@ -91,15 +102,17 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
             names = {"solver"} if method in ("finetune", "joint") else {"generator"}
             names |= {"solver"} if solver else set()
             for name in names:
-                assert export.versions(str(task / "export" / name)) == [1]
+                path = _exported(root, method, t, name)
+                assert summary["rows"][t - 1][name] == path
+                assert export.versions(os.path.dirname(path)) == [1]
     # Task 1's solver learned its two classes from real images: far above chance on them.
     assert summaries["finetune"]["solver_matrix"][0][0] > 0.6
     results = root / "report"
     report.plot(list(summaries.values()), str(results / "continual.png"))
     text = "\n".join(report.markdown(list(summaries.values())))
     assert os.path.getsize(results / "continual.png") > 10_000
-    for name in report.NAMES.values():
-        assert name in text
+    for method in METHODS:
+        assert report.title(method) in text
     # A report of solvers only has no (empty) generator table.
     solvers_only = "\n".join(report.markdown([summaries["finetune"], summaries["joint"]]))
     assert "## Solvers" in solvers_only and "## Generators" not in solvers_only
@@ -109,28 +122,28 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
 def test_a_finished_run_is_not_trained_again(two_task_runs, trained_classifier):
     root, summaries, _ = two_task_runs
     before = os.path.getmtime(root / "finetune" / "task_2" / "solver.weights.h5")
-    again = continual.run(_config("finetune", root, trained_classifier), str(root / "finetune"))
+    again = continual.run(_config("finetune", root, trained_classifier), str(root / "finetune"),
+                          str(root / "export"))
     assert again == json.loads(json.dumps(summaries["finetune"]))
     assert os.path.getmtime(root / "finetune" / "task_2" / "solver.weights.h5") == before
 
 
 def test_replay_reads_the_previous_tasks_exports_from_disk(two_task_runs):
     root, _, built = two_task_runs
-    task_1 = root / "dgr" / "task_1" / "export"
     # DGR: task 2's generator and solver both replay task 1's generator, labelled by task 1's
     # solver; JTR and RA replay task 1's conditional generator; the others replay nothing.
-    assert built["dgr"] == [(str(task_1 / "generator" / "1"), str(task_1 / "solver" / "1"))] * 2
+    assert built["dgr"] == [(_exported(root, "dgr", 1, "generator"),
+                             _exported(root, "dgr", 1, "solver"))] * 2
     for method in ("jtr", "ra"):
-        assert built[method] == [(str(root / method / "task_1" / "export" / "generator" / "1"),
-                                  None)]
+        assert built[method] == [(_exported(root, method, 1, "generator"), None)]
     assert not set(built) - {"dgr", "jtr", "ra"}
 
 
 def test_replayed_samples_carry_the_old_solvers_predictions(two_task_runs, fashion_mnist):
     root, _, _ = two_task_runs
     task_1 = root / "dgr" / "task_1"
-    replay = continual.Replay(str(task_1 / "export" / "generator" / "1"), classes=[0, 1],
-                              new_fraction=0.5, solver_path=str(task_1 / "export" / "solver" / "1"))
+    replay = continual.Replay(_exported(root, "dgr", 1, "generator"), classes=[0, 1],
+                              new_fraction=0.5, solver_path=_exported(root, "dgr", 1, "solver"))
     assert not replay.generator.conditional
     z = tf.random.stateless_normal([64, replay.z_dim], seed=[1, 2])
     images, labels = replay(z, tf.random.stateless_uniform([64], seed=[3, 4]))
@@ -141,18 +154,16 @@ def test_replayed_samples_carry_the_old_solvers_predictions(two_task_runs, fashi
     network.load_weights(str(task_1 / "solver.weights.h5"))
     np.testing.assert_array_equal(labels, np.argmax(network(images)["logits"], -1))
     np.testing.assert_array_equal(labels, np.argmax(
-        export.load_classifier(str(task_1 / "export" / "solver" / "1"))(images)["logits"], -1))
+        export.load_classifier(_exported(root, "dgr", 1, "solver"))(images)["logits"], -1))
 
 
-def test_replay_mixes_a_share_r_of_new_data(two_task_runs, smoke_config, fashion_mnist):
+def test_replay_mixes_a_share_r_of_new_data(two_task_runs, fashion_mnist):
     root, _, _ = two_task_runs
-    replay = continual.Replay(str(root / "jtr" / "task_1" / "export" / "generator" / "1"),
-                              classes=[0, 1], new_fraction=0.25)
-    smoke_config.model.variant = "acgan"
-    gan = train.build(smoke_config, fashion_mnist.info, tf.distribute.get_strategy())
-    gan.replay = replay
-    images, labels = next(iter(data.train_batches(continual.select(fashion_mnist, (2, 3)), 16,
-                                                  seed=0)))
+    replay = continual.Replay(_exported(root, "jtr", 1, "generator"), classes=[0, 1],
+                              new_fraction=0.25)
+    gan = train.build(smoke("acgan"), fashion_mnist.info, tf.distribute.get_strategy())
+    gan.hook = replay
+    images, labels = next(iter(data.train_batches(fashion_mnist.select((2, 3)), 16, seed=0)))
     mixed_images, mixed_labels = gan.real_batch(images, labels)
     np.testing.assert_array_equal(mixed_images[:4], images[:4])  # r * 16 = 4 new examples
     assert set(mixed_labels[:4].numpy()) <= {2, 3} and set(mixed_labels[4:].numpy()) <= {0, 1}
@@ -160,19 +171,19 @@ def test_replay_mixes_a_share_r_of_new_data(two_task_runs, smoke_config, fashion
     np.testing.assert_allclose(mixed_images[4:], expected, atol=1e-6)
 
 
-def test_replay_alignment_is_zero_for_the_same_generator(smoke_config, fashion_mnist, tmp_path):
-    smoke_config.model.variant = "acgan"
-    gan = train.build(smoke_config, fashion_mnist.info,
-                      runtime.setup(smoke_config.runtime, smoke_config.seed))
+def test_replay_alignment_is_zero_for_the_same_generator(fashion_mnist, tmp_path):
+    config = smoke("acgan")
+    gan = train.build(config, fashion_mnist.info, runtime.setup(config.runtime, config.seed))
     path = export.export_generator(gan.generator, z_dim=16, num_classes=10,
                                    export_dir=str(tmp_path / "export"), name="old")
-    gan.alignment = continual.Replay(path, classes=[0, 1, 2], new_fraction=1.0)
-    gan.alignment_weight = 1.0
-    np.testing.assert_allclose(gan.alignment_loss(tf.constant(8), training=False), 0, atol=1e-6)
+    gan.hook = continual.Alignment(continual.Replay(path, classes=[0, 1, 2], new_fraction=1.0),
+                                   weight=1.0)
+    np.testing.assert_allclose(gan.generator_penalty(tf.constant(8), training=False), 0,
+                               atol=1e-6)
     # Any change to the new generator shows up in the loss.
     kernel = gan.generator.get_layer("to_image").kernel
     kernel.assign(kernel * 1.5)
-    assert float(tf.reduce_min(gan.alignment_loss(tf.constant(8), training=False))) > 1e-3
+    assert float(tf.reduce_min(gan.generator_penalty(tf.constant(8), training=False))) > 1e-3
 
 
 def test_label_smoothing_keeps_a_one_class_solver_s_logits_finite(fashion_mnist, tmp_path):
@@ -180,7 +191,7 @@ def test_label_smoothing_keeps_a_one_class_solver_s_logits_finite(fashion_mnist,
     smoothed loss (s = 0.1, 10 classes) stops near the gap log(1 + 90) = 4.5."""
     from configs.continual_fashion_mnist import get_config
 
-    task = continual.select(fashion_mnist, (0,))
+    task = fashion_mnist.select((0,))
     images = data.to_float(task.images[:256])
     gaps = {}
     for smoothing in (0.0, 0.1):
@@ -197,5 +208,5 @@ def test_the_config_file_needs_a_known_method():
 
     with pytest.raises(ConfigError, match="dgr, sft, jtr, ra"):
         get_config("")
-    for method in CONTINUAL_METHODS:
+    for method in METHODS:
         validate(get_config(method))

@@ -18,7 +18,7 @@ def _train(config, fashion_mnist, steps):
     strategy = runtime.setup(config.runtime, config.seed)
     gan = train.build(config, fashion_mnist.info, strategy)
     step = train.make_train_function(gan, strategy, jit_compile=False)
-    batches = train.distributed_batches(fashion_mnist, config, strategy, 0)
+    batches = train.distributed_batches(fashion_mnist, gan, config, strategy, 0)
     losses = [{k: float(v) for k, v in step(batches).items()} for _ in range(steps)]
     for metric in gan.metrics:
         metric.reset_state()

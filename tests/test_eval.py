@@ -95,11 +95,11 @@ def test_training_logs_metrics_and_resume_forgets_later_rows(classifier_config, 
 def test_an_export_is_evaluated_through_its_serving_signature(classifier_config, tmp_path):
     trained = train.train(classifier_config, str(tmp_path / "run"))
     path = export.export_generator(
-        trained.gan.generator, z_dim=16, num_classes=10, export_dir=str(tmp_path / "export"),
+        trained.model.generator, z_dim=16, num_classes=10, export_dir=str(tmp_path / "export"),
         name="eval_test")
     evaluator = eval.make_evaluator(classifier_config)
-    in_memory = evaluator(lambda z, labels: trained.gan.generator(
-        trained.gan.generator_inputs(z, labels), training=False))
+    in_memory = evaluator(lambda z, labels: trained.model.generator(
+        trained.model.generator_inputs(z, labels), training=False))
     served = evaluator(export.load_conditional_generator(path))
     for name in eval.SCALARS:
         assert served[name] == pytest.approx(in_memory[name], rel=1e-3, abs=1e-4), name

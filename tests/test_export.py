@@ -106,7 +106,7 @@ def test_loading_something_else_is_refused(tmp_path):
 
     module = Classifier()
     tf.saved_model.save(module, str(tmp_path / "1"), signatures={"serving_default": module.serve})
-    with pytest.raises(ExportError, match="is not a generator"):
+    with pytest.raises(ExportError, match="is not a conditional generator"):
         export.load_conditional_generator(str(tmp_path / "1"))
     with pytest.raises(ExportError, match="is not a classifier"):
         export.load_classifier(str(tmp_path / "1"))

@@ -18,13 +18,13 @@ def _weights(gan):
 
 def test_resumed_run_ends_like_an_uninterrupted_one(smoke_config, tmp_path):
     smoke_config.train.update(steps=6, checkpoint_every=3)
-    straight = train.train(smoke_config, str(tmp_path / "straight")).gan
+    straight = train.train(smoke_config, str(tmp_path / "straight")).model
     expected = _weights(straight)
 
     smoke_config.train.steps = 3  # "killed" after step 3's checkpoint ...
     train.train(smoke_config, str(tmp_path / "resumed"))
     smoke_config.train.steps = 6  # ... and the same command run again.
-    resumed = train.train(smoke_config, str(tmp_path / "resumed")).gan
+    resumed = train.train(smoke_config, str(tmp_path / "resumed")).model
 
     assert int(resumed.step.numpy()) == 6
     assert expected.keys() == _weights(resumed).keys()
@@ -50,7 +50,7 @@ def test_finished_run_is_not_retrained(smoke_config, tmp_path):
     run = str(tmp_path / "run")
     train.train(smoke_config, run)
     before = os.path.getmtime(os.path.join(run, "samples", "step_000004.png"))
-    gan = train.train(smoke_config, run).gan
+    gan = train.train(smoke_config, run).model
     assert int(gan.step.numpy()) == 4
     assert os.path.getmtime(os.path.join(run, "samples", "step_000004.png")) == before
 
@@ -86,17 +86,20 @@ def test_a_workdir_keeps_its_model(smoke_config, tmp_path):
 
 
 def test_a_workdir_from_before_a_new_field_keeps_working(smoke_config, tmp_path):
-    """A config.json written before model.critic_steps existed had its default value."""
+    """A config.json written before train.steps_per_loop existed had its default value, and
+    fields of the old flat `model` group that CGAN no longer has are left out."""
     run = str(tmp_path / "run")
     workdir.prepare(run, smoke_config)
     with open(os.path.join(run, "config.json")) as f:
         stored = json.load(f)
-    del stored["model"]["critic_steps"]
+    del stored["train"]["steps_per_loop"]
+    stored["model"]["critic_steps"] = 1  # the old schema: every variant's fields
+    stored["continual"] = {"method": "finetune"}
     with open(os.path.join(run, "config.json"), "w") as f:
         json.dump(stored, f)
     workdir.prepare(run, smoke_config)
-    smoke_config.model.update(variant="acgan", critic_steps=5)
-    with pytest.raises(WorkdirError, match="model.critic_steps: 1 in the workdir, 5 now"):
+    smoke_config.model.d_filters = 4
+    with pytest.raises(WorkdirError, match="model.d_filters: 8 in the workdir, 4 now"):
         workdir.prepare(run, smoke_config)
 
 

@@ -1,159 +1,49 @@
-"""The command line: train (then export), export, sample, evaluate, train a classifier.
+"""The command line: python main.py --mode=MODE --config=configs/<experiment>.py --workdir=DIR.
 
   python main.py --config=configs/cgan_fashion_mnist.py --workdir=runs/cgan
   python main.py --mode=export --workdir=runs/cgan
   python main.py --mode=sample --config=configs/cgan_fashion_mnist.py --output=grid.png
   python main.py --mode=train_classifier --config=configs/cgan_fashion_mnist.py
   python main.py --mode=eval --workdir=runs/cgan          (or --model_path=export/cgan/1)
-  python main.py --mode=continual --config=configs/continual_fashion_mnist.py:dgr \
+  python main.py --mode=translate --model_path=export/cyclegan_fashion_mnist_a2b/1 \\
+      --input=DIR --output=DIR
+  python main.py --mode=continual --config=configs/continual_fashion_mnist.py:dgr \\
       --workdir=runs/continual/dgr
 
 Every config field can be overridden: --config.train.steps=200 --config.runtime.precision=...
+The modes come from a registry (tfgan_lab/modes.py); this file names none of them.
 """
 
-import json
+import importlib.util
 import os
-import shutil
 import sys
-import tempfile
 
 import tensorflow as tf
 from absl import app, flags, logging
-from ml_collections import ConfigDict, config_flags
+from ml_collections import config_flags
 
-from tfgan_lab import continual, export, images, train, workdir
-from tfgan_lab import eval as eval_lib
-from tfgan_lab.config import check_field_path, validate
-from tfgan_lab.errors import ConfigError, ExportError, TfganLabError, WorkdirError
+from tfgan_lab import commands, continual, modes, translate  # noqa: F401 (register modes)
+from tfgan_lab.config import check_field_path
+from tfgan_lab.errors import TfganLabError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
-    "for a few-step run). Optional for --mode=export, which reads the workdir's config.",
+    "for a few-step run). Optional for modes that read the workdir's config.",
     lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, "
                                "TensorBoard logs, sample grids. The same command resumes.")
-_MODE = flags.DEFINE_enum(
-    "mode", "train", ["train", "export", "sample", "eval", "train_classifier", "continual"],
-    "train: train, then export. export: export the workdir's latest checkpoint. sample: write "
-    "a PNG grid from an exported model. eval: sample-quality metrics of the workdir's latest "
-    "checkpoint or of --model_path, printed and written as JSON. train_classifier: train and "
-    "cache the reference classifier of config.data.name. continual: run "
-    "config.continual.method through its task stream (exports and results.json per task "
-    "under --workdir).")
-_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Exports go to "
-                                  "<export_dir>/<config.name>/<version>/ (TF Serving layout).")
-_MODEL_PATH = flags.DEFINE_string(
-    "model_path", None, "sample, eval: one exported version folder. Default for sample: the "
-    "latest version of config.name in --export_dir; for eval: the workdir's checkpoint.")
-_OUTPUT = flags.DEFINE_string("output", None, "sample: the PNG to write (default "
-                              "samples.png); eval: the JSON to write (default eval.json); in "
-                              "--workdir if given, else here.")
-_COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid (one row per class).",
-                                lower_bound=1)
-
-
-def _config() -> ConfigDict:
-    config = _CONFIG.value
-    if config is None:
-        if not _WORKDIR.value:
-            raise WorkdirError("Pass --config=configs/<experiment>.py (or --workdir of a run).")
-        config = workdir.load_config(_WORKDIR.value)
-    validate(config)
-    return config
-
-
-def _require_workdir() -> str:
-    if not _WORKDIR.value:
-        raise WorkdirError(f"--mode={_MODE.value} needs --workdir=DIR.")
-    return _WORKDIR.value
-
-
-def _export(trained: train.Trained, config: ConfigDict) -> None:
-    """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
-    export_dir = _EXPORT_DIR.value if trained.chief else tempfile.mkdtemp()
-    try:
-        path = export.export_generator(
-            trained.gan.generator, z_dim=config.model.z_dim,
-            num_classes=trained.info.num_classes if trained.gan.conditional else None,
-            export_dir=export_dir, name=config.name)
-    finally:
-        if not trained.chief:
-            shutil.rmtree(export_dir, ignore_errors=True)
-    if trained.chief:
-        print(f"Exported {path}")
-
-
-def _model_path(config: ConfigDict | None) -> str:
-    if _MODEL_PATH.value:
-        return _MODEL_PATH.value
-    if config is None:
-        raise ConfigError(f"--mode={_MODE.value} needs --model_path, or --config for the "
-                          "model's name.")
-    return export.latest(_EXPORT_DIR.value, config.name)
-
-
-def _output(default_name: str) -> str:
-    return _OUTPUT.value or os.path.join(_WORKDIR.value or ".", default_name)
-
-
-def _sample(config: ConfigDict | None) -> None:
-    path = _model_path(config)
-    generator = export.load_generator(path)
-    if generator.conditional and generator.num_classes is None:
-        raise ExportError(f"{path} does not record its number of classes (not exported by "
-                          "tfgan_lab): sample it from Python with "
-                          "tfgan_lab.export.load_conditional_generator.")
-    seed = config.seed if config is not None else 0
-    rows = generator.num_classes if generator.conditional else _COLUMNS.value
-    z, labels = images.grid_inputs(generator.z_dim, rows, _COLUMNS.value, seed,
-                                   same_noise_per_column=generator.conditional)
-    output = _output("samples.png")
-    images.write_png(output, generator(z, labels).numpy(), _COLUMNS.value)
-    what = "classes" if generator.conditional else "samples"
-    print(f"Wrote {output}: {rows} rows ({what}) x {_COLUMNS.value} from {path}")
-
-
-def _evaluate(config: ConfigDict) -> None:
-    """Metrics of an export (read through its serving signature) or of a workdir's model."""
-    if _MODEL_PATH.value:
-        generate = export.load_conditional_generator(_MODEL_PATH.value)
-        source, z_dim = _MODEL_PATH.value, generate.z_dim
-    else:
-        gan = train.restore_latest(config, _require_workdir()).gan
-        if not gan.conditional:
-            raise ConfigError(f"The metrics score a conditional generator (they need the class "
-                              f"of each sample); {_WORKDIR.value} holds an unconditional GAN.")
-        source, z_dim = f"{_WORKDIR.value} at step {int(gan.step.numpy())}", config.model.z_dim
-
-        def generate(z, labels):
-            return gan.generator(gan.generator_inputs(z, labels), training=False)
-
-    results = {"source": source, "dataset": config.data.name,
-               **eval_lib.make_evaluator(config, z_dim)(generate)}
-    output = _output("eval.json")
-    with open(output, "w") as f:
-        json.dump(results, f, indent=2)
-    for name in eval_lib.SCALARS:
-        print(f"{name:24s} {results[name]:.4f}")
-    print(f"Wrote {output} ({source})")
-
-
-def _train_classifier(config: ConfigDict) -> None:
-    workdir.ensure_writable(eval_lib.cache_dir(config), "classifier cache")
-    path, accuracy = eval_lib.train_classifier(config)
-    print(f"Reference classifier for {config.data.name}: test accuracy {accuracy:.4f}, "
-          f"saved to {path}")
-
-
-def _continual(config: ConfigDict, workdir_path: str) -> None:
-    summary = continual.run(config, workdir_path)
-    for key in ("average_accuracy", "backward_transfer"):
-        if key in summary:
-            print(f"solver {key:20s} {summary[key]:.4f}")
-    if "generator_seen_accuracy" in summary:
-        print(f"generator accuracy over the classes seen, after each task: "
-              f"{', '.join(f'{a:.3f}' for a in summary['generator_seen_accuracy'])}")
-    print(f"Wrote {os.path.join(workdir_path, 'results.json')}")
+_MODE = flags.DEFINE_string("mode", "train", "What to do. " + " ".join(
+    f"{name}: {modes.MODES.get(name).help}" for name in modes.MODES.names()))
+_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Every mode exports to "
+                                  "<export_dir>/<config.name><suffix>/<version>/ (TF Serving "
+                                  "layout).")
+_MODEL_PATH = flags.DEFINE_string("model_path", None, "One exported version folder, "
+                                  "export/<name>/<version>, for the modes that read an export.")
+_INPUT = flags.DEFINE_string("input", None, "translate: an image file or a folder of them.")
+_OUTPUT = flags.DEFINE_string("output", None, "Where a mode writes: sample's PNG (default "
+                              "samples.png), eval's JSON (default eval.json), translate's "
+                              "folder; in --workdir if given, else here.")
+_COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid.", lower_bound=1)
 
 
 def main(argv: list[str]) -> None:
@@ -162,27 +52,25 @@ def main(argv: list[str]) -> None:
     if not flags.FLAGS["verbosity"].present:  # TensorFlow's INFO lines drown the run's output.
         logging.set_verbosity(logging.WARNING)
         tf.get_logger().setLevel("WARNING")
+    context = modes.Context(_MODE.value, _CONFIG.value, _WORKDIR.value, _EXPORT_DIR.value,
+                            _MODEL_PATH.value, _INPUT.value, _OUTPUT.value, _COLUMNS.value)
     try:
-        if _MODE.value == "sample":
-            _sample(_config() if (_CONFIG.value or _WORKDIR.value) else None)
-            return
-        config = _config()
-        if _MODE.value in ("eval", "train_classifier"):
-            (_evaluate if _MODE.value == "eval" else _train_classifier)(config)
-            return
-        workdir_path = _require_workdir()
-        if _MODE.value == "continual":
-            _continual(config, workdir_path)
-            return
-        workdir.ensure_writable(_EXPORT_DIR.value, "export directory")
-        if _MODE.value == "train":
-            trained = train.train(config, workdir_path)
-        else:
-            trained = train.restore_latest(config, workdir_path)
-        _export(trained, config)
+        modes.MODES.get(_MODE.value).run(context)
     except TfganLabError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
+
+
+def _load_config_file(argv: list[str]):
+    """The config that --config names (with its :ARG), loaded as the flag parser loads it."""
+    arg = next((a[len("--config="):] for a in argv if a.startswith("--config=")), None)
+    if arg is None:
+        return None
+    path, _, config_arg = arg.partition(":")
+    spec = importlib.util.spec_from_file_location("tfgan_lab_config_file", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config(config_arg) if config_arg else module.get_config()
 
 
 def _parse_flags(argv: list[str]) -> list[str]:
@@ -195,9 +83,10 @@ def _parse_flags(argv: list[str]) -> list[str]:
         message = str(e)
         overrides = [a[len("--config."):].split("=")[0] for a in argv if a.startswith("--config.")]
         try:
-            for path in overrides:
-                check_field_path(path)
-        except ConfigError as unknown:
+            config = _load_config_file(argv)
+            for path in overrides if config is not None else ():
+                check_field_path(path, config)
+        except TfganLabError as unknown:
             message = str(unknown)
     print(f"error: {message}\nSee --helpfull for the flags.", file=sys.stderr)
     sys.exit(1)

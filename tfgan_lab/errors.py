@@ -3,6 +3,8 @@
 The command line prints these without a traceback; anything else is a bug.
 """
 
+import difflib
+
 
 class TfganLabError(Exception):
     """Base class: a problem the user can fix from the message alone."""
@@ -30,3 +32,9 @@ class ExportError(TfganLabError):
 
 class EvaluationError(TfganLabError):
     """A metric that cannot be computed: no reference classifier, or samples that do not fit."""
+
+
+def did_you_mean(value, choices) -> str:
+    """' (did you mean 'x'?)' for the closest of `choices`, or '' when none is close."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

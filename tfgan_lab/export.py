@@ -1,28 +1,88 @@
 """SavedModel export and loading, in TF Serving's layout: <export_dir>/<name>/<version>/.
 
-The serving contracts (see README, "Serving"), each a `serving_default` signature:
-- conditional image generator: inputs `z` float32 [B, Z] and `label` int32 [B], output
-  `images` float32 [B, H, W, C] in [-1, 1];
-- unconditional generator: input `z`, output `images`;
-- classifier (a continual-learning solver): input `images` float32 [B, H, W, C] in [-1, 1],
-  outputs `logits` and `probabilities` float32 [B, N].
-The replay stage of continual learning loads generators and solvers through these contracts,
-by path, so anything that honours them can be replayed, wherever it was trained.
+One rule for every mode: a model is exported under `--export_dir` (default export/) as
+`<config.name><suffix>/<version>/`, version 1, 2, 3, ...; each model says which suffixes it
+exports (`PlayerModel.exports`: "" for a generator, "_a2b" and "_b2a" for CycleGAN's two
+directions, "_task<t>_generator" ... for a continual run's tasks).
+
+Every export has one `serving_default` signature that honours a registered contract; a model
+module may register its own next to its code (`@CONTRACTS.register(...)`):
+- conditional_generator: inputs `z` float32 [B, Z] and `label` int32 [B], output `images`
+  float32 [B, H, W, C] in [-1, 1];
+- unconditional_generator: input `z`, output `images`;
+- image_to_image: input `images` float32 [B, H, W, C] in [-1, 1], output `images`, the same
+  shape;
+- classifier: input `images`, outputs `logits` and `probabilities` float32 [B, N].
+`load(path)` reads any of them back, checked, by its signature alone, so the replay stage of
+continual learning and `--mode=translate` take exports trained anywhere.
 """
 
 import dataclasses
 import os
 import shutil
+from typing import Any
 
 import keras
 import tensorflow as tf
 
 from tfgan_lab.errors import ExportError
+from tfgan_lab.registry import Registry
 
 SIGNATURE = "serving_default"
 
 
-class _GeneratorExport(tf.Module):
+class Contract:
+    """A serving signature: `inputs` and `outputs` are its tensor names. `module(network,
+    **options)` wraps a network into a tf.Module whose `serve` is the signature; `load(path,
+    loaded, signature)` returns the Python object a caller uses."""
+    description: str  # "a classifier": what an export that honours it is
+    inputs: frozenset[str]
+    outputs: frozenset[str]
+
+    @classmethod
+    def module(cls, network: keras.Model, **options) -> tf.Module:
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, path: str, loaded: Any, signature: Any) -> Any:
+        raise NotImplementedError
+
+
+CONTRACTS: Registry[type[Contract]] = Registry("export contract")
+
+
+@dataclasses.dataclass(frozen=True)
+class Export:
+    """One model to export: the contract it honours, the network it serves, its options."""
+    contract: str
+    network: keras.Model
+    options: dict = dataclasses.field(default_factory=dict)
+
+
+# --- Generators: z (and label) -> images. ---
+
+@dataclasses.dataclass
+class LoadedGenerator:
+    """An exported generator, called as `generate(z, labels)` -> images (`labels` ignored, and
+    optional, for an unconditional one)."""
+    path: str
+    z_dim: int
+    conditional: bool
+    num_classes: int | None  # None when the export does not say (trained elsewhere).
+    module: Any  # The loaded SavedModel: its variables live as long as it does.
+
+    @property
+    def signature(self):
+        return self.module.signatures[SIGNATURE]
+
+    def __call__(self, z, labels=None) -> tf.Tensor:
+        inputs = {"z": tf.convert_to_tensor(z, tf.float32)}
+        if self.conditional:
+            inputs["label"] = tf.convert_to_tensor(labels, tf.int32)
+        return self.signature(**inputs)["images"]
+
+
+class _GeneratorModule(tf.Module):
     def __init__(self, generator: keras.Model, z_dim: int, num_classes: int | None):
         super().__init__()
         self.generator = generator
@@ -51,7 +111,92 @@ class _GeneratorExport(tf.Module):
         return {"images": tf.cast(self.generator({"z": z}, training=False), tf.float32)}
 
 
-class _ClassifierExport(tf.Module):
+def _loaded_generator(path: str, loaded: Any, signature: Any) -> LoadedGenerator:
+    inputs = signature.structured_input_signature[1]
+    num_classes = getattr(loaded, "num_classes", None)
+    return LoadedGenerator(path, int(inputs["z"].shape[-1]), "label" in inputs,
+                           int(num_classes.numpy()) if num_classes is not None else None, loaded)
+
+
+@CONTRACTS.register("conditional_generator")
+class ConditionalGenerator(Contract):
+    description = "a conditional generator"
+    inputs, outputs = frozenset({"z", "label"}), frozenset({"images"})
+
+    @classmethod
+    def module(cls, network, *, z_dim: int, num_classes: int) -> tf.Module:
+        return _GeneratorModule(network, z_dim, num_classes)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedGenerator:
+        return _loaded_generator(path, loaded, signature)
+
+
+@CONTRACTS.register("unconditional_generator")
+class UnconditionalGenerator(ConditionalGenerator):
+    description = "an unconditional generator"
+    inputs = frozenset({"z"})
+
+    @classmethod
+    def module(cls, network, *, z_dim: int) -> tf.Module:
+        return _GeneratorModule(network, z_dim, None)
+
+
+# --- Image to image: images -> images of the same shape. ---
+
+@dataclasses.dataclass
+class LoadedTranslator:
+    """An exported image-to-image model, called as `translate(images)` -> images."""
+    path: str
+    image_shape: tuple[int, int, int]
+    module: Any
+
+    def __call__(self, images) -> tf.Tensor:
+        return self.module.signatures[SIGNATURE](
+            images=tf.convert_to_tensor(images, tf.float32))["images"]
+
+
+class _ImageToImageModule(tf.Module):
+    def __init__(self, network: keras.Model):
+        super().__init__()
+        self.network = network
+        self.serve = tf.function(self._serve, input_signature=[
+            tf.TensorSpec([None, *network.input_shape[1:]], tf.float32, name="images")])
+
+    def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
+        return {"images": tf.cast(self.network(images, training=False), tf.float32)}
+
+
+@CONTRACTS.register("image_to_image")
+class ImageToImage(Contract):
+    description = "an image-to-image model"
+    inputs, outputs = frozenset({"images"}), frozenset({"images"})
+
+    @classmethod
+    def module(cls, network) -> tf.Module:
+        return _ImageToImageModule(network)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedTranslator:
+        shape = signature.structured_input_signature[1]["images"].shape[1:]
+        return LoadedTranslator(path, tuple(int(d) for d in shape), loaded)
+
+
+# --- Classifiers: images -> logits, probabilities. ---
+
+@dataclasses.dataclass
+class LoadedClassifier:
+    """An exported classifier, called as `classify(images)` -> {"logits", "probabilities"}."""
+    path: str
+    image_shape: tuple[int, ...]
+    num_classes: int
+    module: Any
+
+    def __call__(self, images) -> dict[str, tf.Tensor]:
+        return self.module.signatures[SIGNATURE](images=tf.convert_to_tensor(images, tf.float32))
+
+
+class _ClassifierModule(tf.Module):
     def __init__(self, classifier: keras.Model):
         super().__init__()
         self.classifier = classifier
@@ -64,6 +209,24 @@ class _ClassifierExport(tf.Module):
                 "probabilities": tf.cast(outputs["probabilities"], tf.float32)}
 
 
+@CONTRACTS.register("classifier")
+class Classifier(Contract):
+    description = "a classifier"
+    inputs, outputs = frozenset({"images"}), frozenset({"logits", "probabilities"})
+
+    @classmethod
+    def module(cls, network) -> tf.Module:
+        return _ClassifierModule(network)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedClassifier:
+        inputs = signature.structured_input_signature[1]
+        return LoadedClassifier(path, tuple(inputs["images"].shape[1:]),
+                                int(signature.structured_outputs["logits"].shape[-1]), loaded)
+
+
+# --- Writing. ---
+
 def versions(model_root: str) -> list[int]:
     """The version numbers exported under `model_root`, ascending."""
     if not os.path.isdir(model_root):
@@ -72,12 +235,13 @@ def versions(model_root: str) -> list[int]:
                   if n.isdigit() and os.path.exists(os.path.join(model_root, n, "saved_model.pb")))
 
 
-def _write_next_version(module: tf.Module, export_dir: str, name: str) -> str:
-    """Writes the next version of model `name`; returns its path.
+def write(export: Export, export_dir: str, name: str) -> str:
+    """Writes the next version of model `name` with `export`'s contract; returns its path.
 
     The SavedModel is written beside its final place and renamed into it only when complete,
     so a failure leaves no half-written version for TF Serving (which skips non-numeric names).
     """
+    module = CONTRACTS.get(export.contract).module(export.network, **export.options)
     model_root = os.path.join(export_dir, name)
     version = (versions(model_root) or [0])[-1] + 1
     final = os.path.join(model_root, str(version))
@@ -94,16 +258,27 @@ def _write_next_version(module: tf.Module, export_dir: str, name: str) -> str:
     return final
 
 
+def export_model(model, export_dir: str, name: str) -> list[str]:
+    """Writes every export the model declares, `<export_dir>/<name><suffix>/<version>`;
+    returns their paths."""
+    return [write(export, export_dir, name + suffix)
+            for suffix, export in model.exports().items()]
+
+
 def export_generator(generator: keras.Model, *, z_dim: int, num_classes: int | None,
                      export_dir: str, name: str) -> str:
     """Exports the next version of generator `name` (conditional unless `num_classes` is None,
     then G reads z alone); returns its path."""
-    return _write_next_version(_GeneratorExport(generator, z_dim, num_classes), export_dir, name)
+    if num_classes is None:
+        return write(Export("unconditional_generator", generator, {"z_dim": z_dim}),
+                     export_dir, name)
+    return write(Export("conditional_generator", generator,
+                        {"z_dim": z_dim, "num_classes": num_classes}), export_dir, name)
 
 
 def export_classifier(classifier: keras.Model, *, export_dir: str, name: str) -> str:
     """Exports the next version of classifier `name` (outputs `logits`, `probabilities`)."""
-    return _write_next_version(_ClassifierExport(classifier), export_dir, name)
+    return write(Export("classifier", classifier), export_dir, name)
 
 
 def latest(export_dir: str, name: str) -> str:
@@ -116,80 +291,46 @@ def latest(export_dir: str, name: str) -> str:
     return os.path.join(model_root, str(found[-1]))
 
 
-def _load_signature(path: str, inputs_options: list[set[str]], outputs: set[str], what: str):
-    """(loaded module, serving signature, its input specs), checked against the contract."""
+# --- Loading. ---
+
+def load(path: str, *contracts: str) -> Any:
+    """The export at `path`, loaded by the contract its signature honours (one of `contracts`,
+    or any registered one); ExportError says what it takes and what was expected."""
     if not os.path.exists(os.path.join(path, "saved_model.pb")):
         raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
                           "version, e.g. export/<name>/<version>.")
     loaded = tf.saved_model.load(path)
     signature = loaded.signatures.get(SIGNATURE)
-    found_inputs = signature.structured_input_signature[1] if signature is not None else {}
-    found_outputs = signature.structured_outputs if signature is not None else {}
-    if set(found_inputs) not in inputs_options or set(found_outputs) != outputs:
-        expected = " or ".join(str(sorted(option)) for option in inputs_options)
-        raise ExportError(f"{path} is not {what}: its {SIGNATURE} signature takes "
-                          f"{sorted(found_inputs)} and returns {sorted(found_outputs)}; expected "
-                          f"inputs {expected} and outputs {sorted(outputs)}.")
-    return loaded, signature, found_inputs
-
-
-@dataclasses.dataclass
-class LoadedGenerator:
-    """An exported generator, called as `generate(z, labels)` -> images (`labels` ignored, and
-    optional, for an unconditional one)."""
-    path: str
-    z_dim: int
-    conditional: bool
-    num_classes: int | None  # None when the export does not say (trained elsewhere).
-    module: object  # The loaded SavedModel: its variables live as long as it does.
-
-    @property
-    def signature(self):
-        return self.module.signatures[SIGNATURE]
-
-    def __call__(self, z, labels=None) -> tf.Tensor:
-        inputs = {"z": tf.convert_to_tensor(z, tf.float32)}
-        if self.conditional:
-            inputs["label"] = tf.convert_to_tensor(labels, tf.int32)
-        return self.signature(**inputs)["images"]
+    inputs = set(signature.structured_input_signature[1]) if signature is not None else set()
+    outputs = set(signature.structured_outputs) if signature is not None else set()
+    names = contracts or CONTRACTS.names()
+    for name in names:
+        contract = CONTRACTS.get(name)
+        if inputs == contract.inputs and outputs == contract.outputs:
+            return contract.load(path, loaded, signature)
+    expected = "; ".join(f"{name}: {sorted(CONTRACTS.get(name).inputs)} -> "
+                         f"{sorted(CONTRACTS.get(name).outputs)}" for name in names)
+    what = " or ".join(CONTRACTS.get(name).description for name in names)
+    raise ExportError(f"{path} is not {what}: its "
+                      f"{SIGNATURE} signature takes {sorted(inputs)} and returns "
+                      f"{sorted(outputs)}; expected {expected}.")
 
 
 def load_generator(path: str) -> LoadedGenerator:
-    """Loads a SavedModel that honours the conditional or the unconditional generator
-    contract."""
-    loaded, _, inputs = _load_signature(path, [{"z", "label"}, {"z"}], {"images"},
-                                        "a generator")
-    num_classes = getattr(loaded, "num_classes", None)
-    return LoadedGenerator(path, int(inputs["z"].shape[-1]), "label" in inputs,
-                           int(num_classes.numpy()) if num_classes is not None else None,
-                           loaded)
+    """A SavedModel that honours the conditional or the unconditional generator contract."""
+    return load(path, "conditional_generator", "unconditional_generator")
 
 
 def load_conditional_generator(path: str) -> LoadedGenerator:
-    """Loads a SavedModel and checks that it honours the conditional generator contract."""
-    generator = load_generator(path)
-    if not generator.conditional:
-        raise ExportError(f"{path} is an unconditional generator (input z only); this needs a "
-                          "conditional one, with inputs z and label.")
-    return generator
-
-
-@dataclasses.dataclass
-class LoadedClassifier:
-    """An exported classifier, called as `classify(images)` -> {"logits", "probabilities"}."""
-    path: str
-    image_shape: tuple[int, ...]
-    num_classes: int
-    module: object
-
-    def __call__(self, images) -> dict[str, tf.Tensor]:
-        return self.module.signatures[SIGNATURE](images=tf.convert_to_tensor(images, tf.float32))
+    """A SavedModel that honours the conditional generator contract."""
+    return load(path, "conditional_generator")
 
 
 def load_classifier(path: str) -> LoadedClassifier:
-    """Loads a SavedModel that honours the classifier contract (images -> logits,
-    probabilities)."""
-    loaded, signature, inputs = _load_signature(path, [{"images"}], {"logits", "probabilities"},
-                                                "a classifier")
-    return LoadedClassifier(path, tuple(inputs["images"].shape[1:]),
-                            int(signature.structured_outputs["logits"].shape[-1]), loaded)
+    """A SavedModel that honours the classifier contract (images -> logits, probabilities)."""
+    return load(path, "classifier")
+
+
+def load_translator(path: str) -> LoadedTranslator:
+    """A SavedModel that honours the image-to-image contract (images -> images)."""
+    return load(path, "image_to_image")

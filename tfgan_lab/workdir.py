@@ -5,25 +5,31 @@
     <workdir>/tensorboard/     scalars and sample grids
     <workdir>/samples/         step_<N>.png, one row per class, fixed noise
     <workdir>/metrics.csv      sample-quality metrics every config.eval.every steps
+    <workdir>/.lock            held by the live run, which it names (pid, host, command)
 
 Rerunning a command on the same workdir resumes it. Fields that shape the model or its data
 must not change between the runs of one workdir; the training length, logging intervals,
-learning rates and the strategy may.
+learning rates and the strategy may. Two live runs never share a workdir: the second is
+refused with the first one's name, and a lock left by a killed run does not count.
 """
 
+import contextlib
 import csv
+import datetime
+import fcntl
 import json
 import os
+import socket
+import sys
 import tempfile
 
 from ml_collections import ConfigDict
 
-from tfgan_lab.config import base_config
+from tfgan_lab.config import added_groups, resolve_stored
 from tfgan_lab.errors import WorkdirError
 
-FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision", "continual.method",
-                 "continual.classes_per_task", "continual.replay_ratio",
-                 "continual.alignment_weight", "continual.label_smoothing")
+# What shapes a run's model or data; an added group (continual) adds its own.
+FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision")
 
 
 def ensure_writable(path: str, what: str) -> None:
@@ -60,7 +66,7 @@ def load_config(workdir: str) -> ConfigDict:
         raise WorkdirError(f"{workdir!r} holds no config.json: it is not a tfgan_lab workdir, "
                            "or its run never started. Pass --config as well.")
     with open(path) as f:
-        return ConfigDict(json.load(f))
+        return resolve_stored(json.load(f))
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict:
@@ -78,12 +84,13 @@ def prepare(workdir: str, config: ConfigDict) -> None:
     ensure_writable(workdir, "workdir")
     if os.path.exists(_config_path(workdir)):
         # A field the stored config lacks (added to the library since) had its default value.
-        before = {**_flatten(base_config().to_dict()), **_flatten(load_config(workdir).to_dict())}
+        before = _flatten(load_config(workdir).to_dict())
         now = _flatten(config.to_dict())
+        frozen = FROZEN_FIELDS + tuple(f for group in added_groups(config) for f in group.frozen)
         changed = [f"{key}: {before.get(key)!r} in the workdir, {now.get(key)!r} now"
                    for key in sorted(set(before) | set(now))
                    if before.get(key) != now.get(key)
-                   and any(key == f or key.startswith(f + ".") for f in FROZEN_FIELDS)]
+                   and any(key == f or key.startswith(f + ".") for f in frozen)]
         if changed:
             raise WorkdirError(f"{workdir!r} holds a run of another model ({'; '.join(changed)}). "
                                "Use a new --workdir, or the workdir's own settings.")
@@ -123,3 +130,31 @@ def drop_metrics_after(workdir: str, step: int) -> None:
         for row in rows:
             if row["step"] <= step:
                 append_metrics(workdir, int(row.pop("step")), row)
+
+
+@contextlib.contextmanager
+def lock(workdir: str):
+    """Holds `<workdir>/.lock` while the block runs; WorkdirError naming the live run that holds
+    it otherwise. The lock is the operating system's (flock): it dies with its process, so a
+    run killed at any moment leaves nothing that blocks the resume."""
+    ensure_writable(workdir, "workdir")
+    path = os.path.join(workdir, ".lock")
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise WorkdirError(f"{workdir!r} is in use by a live run: {holder}. Wait for it to end or "
+                           "stop it, or use another --workdir.") from None
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} on {socket.gethostname()}, started {started}: "
+                 f"{' '.join(sys.argv)}\n")
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.close()  # Releases the lock.

@@ -1,8 +1,11 @@
-"""Replay of earlier tasks from their exported SavedModels, loaded by path.
+"""Replay of earlier tasks from their exported SavedModels, loaded by path, and the hooks that
+bring it into training.
 
 Deep Generative Replay (Shin et al. 2017) labels the old generator's samples with the old
 solver's predictions; Memory Replay GANs (Wu et al. 2018) use the class each sample was
 generated for. Any export that honours the serving contract works, wherever it was trained.
+A `Replay` is a training hook of the conditional GANs (gans/conditional.py): it mixes old
+samples into the batch D learns as real. `Alignment` is the other hook: replay alignment.
 """
 
 from collections.abc import Sequence
@@ -10,11 +13,12 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from tfgan_lab import export
+from tfgan_lab.draws import ALIGN_CLASSES, ALIGN_Z, REPLAY_CLASSES, REPLAY_Z
 from tfgan_lab.errors import ExportError
 
 
 class Replay:
-    """Old-class samples (images, labels) for `StepDraws.real_batch` and replay alignment.
+    """Old-class samples (images, labels), mixed into each real batch.
 
     Args:
       generator_path: an exported generator (conditional or unconditional).
@@ -54,3 +58,39 @@ class Replay:
         if self.solver is not None:
             labels = self.label(images)
         return images, labels
+
+    def real_batch(self, model, images: tf.Tensor, labels: tf.Tensor,
+                   update: int = 0) -> tuple[tf.Tensor, tf.Tensor]:
+        """The batch's first share r, followed by replayed samples of the old classes (Shin et
+        al. 2017; Wu et al. 2018, JTR). `model` draws the noise (a StepDraws): a pure function
+        of its seed and step, per D update `update`."""
+        batch_size = tf.shape(labels)[0]
+        new = tf.cast(tf.round(self.new_fraction * tf.cast(batch_size, tf.float32)), tf.int32)
+        old = batch_size - new
+        old_images, old_labels = self(model.noise(old, REPLAY_Z + 16 * update, self.z_dim),
+                                      model.uniform(old, REPLAY_CLASSES + 16 * update))
+        return (tf.concat([images[:new], tf.cast(old_images, images.dtype)], axis=0),
+                tf.concat([labels[:new], tf.cast(old_labels, labels.dtype)], axis=0))
+
+    def generator_loss(self, model, batch_size: tf.Tensor, training: bool) -> tf.Tensor:
+        return tf.zeros([batch_size])
+
+
+class Alignment:
+    """Replay alignment (Wu et al. 2018, RA): G's loss gains the weighted squared distance
+    between G(z, c) and the earlier generator's image for the same z and an old class c."""
+
+    def __init__(self, replay: Replay, weight: float):
+        self.replay, self.weight = replay, weight
+
+    def real_batch(self, model, images: tf.Tensor, labels: tf.Tensor,
+                   update: int = 0) -> tuple[tf.Tensor, tf.Tensor]:
+        return images, labels
+
+    def generator_loss(self, model, batch_size: tf.Tensor, training: bool) -> tf.Tensor:
+        z = model.noise(batch_size, ALIGN_Z)
+        classes = self.replay.classes(model.uniform(batch_size, ALIGN_CLASSES))
+        images = tf.cast(model.generator(model.generator_inputs(z, classes), training=training),
+                         tf.float32)
+        target = tf.stop_gradient(self.replay.generate(z, classes))
+        return self.weight * tf.reduce_sum(tf.square(images - target), axis=[1, 2, 3])

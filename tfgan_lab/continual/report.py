@@ -8,8 +8,12 @@ import os
 
 import numpy as np
 
-NAMES = {"finetune": "Fine-tuning", "joint": "Joint training", "dgr": "Deep Generative Replay",
-         "sft": "MeRGAN SFT", "jtr": "MeRGAN JTR", "ra": "MeRGAN RA"}
+from tfgan_lab.continual.methods import METHODS
+
+
+def title(method: str) -> str:
+    """The method's name in reports ("Deep Generative Replay")."""
+    return METHODS.get(method).title
 
 
 def _percent(value: float) -> str:
@@ -39,7 +43,7 @@ def markdown(summaries: list[dict]) -> list[str]:
         "Solvers: accuracy on each task's test images",
         ["method", "average accuracy (ACC)", "backward transfer (BWT)",
          "accuracy over the tasks seen, after each task"], "|---|---:|---:|---|",
-        [f"| {NAMES[s['method']]} | {_percent(s['average_accuracy'])} | "
+        [f"| {title(s['method'])} | {_percent(s['average_accuracy'])} | "
          f"{_percent(s['backward_transfer'])} | "
          f"{', '.join(_percent(a) for a in s['solver_seen_accuracy'])} |"
          for s in summaries if "solver_matrix" in s])
@@ -47,13 +51,13 @@ def markdown(summaries: list[dict]) -> list[str]:
         "Generators: reference classifier's accuracy on generated samples",
         ["method", "accuracy over the classes seen, after the last task", "after each task"],
         "|---|---:|---|",
-        [f"| {NAMES[s['method']]} | {_percent(s['generator_seen_accuracy'][-1])} | "
+        [f"| {title(s['method'])} | {_percent(s['generator_seen_accuracy'][-1])} | "
          f"{', '.join(_percent(a) for a in s['generator_seen_accuracy'])} |"
          for s in summaries if "generator_matrix" in s])
     for s in summaries:
         for key, what in (("solver_matrix", "solver"), ("generator_matrix", "generator")):
             if key in s:
-                lines += [f"### {NAMES[s['method']]}: {what} accuracy R[i][j] (%)", ""]
+                lines += [f"### {title(s['method'])}: {what} accuracy R[i][j] (%)", ""]
                 lines += _matrix_lines(s[key], what) + [""]
     return lines
 
@@ -67,15 +71,15 @@ def plot(summaries: list[dict], path: str) -> None:
     from matplotlib import pyplot as plt
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    for axis, key, title in ((axes[0], "solver_seen_accuracy", "solvers (test images)"),
-                             (axes[1], "generator_seen_accuracy",
-                              "generators (reference classifier on samples)")):
+    for axis, key, heading in ((axes[0], "solver_seen_accuracy", "solvers (test images)"),
+                               (axes[1], "generator_seen_accuracy",
+                                "generators (reference classifier on samples)")):
         for s in summaries:
             if key in s:
                 tasks = range(1, len(s[key]) + 1)
-                axis.plot(tasks, s[key], marker="o", label=NAMES[s["method"]])
+                axis.plot(tasks, s[key], marker="o", label=title(s["method"]))
                 axis.set_xticks(tasks)
-        axis.set_title(title)
+        axis.set_title(heading)
         axis.set_xlabel("after task")
         axis.set_ylim(0, 1)
         axis.grid(alpha=0.3)

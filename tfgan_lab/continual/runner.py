@@ -3,12 +3,13 @@
     <workdir>/config.json
     <workdir>/task_<t>/generator/      the generator's run (checkpoints, samples, TensorBoard)
     <workdir>/task_<t>/solver.weights.h5
-    <workdir>/task_<t>/export/{generator,solver}/1/   SavedModels (serving contract)
     <workdir>/task_<t>/samples.png     every class of a conditional generator, after task t
-    <workdir>/task_<t>/result.json     written last: the task is done
+    <workdir>/task_<t>/result.json     written last: the task is done; names its exports
     <workdir>/results.json             matrices, average accuracy, backward transfer
+    <export_dir>/<config.name>_task<t>_{generator,solver}/<version>/   SavedModels
 
-Task t's replay stage reads task t-1's exports from disk, by path. A killed run resumes: done
+Exports follow the one rule of every mode (tfgan_lab/export.py). Task t's replay stage reads
+task t-1's exports from disk, by the paths its result.json records. A killed run resumes: done
 tasks are skipped, the generator of the current one resumes from its last checkpoint.
 
   python main.py --mode=continual --config=configs/continual_fashion_mnist.py:dgr \\
@@ -24,41 +25,36 @@ import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, export, images, train, workdir
+from tfgan_lab import data, export, images, modes, train, workdir
 from tfgan_lab import eval as eval_lib
-from tfgan_lab.config import MEMORY_REPLAY_METHODS
+from tfgan_lab.continual.methods import METHODS
 from tfgan_lab.continual.replay import Replay
 from tfgan_lab.continual.solver import task_accuracies, train_solver
-from tfgan_lab.continual.tasks import select, task_classes
+from tfgan_lab.continual.tasks import task_classes
+from tfgan_lab.errors import WorkdirError
 from tfgan_lab.eval import continual as metrics
 from tfgan_lab.eval.metrics import conditional_accuracy
 
-SOLVER_METHODS = ("finetune", "joint", "dgr")  # Train a solver; dgr also a generator.
-GENERATOR_METHODS = ("dgr", *MEMORY_REPLAY_METHODS)  # Train a generator, task by task.
-
 
 class _Run:
-    """What every task of one run reads: config, data, tasks, paths, reference classifier."""
+    """What every task of one run reads: config, data, tasks, paths, the finished tasks'
+    results, the reference classifier."""
 
-    def __init__(self, config: ConfigDict, workdir_path: str):
-        self.config, self.workdir = config, workdir_path
-        source = config.data
-        self.train = data.load(source.name, source.split, source.idx_dir, source.tfds_dir)
-        self.test = data.load(source.name, config.continual.test_split, source.idx_dir,
-                              source.tfds_dir)
+    def __init__(self, config: ConfigDict, workdir_path: str, export_dir: str):
+        self.config, self.workdir, self.export_dir = config, workdir_path, export_dir
+        self.train = data.from_config(config.data)
+        self.test = data.from_config(config.data, config.continual.test_split)
         self.tasks = task_classes(self.train.info.num_classes,
                                   config.continual.classes_per_task, config.continual.num_tasks)
-        self.method = config.continual.method
-        # Memory Replay GANs are scored by the reference classifier: loaded now, so that a
-        # missing one stops the run before its first task.
-        self.classifier = (eval_lib.load_classifier(config)
-                           if self.method in MEMORY_REPLAY_METHODS else None)
+        self.method = METHODS.get(config.continual.method, field="continual.method")
+        self.rows: list[dict] = []  # result.json of each finished task, in order
+        # Generators are scored by the reference classifier: loaded now, so that a missing
+        # one stops the run before its first task.
+        self.classifier = (eval_lib.load_classifier(config) if self.method.scores_generator
+                           else None)
 
     def task_dir(self, t: int) -> str:
         return os.path.join(self.workdir, f"task_{t + 1}")
-
-    def export_path(self, t: int, name: str) -> str:
-        return export.latest(os.path.join(self.task_dir(t), "export"), name)
 
     def new_fraction(self, t: int) -> float:
         """r at task t (0-based): the config's, or 1/(t+1), so every task weighs the same."""
@@ -67,27 +63,29 @@ class _Run:
     def replay(self, t: int, labelled_by_solver: bool) -> Replay:
         """Task t's replay of the old classes from task t-1's exports, read from disk; its
         labels come from task t-1's solver (DGR) or are the classes asked for (MeRGAN)."""
-        return Replay(self.export_path(t - 1, "generator"), classes=self.old_classes(t),
+        previous = self.rows[t - 1]
+        return Replay(previous["generator"], classes=self.old_classes(t),
                       new_fraction=self.new_fraction(t),
-                      solver_path=self.export_path(t - 1, "solver") if labelled_by_solver
-                      else None)
+                      solver_path=previous["solver"] if labelled_by_solver else None)
 
     def old_classes(self, t: int) -> list[int]:
         return [c for classes in self.tasks[:t] for c in classes]
 
-    def task_data(self, t: int) -> data.LabeledImages:
-        """Task t's training examples; for joint training those of tasks 0..t."""
-        seen = self.old_classes(t + 1) if self.method == "joint" else self.tasks[t]
-        return select(self.train, seen)
-
-
-def _export_once(task_dir: str, name: str, write) -> str:
-    """The task's export `name`, written by `write(export_dir)` unless a resumed run already
-    wrote it (an export exists only once its model is fully trained)."""
-    export_dir = os.path.join(task_dir, "export")
-    if export.versions(os.path.join(export_dir, name)):
-        return export.latest(export_dir, name)
-    return write(export_dir)
+    def export_once(self, t: int, role: str, make_export) -> str:
+        """Task t's export of `role` (generator, solver): written under the run's export_dir
+        as <config.name>_task<t>_<role>, unless a resumed run already wrote it (its path is
+        kept in the task's folder until result.json takes it over)."""
+        marker = os.path.join(self.task_dir(t), f"{role}_export.txt")
+        if os.path.exists(marker):
+            with open(marker) as f:
+                path = f.read().strip()
+            if os.path.exists(os.path.join(path, "saved_model.pb")):
+                return path
+        path = os.path.abspath(export.write(make_export(), self.export_dir,
+                                            f"{self.config.name}_task{t + 1}_{role}"))
+        with open(marker, "w") as f:
+            f.write(path)
+        return path
 
 
 def _generator_config(run: _Run, t: int) -> ConfigDict:
@@ -97,47 +95,35 @@ def _generator_config(run: _Run, t: int) -> ConfigDict:
 
 
 def _train_generator(run: _Run, t: int) -> str:
-    """Trains task t's generator, continuing task t-1's, with replay (dgr, jtr) or replay
-    alignment (ra) from task t-1's exports; returns the path of its export."""
+    """Trains task t's generator, continuing task t-1's, with the method's hook (replay or
+    replay alignment from task t-1's exports); returns the path of its export."""
     config, task_dir = _generator_config(run, t), run.task_dir(t)
     warm_start = None
     if t > 0:
         warm_start = tf.train.latest_checkpoint(
             workdir.checkpoint_dir(os.path.join(run.task_dir(t - 1), "generator")))
+    hook = run.method.generator_hook(run, t)
 
     def configure(gan):
-        if t == 0 or run.method == "sft":
-            return
-        replay = run.replay(t, labelled_by_solver=run.method == "dgr")
-        if run.method == "ra":
-            gan.alignment, gan.alignment_weight = replay, config.continual.alignment_weight
-        else:
-            gan.replay = replay
+        gan.hook = hook
 
     trained = train.train(config, os.path.join(task_dir, "generator"),
-                          dataset=select(run.train, run.tasks[t]), warm_start=warm_start,
+                          dataset=run.train.select(run.tasks[t]), warm_start=warm_start,
                           configure=configure)
-    gan = trained.gan
-    return _export_once(task_dir, "generator", lambda export_dir: export.export_generator(
-        gan.generator, z_dim=config.model.z_dim,
-        num_classes=trained.info.num_classes if gan.conditional else None,
-        export_dir=export_dir, name="generator"))
+    (generator,) = trained.model.exports().values()
+    return run.export_once(t, "generator", lambda: generator)
 
 
-def _train_solver(run: _Run, t: int) -> list[float]:
-    """Trains task t's solver from task t-1's (with DGR's replay); returns its accuracy on
-    every task's test images."""
+def _train_solver(run: _Run, t: int) -> tuple[list[float], str]:
+    """Trains task t's solver from task t-1's (with the method's replay); returns its accuracy
+    on every task's test images and the path of its export."""
     task_dir = run.task_dir(t)
-    replay = None
-    if run.method == "dgr" and t > 0:  # Task t-1's scholar: its generator, its solver's labels.
-        replay = run.replay(t, labelled_by_solver=True)
     previous = os.path.join(run.task_dir(t - 1), "solver.weights.h5") if t > 0 else None
-    network = train_solver(run.config, run.task_data(t),
+    network = train_solver(run.config, run.train.select(run.method.seen_by_solver(run.tasks, t)),
                            os.path.join(task_dir, "solver.weights.h5"),
-                           previous_weights=previous, replay=replay)
-    _export_once(task_dir, "solver", lambda export_dir: export.export_classifier(
-        network, export_dir=export_dir, name="solver"))
-    return task_accuracies(network, run.test, run.tasks)
+                           previous_weights=previous, replay=run.method.solver_replay(run, t))
+    path = run.export_once(t, "solver", lambda: export.Export("classifier", network))
+    return task_accuracies(network, run.test, run.tasks), path
 
 
 def _generator_accuracies(run: _Run, t: int, generator_path: str) -> list[float]:
@@ -165,16 +151,29 @@ def _generator_accuracies(run: _Run, t: int, generator_path: str) -> list[float]
 def _run_task(run: _Run, t: int) -> dict:
     start = time.perf_counter()
     result = {"task": t + 1, "classes": list(run.tasks[t])}
-    if run.method in GENERATOR_METHODS:
-        generator_path = _train_generator(run, t)
-        result["generator"] = generator_path
-        if run.method in MEMORY_REPLAY_METHODS:  # DGR's is unconditional: its solver labels.
-            result["generator_class_accuracy"] = _generator_accuracies(run, t, generator_path)
-    if run.method in SOLVER_METHODS:
-        result["solver_task_accuracy"] = _train_solver(run, t)
-        result["solver"] = run.export_path(t, "solver")
+    if run.method.trains_generator:
+        result["generator"] = _train_generator(run, t)
+        if run.method.scores_generator:  # DGR's is unconditional: its solver labels.
+            result["generator_class_accuracy"] = _generator_accuracies(run, t,
+                                                                       result["generator"])
+    if run.method.trains_solver:
+        result["solver_task_accuracy"], result["solver"] = _train_solver(run, t)
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+def task_export(workdir_path: str, task: int, role: str) -> str:
+    """The export of `role` (generator, solver) of finished task `task` (1-based) of the run in
+    `workdir_path`, as the task's result.json records it."""
+    result_path = os.path.join(workdir_path, f"task_{task}", "result.json")
+    if not os.path.exists(result_path):
+        raise WorkdirError(f"{result_path} does not exist: task {task} of {workdir_path} has not "
+                           "finished.")
+    with open(result_path) as f:
+        result = json.load(f)
+    if role not in result:
+        raise WorkdirError(f"Task {task} of {workdir_path} exported no {role}.")
+    return result[role]
 
 
 def _write_json(path: str, content: dict) -> None:
@@ -199,20 +198,38 @@ def summarize(method: str, tasks: list[tuple[int, ...]], rows: list[dict]) -> di
     return summary
 
 
-def run(config: ConfigDict, workdir_path: str) -> dict:
-    """Runs `config.continual.method` through the task stream in `workdir_path` (resuming);
-    returns and writes <workdir>/results.json."""
-    workdir.prepare(workdir_path, config)
-    state = _Run(config, workdir_path)
-    rows = []
-    for t in range(len(state.tasks)):
-        result_path = os.path.join(state.task_dir(t), "result.json")
-        if not os.path.exists(result_path):
-            print(f"{state.method}: task {t + 1} of {len(state.tasks)}, classes {state.tasks[t]}")
-            os.makedirs(state.task_dir(t), exist_ok=True)
-            _write_json(result_path, _run_task(state, t))
-        with open(result_path) as f:
-            rows.append(json.load(f))
-    summary = summarize(state.method, state.tasks, rows)
-    _write_json(os.path.join(workdir_path, "results.json"), summary)
+def run(config: ConfigDict, workdir_path: str, export_dir: str = "export") -> dict:
+    """Runs `config.continual.method` through the task stream in `workdir_path` (resuming),
+    exporting each task's models under `export_dir`; returns and writes
+    <workdir>/results.json."""
+    with workdir.lock(workdir_path):
+        workdir.prepare(workdir_path, config)
+        state = _Run(config, workdir_path, export_dir)
+        for t in range(len(state.tasks)):
+            result_path = os.path.join(state.task_dir(t), "result.json")
+            if not os.path.exists(result_path):
+                print(f"{state.method.name}: task {t + 1} of {len(state.tasks)}, "
+                      f"classes {state.tasks[t]}")
+                os.makedirs(state.task_dir(t), exist_ok=True)
+                _write_json(result_path, _run_task(state, t))
+            with open(result_path) as f:
+                state.rows.append(json.load(f))
+        summary = summarize(state.method.name, state.tasks, state.rows)
+        _write_json(os.path.join(workdir_path, "results.json"), summary)
     return summary
+
+
+@modes.register("continual", "run config.continual.method through its task stream in "
+                             "--workdir (resuming), exporting each task's models to "
+                             "--export_dir; writes results.json.")
+def continual_mode(context: modes.Context) -> None:
+    config, workdir_path = context.config(), context.require_workdir()
+    workdir.ensure_writable(context.export_dir, "export directory")
+    summary = run(config, workdir_path, context.export_dir)
+    for key in ("average_accuracy", "backward_transfer"):
+        if key in summary:
+            print(f"solver {key:20s} {summary[key]:.4f}")
+    if "generator_seen_accuracy" in summary:
+        print(f"generator accuracy over the classes seen, after each task: "
+              f"{', '.join(f'{a:.3f}' for a in summary['generator_seen_accuracy'])}")
+    print(f"Wrote {os.path.join(workdir_path, 'results.json')}")

@@ -1,8 +1,5 @@
 """Class-incremental task streams: the classes split in order into tasks of equal size."""
 
-import numpy as np
-
-from tfgan_lab import data
 from tfgan_lab.errors import ConfigError
 
 
@@ -21,8 +18,3 @@ def task_classes(num_classes: int, classes_per_task: int,
                           f"tasks of {classes_per_task} make {len(tasks)} tasks.")
     return tasks[:num_tasks] if num_tasks else tasks
 
-
-def select(dataset: data.LabeledImages, classes) -> data.LabeledImages:
-    """The examples of `dataset` whose label is in `classes` (labels unchanged)."""
-    keep = np.isin(dataset.labels, np.asarray(classes))
-    return data.LabeledImages(dataset.images[keep], dataset.labels[keep], dataset.info)

@@ -1,15 +1,31 @@
 """Batches as a pure function of (seed, step): resuming needs only the step, not iterator state.
 
-Batch `s` holds positions [s*B, (s+1)*B) of epoch `s // steps_per_epoch`'s permutation of the
-examples, computed with `tf.random.experimental.index_shuffle` (no shuffle buffer to save in
-checkpoints). Under a strategy each replica takes its own slice of that same global batch,
-so 1 replica and N replicas see exactly the same examples at every step.
+Batch `s` of a set holds positions [s*B, (s+1)*B) of epoch `s // steps_per_epoch`'s permutation
+of its examples, computed with `tf.random.experimental.index_shuffle` (no shuffle buffer to
+save in checkpoints). Under a strategy each replica takes its own slice of that same global
+batch, so 1 replica and N replicas see exactly the same examples at every step.
+
+Any set with a length and `gather(indices, seeds)` can be batched: images held in memory
+(`tf.gather`), or image files read and decoded in tf.data (sets larger than memory). Several
+sets are batched side by side, each with its own permutation (CycleGAN's unpaired domains).
 """
+
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import tensorflow as tf
 
-from tfgan_lab.data.sources import LabeledImages
 from tfgan_lab.errors import DataError
+
+
+class Indexed(Protocol):
+    """A set of examples addressed by index."""
+
+    def __len__(self) -> int: ...
+
+    def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> Any:
+        """The examples at `indices` (int64 [b]); `seeds` (int64 [b, 2]) are one stateless
+        seed per example, for random augmentation that resumes exactly."""
 
 
 def to_float(images: tf.Tensor) -> tf.Tensor:
@@ -17,18 +33,16 @@ def to_float(images: tf.Tensor) -> tf.Tensor:
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
-def train_batches(data: LabeledImages, global_batch_size: int, seed: int, start_step: int = 0,
-                  input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
-    """An endless dataset of (images float32 [b, H, W, C] in [-1, 1], labels int32 [b]).
+def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
+                 start_step: int = 0,
+                 input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """An endless dataset: at each step, the gathered slice of every set in `sets` (a tuple of
+    them, or the one set's own structure when there is one).
 
-    Without `input_context`, b is the global batch. With one (from
+    Without `input_context`, a slice is the global batch. With one (from
     `strategy.distribute_datasets_from_function`), this input pipeline yields, step after step,
-    the slices of each of its local replicas in turn, b = global batch / replicas.
+    the slices of each of its local replicas in turn, global batch / replicas examples each.
     """
-    num_examples = len(data.labels)
-    if global_batch_size > num_examples:
-        raise DataError(f"The batch size {global_batch_size} is larger than the dataset "
-                        f"({num_examples} examples): lower --config.train.batch_size.")
     pipelines, pipeline_id, replicas = 1, 0, 1
     if input_context is not None:
         pipelines = input_context.num_input_pipelines
@@ -37,23 +51,42 @@ def train_batches(data: LabeledImages, global_batch_size: int, seed: int, start_
     if global_batch_size % replicas:
         raise DataError(f"The batch size {global_batch_size} does not split evenly over "
                         f"{replicas} replicas: choose a multiple of {replicas}.")
+    for examples in sets:
+        if global_batch_size > len(examples):
+            raise DataError(f"The batch size {global_batch_size} is larger than the dataset "
+                            f"({len(examples)} examples): lower --config.train.batch_size.")
     per_replica = global_batch_size // replicas
     local_replicas = replicas // pipelines
-    steps_per_epoch = num_examples // global_batch_size
-    images = tf.constant(data.images)
-    labels = tf.constant(data.labels)
 
-    def element(k):
-        step = start_step + k // local_replicas
-        replica = pipeline_id * local_replicas + k % local_replicas
+    def slice_of(examples: Indexed, set_index: int, step, replica):
+        size = len(examples)
+        steps_per_epoch = size // global_batch_size
         epoch = step // steps_per_epoch
         first = (step % steps_per_epoch) * global_batch_size + replica * per_replica
         positions = first + tf.range(per_replica, dtype=tf.int64)
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
-        indices = tf.random.experimental.index_shuffle(positions, key, num_examples - 1)
-        return to_float(tf.gather(images, indices)), tf.gather(labels, indices)
+        if set_index:  # The first set keeps the original two-element key.
+            key = tf.stack([tf.constant(seed, tf.int64), epoch, tf.constant(set_index, tf.int64)])
+        indices = tf.random.experimental.index_shuffle(positions, key, size - 1)
+        drawn = step * global_batch_size + replica * per_replica + tf.range(per_replica,
+                                                                            dtype=tf.int64)
+        seeds = tf.stack([tf.fill([per_replica], tf.constant(seed * 16 + set_index, tf.int64)),
+                          drawn], axis=1)
+        return examples.gather(indices, seeds)
+
+    def element(k):
+        step = start_step + k // local_replicas
+        replica = pipeline_id * local_replicas + k % local_replicas
+        slices = tuple(slice_of(examples, i, step, replica) for i, examples in enumerate(sets))
+        return slices[0] if len(slices) == 1 else slices
 
     dataset = tf.data.Dataset.counter(dtype=tf.int64).map(
         element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
+
+def train_batches(examples: Indexed, global_batch_size: int, seed: int, start_step: int = 0,
+                  input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """`step_batches` of one set: for labelled images, (images float32 [b, H, W, C] in
+    [-1, 1], labels int32 [b])."""
+    return step_batches([examples], global_batch_size, seed, start_step, input_context)

@@ -1,17 +1,22 @@
 """Where labelled images come from: IDX files (Debian's package or a folder) or TFDS.
 
 Every source returns the whole split in memory as uint8 images [N, H, W, C] and int32
-labels [N]; the pipeline in `pipeline.py` turns them into batches. MNIST-size sets and
-CIFAR-size sets fit easily; sets larger than memory are out of scope for now.
+labels [N]; `LabeledImages.batches` turns them into step-indexed batches. MNIST-size and
+CIFAR-size sets fit easily; sets larger than memory are read from image folders instead
+(`folders.py`).
 """
 
 import dataclasses
+import functools
 import os
 import re
 
 import numpy as np
+import tensorflow as tf
+from ml_collections import ConfigDict
 
 from tfgan_lab.data.idx import read_idx
+from tfgan_lab.data.pipeline import to_float, train_batches
 from tfgan_lab.errors import DataError
 
 
@@ -28,9 +33,35 @@ class DatasetInfo:
 
 @dataclasses.dataclass(frozen=True)
 class LabeledImages:
+    """A labelled split held in memory; batched as (images float32 in [-1, 1], labels)."""
     images: np.ndarray  # uint8 [N, H, W, C]
     labels: np.ndarray  # int32 [N], each in [0, info.num_classes)
     info: DatasetInfo
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @functools.cached_property
+    def _tensors(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """Made once, eagerly (even when first asked inside a traced function), and captured
+        by every pipeline rather than copied into each graph."""
+        with tf.init_scope():
+            return tf.constant(self.images), tf.constant(self.labels)
+
+    def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        del seeds  # No augmentation.
+        images, labels = self._tensors
+        return to_float(tf.gather(images, indices)), tf.gather(labels, indices)
+
+    def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
+                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+        """Step-indexed batches of (images, labels) (see `pipeline.step_batches`)."""
+        return train_batches(self, global_batch_size, seed, start_step, input_context)
+
+    def select(self, classes) -> "LabeledImages":
+        """The examples whose label is in `classes` (labels unchanged)."""
+        keep = np.isin(self.labels, np.asarray(classes))
+        return LabeledImages(self.images[keep], self.labels[keep], self.info)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +80,21 @@ _IDX_DATASETS = {
     "mnist": _IdxDataset(class_names=tuple(str(d) for d in range(10))),
 }
 _IDX_SPLITS = {"train": "train", "test": "t10k"}
+
+
+def config() -> ConfigDict:
+    """The `data` group of a model that reads labelled images."""
+    data = ConfigDict()
+    data.name = "fashion_mnist"  # mnist, fashion_mnist or a TFDS image classification set.
+    data.idx_dir = ""  # Folder of IDX files; empty: Debian's package, else TFDS.
+    data.tfds_dir = ""  # TFDS data_dir; empty: TFDS's default.
+    data.split = "train"
+    return data
+
+
+def from_config(data: ConfigDict, split: str | None = None) -> "LabeledImages":
+    """`load` with the fields of a `data` config group; `split` defaults to `data.split`."""
+    return load(data.name, split or data.split, data.idx_dir, data.tfds_dir)
 
 
 def names() -> tuple[str, ...]:

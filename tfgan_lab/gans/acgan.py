@@ -13,29 +13,65 @@ Run: python main.py --config=configs/acgan_fashion_mnist.py --workdir=runs/acgan
      python main.py --config=configs/fcgan_fashion_mnist.py --workdir=runs/fcgan
 """
 
+import keras
 import tensorflow as tf
+from ml_collections import ConfigDict
 
+from tfgan_lab import checks, data, models, nets
 from tfgan_lab.draws import D_FAKES, G_FAKES, PENALTY
-from tfgan_lab.gans.base import TwoPlayerGAN
-from tfgan_lab.losses import AdversarialLoss, classification_loss, gradient_penalty
+from tfgan_lab.gans.conditional import ConditionalGAN
+from tfgan_lab.losses import classification_loss, gradient_penalty
 
 
-class ACGAN(TwoPlayerGAN):
+@models.register("acgan")
+class ACGAN(ConditionalGAN):
     """`critic_steps` D updates (real/fake + class heads), then one G update; D sees real and
     fake images in one call, so spectral normalisation's power iteration runs once per D
     update. Each step's batch holds `critic_steps` slices, one per D update."""
 
-    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, critic_steps: int = 1,
+    def __init__(self, generator, discriminator, *, critic_steps: int = 1,
                  penalty_weight: float = 0.0, classify_fakes: bool = True,
                  generator_class_weight: float = 1.0, **kwargs):
         super().__init__(generator, discriminator,
                          metric_names=("d_loss", "g_loss", "d_class_loss", "g_class_loss"),
                          **kwargs)
-        self.adversarial_loss = loss
         self.critic_steps = critic_steps
         self.penalty_weight = penalty_weight
         self.classify_fakes = classify_fakes
         self.generator_class_weight = generator_class_weight
+
+    @classmethod
+    def model_fields(cls, model: ConfigDict) -> None:
+        model.critic_steps = 1  # D updates per G update (WGAN-GP: 5).
+        model.gradient_penalty = 0.0  # WGAN-GP's weight (10 in the paper).
+        # D's class head also learns fakes as their class (Odena et al.); False: real images
+        # only, as in Gulrajani et al.'s AC-WGAN-GP.
+        model.classify_fakes = True
+        model.generator_class_weight = 1.0  # G's class loss, times this.
+
+    @classmethod
+    def check_config(cls, config: ConfigDict) -> None:
+        super().check_config(config)
+        checks.positive(config, "model.critic_steps")
+        checks.at_least_zero(config, "model.gradient_penalty", "model.generator_class_weight")
+
+    @classmethod
+    def options(cls, config: ConfigDict) -> dict:
+        model = config.model
+        return {"critic_steps": model.critic_steps, "penalty_weight": model.gradient_penalty,
+                "classify_fakes": model.get("classify_fakes", True),
+                "generator_class_weight": model.generator_class_weight}
+
+    @classmethod
+    def class_outputs(cls, info: data.DatasetInfo) -> int:
+        """The class head's width: N classes."""
+        return info.num_classes
+
+    @classmethod
+    def discriminator_network(cls, config: ConfigDict, info: data.DatasetInfo) -> keras.Model:
+        return nets.auxiliary_classifier_discriminator(
+            info.image_shape, cls.class_outputs(info), filters=config.model.d_filters,
+            spectral_norm=config.model.spectral_norm)
 
     def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
         """The class D learns for fakes generated for `labels`: AC-GAN keeps the label."""
@@ -64,13 +100,13 @@ class ACGAN(TwoPlayerGAN):
         return adversarial, class_loss
 
     def generator_losses(self, labels: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        """Per-example (adversarial + replay alignment, class) losses of G: fool D, and be
+        """Per-example (adversarial + the hook's term, class) losses of G: fool D, and be
         classified as `labels`."""
         z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
         out = self.discriminator({"images": fakes}, training=False)
         return (self.adversarial_loss.generator(out["logits"])
-                + self.alignment_loss(tf.shape(labels)[0], training),
+                + self.generator_penalty(tf.shape(labels)[0], training),
                 classification_loss(out["class_logits"], labels))
 
     def generator_objective(self, adversarial: tf.Tensor, class_loss: tf.Tensor) -> tf.Tensor:
@@ -89,14 +125,13 @@ class ACGAN(TwoPlayerGAN):
                     images, labels, True, critic_update)
                 return adversarial + parts["d_class_loss"]
 
-            d_total = self.minimize(d_loss, self.discriminator.trainable_variables,
-                                    self.d_optimizer)
+            d_total = self.minimize(d_loss, "d")
 
         def g_loss():  # For the labels of the last slice: replayed classes included.
             adversarial, parts["g_class_loss"] = self.generator_losses(labels, True)
             return self.generator_objective(adversarial, parts["g_class_loss"])
 
-        g_total = self.minimize(g_loss, self.generator.trainable_variables, self.g_optimizer)
+        g_total = self.minimize(g_loss, "g")
         self.step.assign_add(1)
         return self.track(d_loss=d_total, g_loss=g_total, **parts)
 
@@ -109,8 +144,19 @@ class ACGAN(TwoPlayerGAN):
                           d_class_loss=d_class, g_class_loss=g_class)
 
 
+@models.register("fcgan")
 class FCGAN(ACGAN):
-    """AC-GAN with an N+1-way class head whose extra class N holds every fake, for D."""
+    """AC-GAN with an N+1-way class head whose extra class N holds every fake, for D (its
+    class head exists to learn fakes: it has no `classify_fakes` field)."""
+
+    @classmethod
+    def model_fields(cls, model: ConfigDict) -> None:
+        super().model_fields(model)
+        del model["classify_fakes"]
+
+    @classmethod
+    def class_outputs(cls, info: data.DatasetInfo) -> int:
+        return info.num_classes + 1
 
     def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
         return tf.fill(tf.shape(labels), tf.constant(self.num_classes, labels.dtype))

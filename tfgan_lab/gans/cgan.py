@@ -5,23 +5,28 @@ Miyato & Koyama 2018 (arXiv 1802.05637): D(x, y) = psi(phi(x)) + embed(y) . phi(
 Run: python main.py --config=configs/cgan_fashion_mnist.py --workdir=runs/cgan
 """
 
+import keras
 import tensorflow as tf
+from ml_collections import ConfigDict
 
+from tfgan_lab import data, models, nets
 from tfgan_lab.draws import D_FAKES, G_FAKES
-from tfgan_lab.gans.base import TwoPlayerGAN
-from tfgan_lab.losses import AdversarialLoss
+from tfgan_lab.gans.conditional import ConditionalGAN
 
 
-class CGAN(TwoPlayerGAN):
+@models.register("cgan")
+class CGAN(ConditionalGAN):
     """One D update on real and fake images of the batch's labels, then one G update.
 
     D sees real and fake images in one call, so spectral normalisation's power iteration runs
     once per D step; G's update calls D in inference mode, leaving it untouched.
     """
 
-    def __init__(self, generator, discriminator, *, loss: AdversarialLoss, **kwargs):
-        super().__init__(generator, discriminator, metric_names=("d_loss", "g_loss"), **kwargs)
-        self.adversarial_loss = loss
+    @classmethod
+    def discriminator_network(cls, config: ConfigDict, info: data.DatasetInfo) -> keras.Model:
+        return nets.projection_discriminator(info.image_shape, info.num_classes,
+                                             filters=config.model.d_filters,
+                                             spectral_norm=config.model.spectral_norm)
 
     def discriminate(self, images: tf.Tensor, labels: tf.Tensor, training: bool) -> tf.Tensor:
         """D's logits for (images, labels)."""
@@ -40,18 +45,17 @@ class CGAN(TwoPlayerGAN):
         return self.adversarial_loss.discriminator(real_logits, fake_logits)
 
     def generator_loss(self, labels: tf.Tensor, training: bool) -> tf.Tensor:
-        """Per-example G loss on fresh fakes for the batch's labels (plus replay alignment)."""
+        """Per-example G loss on fresh fakes for the batch's labels (plus the hook's term)."""
         z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
         return (self.adversarial_loss.generator(self.discriminate(fakes, labels, False))
-                + self.alignment_loss(tf.shape(labels)[0], training))
+                + self.generator_penalty(tf.shape(labels)[0], training))
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         images, labels = self.real_batch(*data)
         d_loss = self.minimize(lambda: self.discriminator_loss(images, labels, training=True),
-                               self.discriminator.trainable_variables, self.d_optimizer)
-        g_loss = self.minimize(lambda: self.generator_loss(labels, training=True),
-                               self.generator.trainable_variables, self.g_optimizer)
+                               "d")
+        g_loss = self.minimize(lambda: self.generator_loss(labels, training=True), "g")
         self.step.assign_add(1)
         return self.track(d_loss=d_loss, g_loss=g_loss)
 

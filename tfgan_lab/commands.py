@@ -1,0 +1,107 @@
+"""The built-in modes of the command line: train, export, sample, eval, train_classifier.
+
+Each works for every registered model, through its class: its data, its exports, its
+evaluator. (Continual learning's mode is in tfgan_lab/continual/runner.py, translation's in
+tfgan_lab/translate.py.)
+"""
+
+import json
+import shutil
+import tempfile
+
+from ml_collections import ConfigDict
+
+from tfgan_lab import eval as eval_lib
+from tfgan_lab import export, images, models, modes, train, workdir
+from tfgan_lab.errors import ConfigError, ExportError
+
+
+def _export(trained: train.Trained, config: ConfigDict, export_dir: str) -> None:
+    """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
+    target = export_dir if trained.chief else tempfile.mkdtemp()
+    try:
+        paths = export.export_model(trained.model, target, config.name)
+    finally:
+        if not trained.chief:
+            shutil.rmtree(target, ignore_errors=True)
+    if trained.chief:
+        for path in paths:
+            print(f"Exported {path}")
+
+
+@modes.register("train", "train (resuming from the workdir's last checkpoint), then export.")
+def train_mode(context: modes.Context) -> None:
+    config, workdir_path = context.config(), context.require_workdir()
+    workdir.ensure_writable(context.export_dir, "export directory")
+    _export(train.train(config, workdir_path), config, context.export_dir)
+
+
+@modes.register("export", "export the workdir's latest checkpoint (its config is the "
+                          "workdir's unless --config is given).")
+def export_mode(context: modes.Context) -> None:
+    workdir_path = context.require_workdir()
+    config = context.config()
+    workdir.ensure_writable(context.export_dir, "export directory")
+    _export(train.restore_latest(config, workdir_path), config, context.export_dir)
+
+
+@modes.register("sample", "write a PNG grid from an exported generator (--model_path, or the "
+                          "newest export of config.name), one row per class.")
+def sample_mode(context: modes.Context) -> None:
+    config = context.config() if context.has_config() else None
+    if context.model_path:
+        path = context.model_path
+    elif config is not None:
+        path = export.latest(context.export_dir, config.name)
+    else:
+        raise ConfigError("--mode=sample needs --model_path, or --config for the model's name.")
+    generator = export.load_generator(path)
+    if generator.conditional and generator.num_classes is None:
+        raise ExportError(f"{path} does not record its number of classes (not exported by "
+                          "tfgan_lab): sample it from Python with "
+                          "tfgan_lab.export.load_conditional_generator.")
+    columns = context.columns
+    rows = generator.num_classes if generator.conditional else columns
+    z, labels = images.grid_inputs(generator.z_dim, rows, columns,
+                                   config.seed if config is not None else 0,
+                                   same_noise_per_column=generator.conditional)
+    output = context.output_path("samples.png")
+    images.write_png(output, generator(z, labels).numpy(), columns)
+    what = "classes" if generator.conditional else "samples"
+    print(f"Wrote {output}: {rows} rows ({what}) x {columns} from {path}")
+
+
+@modes.register("eval", "the model's metrics, of the workdir's latest checkpoint or of the "
+                        "export --model_path (read through its serving signature), printed and "
+                        "written as JSON (--output, default eval.json).")
+def eval_mode(context: modes.Context) -> None:
+    config = context.config()
+    model_class = models.of(config)
+    if context.model_path:
+        source = context.model_path
+        results = model_class.evaluate_export(config, source)
+    else:
+        trained = train.restore_latest(config, context.require_workdir())
+        evaluator = model_class.make_evaluator(config)
+        if evaluator is None:
+            raise ConfigError(f"Model {config.model.variant!r} has no metrics.")
+        source = f"{context.workdir} at step {int(trained.model.step.numpy())}"
+        results = evaluator(trained.model)
+    results = {"source": source, "dataset": config.data.name, **results}
+    output = context.output_path("eval.json")
+    with open(output, "w") as f:
+        json.dump(results, f, indent=2)
+    for name, value in results.items():
+        if isinstance(value, float):
+            print(f"{name:24s} {value:.4f}")
+    print(f"Wrote {output} ({source})")
+
+
+@modes.register("train_classifier", "train and cache the reference classifier of "
+                                    "config.data.name (once per dataset).")
+def train_classifier_mode(context: modes.Context) -> None:
+    config = context.config()
+    workdir.ensure_writable(eval_lib.cache_dir(config), "classifier cache")
+    path, accuracy = eval_lib.train_classifier(config)
+    print(f"Reference classifier for {config.data.name}: test accuracy {accuracy:.4f}, "
+          f"saved to {path}")

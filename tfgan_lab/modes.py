@@ -1,0 +1,79 @@
+"""The command line's modes, registered by name where they are implemented.
+
+    @modes.register("translate", "translate: ... (help text)")
+    def translate(context: modes.Context) -> None: ...
+
+The built-in modes live in tfgan_lab/commands.py, continual learning's in its package, and a
+model module may add its own (imported with the models), so `--mode=NAME` needs no line in the
+central command line.
+"""
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+from ml_collections import ConfigDict
+
+from tfgan_lab import workdir
+from tfgan_lab.config import validate
+from tfgan_lab.errors import ConfigError, WorkdirError
+from tfgan_lab.registry import Registry
+
+
+@dataclasses.dataclass
+class Context:
+    """What the flags give a mode. `config()` is the --config file's (validated), or the
+    workdir's stored one."""
+    mode: str
+    config_flag: ConfigDict | None
+    workdir: str | None
+    export_dir: str
+    model_path: str | None
+    input: str | None
+    output: str | None
+    columns: int
+
+    def config(self) -> ConfigDict:
+        config = self.config_flag
+        if config is None:
+            if not self.workdir:
+                raise WorkdirError("Pass --config=configs/<experiment>.py (or --workdir of a "
+                                   "run).")
+            config = workdir.load_config(self.workdir)
+        validate(config)
+        return config
+
+    def has_config(self) -> bool:
+        return self.config_flag is not None or bool(self.workdir)
+
+    def require_workdir(self) -> str:
+        if not self.workdir:
+            raise WorkdirError(f"--mode={self.mode} needs --workdir=DIR.")
+        return self.workdir
+
+    def require(self, flag: str) -> str:
+        value = getattr(self, flag)
+        if not value:
+            raise ConfigError(f"--mode={self.mode} needs --{flag}.")
+        return value
+
+    def output_path(self, default_name: str) -> str:
+        """--output, or `default_name` in the workdir if given, else here."""
+        return self.output or os.path.join(self.workdir or ".", default_name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Mode:
+    run: Callable[[Context], None]
+    help: str
+
+
+MODES: Registry[Mode] = Registry("mode", packages=("tfgan_lab.gans",))
+
+
+def register(name: str, help: str) -> Callable:
+    """Decorator: `--mode=name` runs the decorated function with the flags' Context."""
+    def decorate(function: Callable[[Context], None]) -> Callable[[Context], None]:
+        MODES.register(name)(Mode(function, help))
+        return function
+    return decorate

@@ -1,0 +1,202 @@
+"""The base of every model of the lab: named players, each a network with its own optimizer.
+
+A model lists its players in `PLAYERS` (player name -> attribute that holds its network): G and
+D; G_AB, G_BA, D_A, D_B; a solver alone. The base keeps what every model needs the same way:
+every variable built in scope, `minimize` with the global batch and loss scaling, loss
+trackers, checkpoint items. `train_step` stays overridden per model.
+
+It is also the small interface the trainer asks (tfgan_lab/train.py) and the registry builds
+(tfgan_lab/models.py): the classmethods say how a model is configured, fed, built, sampled,
+evaluated and exported, so central code never names a model.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import keras
+import numpy as np
+import tensorflow as tf
+from ml_collections import ConfigDict
+
+from tfgan_lab.draws import StepDraws
+
+
+class Player(NamedTuple):
+    network: keras.Model
+    optimizer: keras.optimizers.Optimizer
+
+
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """`rate` until update `total - decay`, then linearly down to 0 at update `total`
+    (CycleGAN's schedule: constant for the first half, linear decay to 0 over the second)."""
+
+    def __init__(self, rate: float, total: int, decay: int):
+        self.rate, self.total, self.decay = rate, total, decay
+
+    def __call__(self, step):
+        remaining = tf.cast(self.total, tf.float32) - tf.cast(step, tf.float32)
+        return self.rate * tf.clip_by_value(remaining / self.decay, 0.0, 1.0)
+
+    def get_config(self) -> dict:
+        return {"rate": self.rate, "total": self.total, "decay": self.decay}
+
+
+def adam(config: ConfigDict, learning_rate: float,
+         updates_per_step: int = 1) -> keras.optimizers.Optimizer:
+    """An Adam with `config.optimizer`'s betas; with `optimizer.decay_steps`, its rate decays
+    linearly to 0 over the last decay_steps of `train.steps` (counted in this player's updates:
+    `updates_per_step` per train step)."""
+    rate = learning_rate
+    if config.optimizer.decay_steps:
+        rate = LinearDecay(learning_rate, config.train.steps * updates_per_step,
+                           config.optimizer.decay_steps * updates_per_step)
+    return keras.optimizers.Adam(rate, config.optimizer.beta_1, config.optimizer.beta_2)
+
+
+Sampler = Callable[["PlayerModel"], tuple[np.ndarray, int]]  # model -> (images, grid columns)
+Evaluator = Callable[["PlayerModel"], dict[str, Any]]  # model -> metrics (floats are logged)
+
+
+class PlayerModel(StepDraws, keras.Model):
+    """Named players with their optimizers, a step counter, loss trackers.
+
+    Args:
+      seed: random draws at step s are a pure function of (seed, s) (tfgan_lab/draws.py).
+      metric_names: the losses `train_step` reports, each tracked by a `keras.metrics.Mean`.
+    """
+
+    PLAYERS: dict[str, str] = {}  # player name -> attribute holding its network
+
+    def __init__(self, *, seed: int, metric_names: Sequence[str], **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.add_step_counter()
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in metric_names}
+        self._learning_rates: dict[str, float] = {}
+
+    # --- What the registry asks of a model class (see tfgan_lab/models.py). ---
+
+    @classmethod
+    def config(cls) -> ConfigDict:
+        """The model's own config groups with their defaults: `model` (with `variant`, its
+        registered name) and `data` (the fields of the data it reads)."""
+        raise NotImplementedError
+
+    @classmethod
+    def check_config(cls, config: ConfigDict) -> None:
+        """Raises ConfigError for a value of the model's fields that it cannot use."""
+
+    @classmethod
+    def smoke(cls, config: ConfigDict) -> None:
+        """Shrinks the model's networks for a few-step run (`--config=...:smoke`)."""
+
+    @classmethod
+    def load_data(cls, config: ConfigDict, split: str):
+        """The training set of `split` (tfgan_lab.data): it has `info` and `batches(...)`."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config: ConfigDict, info) -> "PlayerModel":
+        """The model for data described by `info`, compiled with one optimizer per player."""
+        raise NotImplementedError
+
+    @classmethod
+    def make_sampler(cls, config: ConfigDict, dataset) -> Sampler:
+        """model -> (images in [-1, 1], columns): the grid written every train.sample_every."""
+        raise NotImplementedError
+
+    @classmethod
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator | None:
+        """model -> metrics, computed every eval.every steps; None: the model has none."""
+        return None
+
+    def exports(self) -> dict[str, Any]:
+        """{name suffix: export.Export}: what `--mode=export` writes, each with its contract."""
+        raise NotImplementedError
+
+    def examples_per_step(self, batch_size: int) -> int:
+        """Examples of the global batch one train step consumes."""
+        return batch_size
+
+    # --- Shared by every model. ---
+
+    def compile(self, optimizers: dict[str, keras.optimizers.Optimizer], **kwargs) -> None:
+        """Keeps one optimizer per player, as `<player>_optimizer`. Under mixed_float16 each is
+        wrapped in a LossScaleOptimizer here, because `compile` only wraps its own
+        `optimizer=`."""
+        super().compile(**kwargs)
+        if set(optimizers) != set(self.PLAYERS):
+            raise ValueError(f"{type(self).__name__} needs optimizers for {sorted(self.PLAYERS)}, "
+                             f"got {sorted(optimizers)}.")
+        float16 = keras.mixed_precision.dtype_policy().name == "mixed_float16"
+        for name, optimizer in optimizers.items():
+            rate = optimizer.get_config()["learning_rate"]  # A schedule's is a dict: kept as is.
+            if isinstance(rate, float):
+                self._learning_rates[name] = rate
+            if float16:
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            setattr(self, f"{name}_optimizer", optimizer)
+
+    @property
+    def players(self) -> dict[str, Player]:
+        return {name: Player(getattr(self, attribute), getattr(self, f"{name}_optimizer"))
+                for name, attribute in self.PLAYERS.items()}
+
+    def build_for_training(self) -> None:
+        """Creates every variable now (optimizer slots included): under a strategy, variables
+        created lazily inside a distributed train step fail (keras-team/keras#23085)."""
+        for player in self.players.values():
+            player.optimizer.build(player.network.trainable_variables)
+        self.built = True
+
+    def checkpoint_items(self) -> dict[str, tf.Module]:
+        """Weights (and every model variable: step, pools, ...) and each optimizer's state."""
+        return {"model": self, **{f"{name}_optimizer": player.optimizer
+                                  for name, player in self.players.items()}}
+
+    def reset_learning_rates(self) -> None:
+        """Restores the constructed learning rates after a checkpoint restore overwrote them:
+        a resumed run takes the config's rates (e.g. lowered after a divergence)."""
+        for name, rate in self._learning_rates.items():
+            self.players[name].optimizer.learning_rate = rate
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def minimize(self, per_example_loss_fn: Callable[[], tf.Tensor],
+                 players: str | Sequence[str]) -> tf.Tensor:
+        """One update of `players` (one name or several) on the loss `per_example_loss_fn`
+        computes; returns the per-example loss.
+
+        The loss is summed over this replica and divided by the *global* batch, so the
+        replicas' gradients sum (the optimizers all-reduce with SUM) to the single-device
+        gradient. Each optimizer's `scale_loss` applies mixed_float16 loss scaling (a no-op
+        otherwise) and its `apply` unscales and skips non-finite steps; without loss scaling
+        one backward pass serves every player.
+        """
+        names = (players,) if isinstance(players, str) else tuple(players)
+        chosen = [self.players[name] for name in names]
+        scaled = any(isinstance(p.optimizer, keras.optimizers.LossScaleOptimizer)
+                     for p in chosen)
+        with tf.GradientTape(persistent=scaled) as tape:
+            per_example_loss = tf.cast(per_example_loss_fn(), tf.float32)
+            loss = tf.nn.compute_average_loss(per_example_loss)
+            losses = [p.optimizer.scale_loss(loss) for p in chosen] if scaled else None
+        if scaled:
+            for player, scaled_loss in zip(chosen, losses, strict=True):
+                variables = player.network.trainable_variables
+                player.optimizer.apply(tape.gradient(scaled_loss, variables), variables)
+            del tape
+            return per_example_loss
+        variables = [p.network.trainable_variables for p in chosen]
+        gradients = tape.gradient(loss, variables)
+        for player, grads, variables_ in zip(chosen, gradients, variables, strict=True):
+            player.optimizer.apply(grads, variables_)
+        return per_example_loss
+
+    def track(self, **per_example_losses: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Updates the trackers with this replica's mean losses and returns all results."""
+        for name, value in per_example_losses.items():
+            self.trackers[name].update_state(tf.reduce_mean(tf.cast(value, tf.float32)))
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
