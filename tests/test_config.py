@@ -77,7 +77,7 @@ def test_missing_field():
     ("continual.label_smoothing", 1.0, r"in \[0, 1\)"),
     ("continual.label_smoothing", -0.1, r"in \[0, 1\)"),
     ("continual.method", "dgrr", "did you mean .dgr."),
-    ("optimizer.decay_steps", -1, "must be a number >= 0"),
+    ("optimizer.decay_fraction", 1.0, r"in \[0, 1\)"),
     ("train.steps_per_loop", 0, "must be a number > 0"),
     ("name", "my model", "letters, digits"),
 ])

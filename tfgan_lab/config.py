@@ -28,7 +28,8 @@ def _common() -> ConfigDict:
     config.optimizer.d_learning_rate = 2e-4  # Discriminators.
     config.optimizer.beta_1 = 0.5
     config.optimizer.beta_2 = 0.999
-    config.optimizer.decay_steps = 0  # The last N of train.steps decay the rates to 0.
+    config.optimizer.decay_fraction = 0.0  # The rates decay linearly to 0 over this last
+    # share of train.steps (CycleGAN: 0.5); 0: constant.
 
     config.train = ConfigDict()
     config.train.steps = 2000
@@ -59,7 +60,9 @@ def _common() -> ConfigDict:
 def base_config(model: str = "cgan") -> ConfigDict:
     """Every field a run of `model` understands, with its default."""
     config = _common()
-    config.update(models.get(model).config())
+    model_class = models.get(model)
+    config.update(model_class.config())
+    model_class.defaults(config)
     return config
 
 
@@ -113,14 +116,9 @@ def validate(config: ConfigDict) -> None:
                     "train.sample_columns", "train.steps_per_loop", "optimizer.g_learning_rate",
                     "optimizer.d_learning_rate", "eval.num_samples", "eval.k",
                     "eval.classifier_epochs")
-    checks.at_least_zero(config, "seed", "runtime.num_cpu_devices", "eval.every",
-                         "optimizer.decay_steps")
-    for path in ("optimizer.beta_1", "optimizer.beta_2"):
+    checks.at_least_zero(config, "seed", "runtime.num_cpu_devices", "eval.every")
+    for path in ("optimizer.beta_1", "optimizer.beta_2", "optimizer.decay_fraction"):
         checks.unit_interval(config, path)
-    if config.optimizer.decay_steps > config.train.steps:
-        raise ConfigError(f"config.optimizer.decay_steps={config.optimizer.decay_steps} is more "
-                          f"than config.train.steps={config.train.steps}: the rates decay over "
-                          "the last decay_steps of the run.")
     if config.runtime.jit_compile and config.runtime.strategy not in ("default", "tpu"):
         raise ConfigError(
             "config.runtime.jit_compile=True works with runtime.strategy 'default' only (TPUs "

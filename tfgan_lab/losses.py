@@ -1,8 +1,9 @@
-"""Adversarial losses shared by every variant: pure functions of discriminator logits.
+"""Adversarial losses shared by every model: pure functions of discriminator logits.
 
-Each returns the loss per example, shape [B]; the variant reduces it over the *global* batch
-with `tf.nn.compute_average_loss`, so gradients summed across replicas equal the
-single-device gradient whatever the number of replicas.
+Each function is elementwise; `AdversarialLoss` averages it over all but the batch axis (a
+PatchGAN has one logit per patch), so every loss is per example, shape [B]. The model reduces
+it over the *global* batch with `tf.nn.compute_average_loss`, so gradients summed across
+replicas equal the single-device gradient whatever the number of replicas.
 """
 
 import dataclasses
@@ -42,6 +43,17 @@ def wasserstein_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return -fake_logits
 
 
+def least_squares_discriminator_loss(real_logits: tf.Tensor,
+                                     fake_logits: tf.Tensor) -> tf.Tensor:
+    """(D(x) - 1)^2 + D(G(z))^2: LSGAN (Mao et al. 2017), CycleGAN's loss (which halves it)."""
+    return tf.square(real_logits - 1.0) + tf.square(fake_logits)
+
+
+def least_squares_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """(D(G(z)) - 1)^2, the generator side of LSGAN (Mao et al. 2017)."""
+    return tf.square(fake_logits - 1.0)
+
+
 def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, fake: tf.Tensor,
                      epsilon: tf.Tensor) -> tf.Tensor:
     """(||grad D(x_hat)||_2 - 1)^2 per example, x_hat = epsilon * real + (1 - epsilon) * fake
@@ -75,10 +87,24 @@ def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor,
     return tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=class_logits)
 
 
+def per_example(values: tf.Tensor) -> tf.Tensor:
+    """The mean over every axis but the first: [B, ...] -> [B]."""
+    if len(values.shape) == 1:
+        return values
+    return tf.reduce_mean(values, axis=range(1, len(values.shape)))
+
+
 @dataclasses.dataclass(frozen=True)
 class AdversarialLoss:
-    generator: Callable[[tf.Tensor], tf.Tensor]
-    discriminator: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+    """A generator loss and a discriminator loss, per example."""
+    generator_fn: Callable[[tf.Tensor], tf.Tensor]
+    discriminator_fn: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+
+    def generator(self, fake_logits: tf.Tensor) -> tf.Tensor:
+        return per_example(self.generator_fn(fake_logits))
+
+    def discriminator(self, real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+        return per_example(self.discriminator_fn(real_logits, fake_logits))
 
 
 _LOSSES = {
@@ -86,6 +112,8 @@ _LOSSES = {
                                       non_saturating_discriminator_loss),
     "hinge": AdversarialLoss(hinge_generator_loss, hinge_discriminator_loss),
     "wasserstein": AdversarialLoss(wasserstein_generator_loss, wasserstein_discriminator_loss),
+    "least_squares": AdversarialLoss(least_squares_generator_loss,
+                                     least_squares_discriminator_loss),
 }
 
 
@@ -98,3 +126,8 @@ def get(name: str) -> AdversarialLoss:
     if name not in _LOSSES:
         raise KeyError(f"Unknown loss {name!r}: choose one of {', '.join(_LOSSES)}.")
     return _LOSSES[name]
+
+
+def l1(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+    """Mean absolute difference per example: CycleGAN's cycle and identity losses."""
+    return per_example(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))

@@ -43,13 +43,14 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 def adam(config: ConfigDict, learning_rate: float,
          updates_per_step: int = 1) -> keras.optimizers.Optimizer:
-    """An Adam with `config.optimizer`'s betas; with `optimizer.decay_steps`, its rate decays
-    linearly to 0 over the last decay_steps of `train.steps` (counted in this player's updates:
-    `updates_per_step` per train step)."""
+    """An Adam with `config.optimizer`'s betas; with `optimizer.decay_fraction`, its rate
+    decays linearly to 0 over that last share of `train.steps` (counted in this player's
+    updates: `updates_per_step` per train step)."""
     rate = learning_rate
-    if config.optimizer.decay_steps:
-        rate = LinearDecay(learning_rate, config.train.steps * updates_per_step,
-                           config.optimizer.decay_steps * updates_per_step)
+    if config.optimizer.decay_fraction:
+        total = config.train.steps * updates_per_step
+        rate = LinearDecay(learning_rate, total,
+                           max(1, round(total * config.optimizer.decay_fraction)))
     return keras.optimizers.Adam(rate, config.optimizer.beta_1, config.optimizer.beta_2)
 
 
@@ -81,6 +82,10 @@ class PlayerModel(StepDraws, keras.Model):
         """The model's own config groups with their defaults: `model` (with `variant`, its
         registered name) and `data` (the fields of the data it reads)."""
         raise NotImplementedError
+
+    @classmethod
+    def defaults(cls, config: ConfigDict) -> None:
+        """Sets the model's recipe in the common groups (batch size, schedule, ...)."""
 
     @classmethod
     def check_config(cls, config: ConfigDict) -> None:

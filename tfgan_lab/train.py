@@ -77,7 +77,7 @@ def restore(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
     for i in range(len(paths) - 1, -1, -1):
         try:
             checkpoint.restore(paths[i]).assert_existing_objects_matched()
-        except (tf.errors.OpError, ValueError, AssertionError) as e:
+        except Exception as e:  # TF raises OpError, IndexError, ValueError ... for bad files.
             message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             print(f"warning: checkpoint {paths[i]} cannot be read ({message}); it is moved to "
                   f"{os.path.join(directory, 'corrupt')} and the one before it is used.",

@@ -65,8 +65,8 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
         first = (step % steps_per_epoch) * global_batch_size + replica * per_replica
         positions = first + tf.range(per_replica, dtype=tf.int64)
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
-        if set_index:  # The first set keeps the original two-element key.
-            key = tf.stack([tf.constant(seed, tf.int64), epoch, tf.constant(set_index, tf.int64)])
+        if set_index:  # Each further set its own order; the first keeps the original key.
+            key = tf.random.experimental.stateless_fold_in(key, set_index)
         indices = tf.random.experimental.index_shuffle(positions, key, size - 1)
         drawn = step * global_batch_size + replica * per_replica + tf.range(per_replica,
                                                                             dtype=tf.int64)
