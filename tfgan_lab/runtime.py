@@ -64,7 +64,7 @@ def set_precision(name: str) -> None:
     """Sets the Keras dtype policy for every layer built afterwards.
 
     Under mixed_float16 the variants wrap their optimizers in LossScaleOptimizer themselves
-    (see gans/base.py); model outputs (images, logits) stay float32 either way.
+    (see players.py); model outputs (images, logits) stay float32 either way.
     """
     if name not in PRECISIONS:
         raise ConfigError(f"Unknown precision {name!r}: choose one of {', '.join(PRECISIONS)}.")

@@ -2,7 +2,7 @@
 
 It has the reference classifier's architecture and is trained with cross-entropy, label-smoothed
 by `config.continual.label_smoothing` (without it, a task of one class drives the logits apart
-by tens, which the next task's bias cannot undo: README, Results); with a
+by tens, which the next task's bias cannot undo: docs/continual.md); with a
 `replay`, each batch's share 1 - r is replaced with the old generator's samples labelled by
 the old solver, which in expectation is the paper's r * L(new) + (1 - r) * L(replay).
 Its one player goes through the same `minimize` as every model's (global-batch averaging,
