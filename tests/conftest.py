@@ -1,11 +1,13 @@
 """Shared fixtures. The CPU is split into 2 logical devices before TensorFlow starts, so the
 MirroredStrategy tests can run two replicas on a machine without GPUs."""
 
+import itertools
 import os
 import sys
 
 import keras
 import pytest
+import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab import data, runtime
@@ -53,3 +55,16 @@ def float32_policy():
     """Tests that change the global precision policy do not leak it into the next test."""
     yield
     keras.mixed_precision.set_global_policy("float32")
+
+
+_KEY_BASES = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def separate_collective_keys():
+    """TensorFlow keeps collective ops' parameters per (group, instance) key for the whole
+    process, and every MirroredStrategy numbers its keys from the same base: two tests that
+    train different models under `mirrored` would clash. Each test's strategies get their own
+    keys, as TensorFlow's own tests do (`_collective_key_base`, "only set this in tests")."""
+    tf.distribute.MirroredStrategy._collective_key_base = 100_000 * next(_KEY_BASES)
+    yield

@@ -116,7 +116,7 @@ def test_mirrored_equals_default_pools_included():
         config.model.pool_size = 2  # Full after the first step: the later steps swap.
         config.runtime.strategy = strategy
         gan, step, batches = _setup(config)
-        logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(3)]
+        logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(2)]
         results.append((logs, {v.path: v.numpy() for v in gan.weights}))
     (one_logs, one), (two_logs, two) = results
     for a, b in zip(one_logs, two_logs, strict=True):

@@ -14,12 +14,13 @@ from tfgan_lab import runtime, train, workdir
 from conftest import REPO
 
 
-def _train(config, fashion_mnist, steps):
+def _train(config, fashion_mnist, steps, steps_per_call=1):
     strategy = runtime.setup(config.runtime, config.seed)
     gan = train.build(config, fashion_mnist.info, strategy)
     step = train.make_train_function(gan, strategy, jit_compile=False)
     batches = train.distributed_batches(fashion_mnist, gan, config, strategy, 0)
-    losses = [{k: float(v) for k, v in step(batches).items()} for _ in range(steps)]
+    losses = [{k: float(v) for k, v in step(batches, steps_per_call).items()}
+              for _ in range(steps // steps_per_call)]
     for metric in gan.metrics:
         metric.reset_state()
     return strategy, losses, {v.path: v.numpy() for v in gan.weights}
@@ -36,6 +37,10 @@ def test_mirrored_on_two_devices_matches_one_device(smoke_config, fashion_mnist)
     assert one_weights.keys() == two_weights.keys()
     for name, value in one_weights.items():
         np.testing.assert_allclose(two_weights[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    # Several steps per device call (train.steps_per_loop) under the strategy: the same again.
+    _, _, looped = _train(smoke_config, fashion_mnist, steps=3, steps_per_call=3)
+    for name, value in one_weights.items():
+        np.testing.assert_allclose(looped[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
 def test_two_workers_train_and_only_the_chief_keeps_outputs(tmp_path):

@@ -36,7 +36,7 @@ def test_losses_are_per_example():
 
 def test_unknown_loss_lists_the_valid_names():
     with pytest.raises(KeyError, match="hinge, |non_saturating"):
-        losses.get("least_squares")
+        losses.get("relativistic")
 
 
 def test_wasserstein_against_hand_computed_values():

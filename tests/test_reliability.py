@@ -122,7 +122,7 @@ def test_the_solver_scales_its_loss_under_mixed_float16(fashion_mnist):
     """Its one player goes through `minimize`: gradients are unscaled before Adam's update,
     so the first update is as large as in float32 (were the scale of 2^15 left in, Adam's
     epsilon would shrink it)."""
-    images, labels = next(iter(data.train_batches(fashion_mnist, 64, seed=0)))
+    images, labels = next(iter(data.train_batches(fashion_mnist, 16, seed=0)))
     changes = {}
     for policy in ("float32", "mixed_float16"):
         keras.mixed_precision.set_global_policy(policy)

@@ -106,22 +106,21 @@ def restore_latest(config: ConfigDict, workdir_path: str) -> Trained:
 
 def make_train_function(model: PlayerModel, strategy: tf.distribute.Strategy,
                         jit_compile: bool) -> Callable[..., dict]:
-    """(iterator, steps=1) -> logs: `steps` train steps in one call, on every replica; the
-    logs of the last step (trackers: means since their reset), averaged over replicas, left on
-    the device until read."""
+    """(iterator, steps=1) -> logs: `steps` train steps in one call, on every replica, then the
+    trackers' results (means since their reset), averaged over replicas and left on the device
+    until read. The step is traced once, inside the loop, whatever `steps` is."""
     step_fn = tf.function(model.train_step, jit_compile=True) if jit_compile else model.train_step
 
-    def one_step(iterator):
-        logs = strategy.run(step_fn, args=(next(iterator),))
-        return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
-                for k, v in logs.items()}
+    def read_trackers():
+        return {metric.name: metric.result() for metric in model.metrics}
 
     @tf.function
     def steps_function(iterator, steps):
-        logs = one_step(iterator)
-        for _ in tf.range(steps - 1):
-            logs = one_step(iterator)
-        return logs
+        for _ in tf.range(steps):
+            strategy.run(step_fn, args=(next(iterator),))
+        logs = strategy.run(read_trackers)
+        return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                for k, v in logs.items()}
 
     def train_function(iterator, steps: int = 1) -> dict:
         return steps_function(iterator, tf.constant(steps, tf.int32))
