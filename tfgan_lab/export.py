@@ -276,11 +276,6 @@ def export_generator(generator: keras.Model, *, z_dim: int, num_classes: int | N
                         {"z_dim": z_dim, "num_classes": num_classes}), export_dir, name)
 
 
-def export_classifier(classifier: keras.Model, *, export_dir: str, name: str) -> str:
-    """Exports the next version of classifier `name` (outputs `logits`, `probabilities`)."""
-    return write(Export("classifier", classifier), export_dir, name)
-
-
 def latest(export_dir: str, name: str) -> str:
     """The path of the newest exported version of model `name`."""
     model_root = os.path.join(export_dir, name)
