@@ -135,11 +135,10 @@ def main(argv: list[str]) -> None:
     trained, seconds = _train_timed(config)
     a2b, b2a = export.export_model(trained.model, _EXPORT_DIR.value, config.name)
     results = model_class.evaluate_export(config, a2b)
-    evaluator = translation.TranslationEvaluator(
-        model_class.load_data(config, config.data.test_split), _GRID_ROWS.value)
+    test = model_class.load_data(config, config.data.test_split)
     translators = export.load_translator(a2b), export.load_translator(b2a)
-    grid, columns = translation.grid(evaluator.real["a"][:_GRID_ROWS.value],
-                                     evaluator.real["b"][:_GRID_ROWS.value], *translators)
+    grid, columns = translation.grid(image_files.first(test.a, _GRID_ROWS.value),
+                                     image_files.first(test.b, _GRID_ROWS.value), *translators)
     images.write_png(os.path.join(_RESULTS.value, "cyclegan_test_grid.png"), grid, columns)
     if config.data.folder:
         for direction, translator in zip(translation.DIRECTIONS, translators, strict=True):

@@ -156,15 +156,23 @@ class LoadedTranslator:
             images=tf.convert_to_tensor(images, tf.float32))["images"]
 
 
-class _ImageToImageModule(tf.Module):
-    def __init__(self, network: keras.Model):
+class _ImagesModule(tf.Module):
+    """A network of one input, `images` [B, H, W, C], behind a signature of that input. Its
+    outputs are float32 and named as the contract names them: `outputs` picks them from a
+    network that returns a dict (a classifier); without it, the one tensor is `images`."""
+
+    def __init__(self, network: keras.Model, outputs: tuple[str, ...] = ()):
         super().__init__()
         self.network = network
-        self.serve = tf.function(self._serve, input_signature=[
-            tf.TensorSpec([None, *network.input_shape[1:]], tf.float32, name="images")])
 
-    def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {"images": tf.cast(self.network(images, training=False), tf.float32)}
+        def serve(images: tf.Tensor) -> dict[str, tf.Tensor]:
+            result = network(images, training=False)
+            if not outputs:
+                return {"images": tf.cast(result, tf.float32)}
+            return {name: tf.cast(result[name], tf.float32) for name in outputs}
+
+        self.serve = tf.function(serve, input_signature=[
+            tf.TensorSpec([None, *network.input_shape[1:]], tf.float32, name="images")])
 
 
 @CONTRACTS.register("image_to_image")
@@ -174,7 +182,7 @@ class ImageToImage(Contract):
 
     @classmethod
     def module(cls, network) -> tf.Module:
-        return _ImageToImageModule(network)
+        return _ImagesModule(network)
 
     @classmethod
     def load(cls, path, loaded, signature) -> LoadedTranslator:
@@ -196,19 +204,6 @@ class LoadedClassifier:
         return self.module.signatures[SIGNATURE](images=tf.convert_to_tensor(images, tf.float32))
 
 
-class _ClassifierModule(tf.Module):
-    def __init__(self, classifier: keras.Model):
-        super().__init__()
-        self.classifier = classifier
-        self.serve = tf.function(self._serve, input_signature=[
-            tf.TensorSpec([None, *classifier.input_shape[1:]], tf.float32, name="images")])
-
-    def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
-        outputs = self.classifier(images, training=False)
-        return {"logits": tf.cast(outputs["logits"], tf.float32),
-                "probabilities": tf.cast(outputs["probabilities"], tf.float32)}
-
-
 @CONTRACTS.register("classifier")
 class Classifier(Contract):
     description = "a classifier"
@@ -216,7 +211,7 @@ class Classifier(Contract):
 
     @classmethod
     def module(cls, network) -> tf.Module:
-        return _ClassifierModule(network)
+        return _ImagesModule(network, ("logits", "probabilities"))
 
     @classmethod
     def load(cls, path, loaded, signature) -> LoadedClassifier:

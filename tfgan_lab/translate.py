@@ -10,21 +10,8 @@ input size, translated, and written to DIR as <its name>.png.
 
 import os
 
-import numpy as np
-import tensorflow as tf
-
 from tfgan_lab import export, images, modes, workdir
 from tfgan_lab.data import images as image_files
-from tfgan_lab.data import transforms
-
-
-def read(paths: list[str], shape: tuple[int, int, int]) -> np.ndarray:
-    """Image files -> float32 [N, H, W, C] in [-1, 1], resized to `shape`."""
-    no_randomness = tf.zeros([2], tf.int64)
-    return np.stack([transforms.fit(tf.io.decode_image(tf.io.read_file(path),
-                                                       channels=shape[2],
-                                                       expand_animations=False),
-                                    shape[:2], no_randomness).numpy() for path in paths])
 
 
 def translate_files(translator: export.LoadedTranslator, paths: list[str], output: str,
@@ -33,7 +20,8 @@ def translate_files(translator: export.LoadedTranslator, paths: list[str], outpu
     written = []
     for start in range(0, len(paths), batch_size):
         batch = paths[start:start + batch_size]
-        translated = translator(read(batch, translator.image_shape)).numpy()
+        inputs = image_files.ImageFiles(tuple(batch), translator.image_shape)
+        translated = translator(image_files.first(inputs, len(batch))).numpy()
         for path, image in zip(batch, translated, strict=True):
             stem = os.path.splitext(os.path.basename(path))[0]
             written.append(images.write_png(os.path.join(output, f"{stem}.png"), image[None], 1))

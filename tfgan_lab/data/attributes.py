@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_lab.data import images
-from tfgan_lab.data.pipeline import Indexed, train_batches
+from tfgan_lab.data.pipeline import Indexed, eager_constant, train_batches
 from tfgan_lab.errors import DataError
 
 
@@ -35,8 +35,7 @@ class AttributedImages:
 
     @functools.cached_property
     def _attributes(self) -> tf.Tensor:
-        with tf.init_scope():  # Eager, captured by every pipeline (see LabeledImages).
-            return tf.constant(self.attributes, tf.float32)
+        return eager_constant(self.attributes, tf.float32)
 
     def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return self.images.gather(indices, seeds), tf.gather(self._attributes, indices)

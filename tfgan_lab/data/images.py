@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_lab.data import transforms
-from tfgan_lab.data.pipeline import to_float
+from tfgan_lab.data.pipeline import eager_constant, to_float
 from tfgan_lab.errors import DataError
 
 # What each image format's files start with: a file that starts otherwise is refused by name
@@ -71,8 +71,7 @@ class ImageFiles:
 
     @functools.cached_property
     def _paths(self) -> tf.Tensor:
-        with tf.init_scope():  # Eager, captured by every pipeline (see LabeledImages).
-            return tf.constant(self.paths)
+        return eager_constant(self.paths)
 
     def _load(self, path: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         image = tf.io.decode_image(tf.io.read_file(path), channels=self.shape[2],
@@ -100,8 +99,7 @@ class ImageArray:
 
     @functools.cached_property
     def _tensor(self) -> tf.Tensor:
-        with tf.init_scope():  # Eager, captured by every pipeline (see LabeledImages).
-            return tf.constant(self.images)
+        return eager_constant(self.images)
 
     def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tf.Tensor:
         images = tf.gather(self._tensor, indices)

@@ -28,6 +28,14 @@ class Indexed(Protocol):
         seed per example, for random augmentation that resumes exactly."""
 
 
+def eager_constant(value, dtype=None) -> tf.Tensor:
+    """`tf.constant(value)` made eagerly, even when first asked for inside a traced function:
+    a set's arrays are made once and captured by every pipeline, not copied into each graph
+    (and a tensor made inside one trace could not serve the next pipeline)."""
+    with tf.init_scope():
+        return tf.constant(value, dtype)
+
+
 def to_float(images: tf.Tensor) -> tf.Tensor:
     """uint8 [0, 255] -> float32 [-1, 1], the range every generator's tanh produces."""
     return tf.cast(images, tf.float32) / 127.5 - 1.0

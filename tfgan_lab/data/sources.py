@@ -3,7 +3,7 @@
 Every source returns the whole split in memory as uint8 images [N, H, W, C] and int32
 labels [N]; `LabeledImages.batches` turns them into step-indexed batches. MNIST-size and
 CIFAR-size sets fit easily; sets larger than memory are read from image folders instead
-(`folders.py`).
+(`images.py`).
 """
 
 import dataclasses
@@ -16,7 +16,7 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab.data.idx import read_idx
-from tfgan_lab.data.pipeline import to_float, train_batches
+from tfgan_lab.data.pipeline import eager_constant, to_float, train_batches
 from tfgan_lab.errors import DataError
 
 
@@ -43,10 +43,7 @@ class LabeledImages:
 
     @functools.cached_property
     def _tensors(self) -> tuple[tf.Tensor, tf.Tensor]:
-        """Made once, eagerly (even when first asked inside a traced function), and captured
-        by every pipeline rather than copied into each graph."""
-        with tf.init_scope():
-            return tf.constant(self.images), tf.constant(self.labels)
+        return eager_constant(self.images), eager_constant(self.labels)
 
     def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         del seeds  # No augmentation.

@@ -141,39 +141,35 @@ class CycleGAN(PlayerModel):
 
     @classmethod
     def make_evaluator(cls, config: ConfigDict):
-        from tfgan_lab.eval import translation
-
-        evaluator = translation.TranslationEvaluator(
-            cls.load_data(config, config.data.test_split), config.eval.num_samples,
-            cls.reference_classifier(config))
+        evaluator = cls.translation_evaluator(config)
         return lambda gan: evaluator(*gan.translators())
 
     @classmethod
-    def reference_classifier(cls, config: ConfigDict) -> keras.Model | None:
-        """The labelled set's reference classifier when the domains are two of its classes;
-        None for domains from folders or TFDS (the L1 metrics need none)."""
+    def translation_evaluator(cls, config: ConfigDict):
+        """The test domains' metrics (tfgan_lab/eval/translation.py), judged by the labelled
+        set's reference classifier when the domains are two of its classes; by the L1 metrics
+        alone for domains from folders or TFDS."""
         from tfgan_lab import eval as eval_lib
+        from tfgan_lab.eval import translation
 
-        if config.data.folder or config.data.name.startswith("cycle_gan/"):
-            return None
-        return eval_lib.load_classifier(config)
+        classifier = None
+        if not (config.data.folder or config.data.name.startswith("cycle_gan/")):
+            classifier = eval_lib.load_classifier(config)
+        return translation.TranslationEvaluator(cls.load_data(config, config.data.test_split),
+                                                config.eval.num_samples, classifier)
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
         """Both directions' metrics, read through their serving signatures: `path` is the
         a2b export (<name>_a2b/<version>); the b2a export of the same version beside it."""
-        from tfgan_lab.eval import translation
-
         model_root, version = os.path.split(os.path.normpath(path))
         export_dir, name = os.path.split(model_root)
         if not name.endswith("_a2b"):
             raise ConfigError(f"Pass the a2b export of a CycleGAN (<name>_a2b/<version>), not "
                               f"{path}: its b2a export is read from beside it.")
         b2a = os.path.join(export_dir, name[:-len("_a2b")] + "_b2a", version)
-        evaluator = translation.TranslationEvaluator(
-            cls.load_data(config, config.data.test_split), config.eval.num_samples,
-            cls.reference_classifier(config))
-        return evaluator(export.load_translator(path), export.load_translator(b2a))
+        return cls.translation_evaluator(config)(export.load_translator(path),
+                                                 export.load_translator(b2a))
 
     def exports(self) -> dict[str, export.Export]:
         """Two models, one per direction, each with the image-to-image contract."""
