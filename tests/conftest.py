@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, runtime
+from tfgan_lab import data, models, runtime, train
 from tfgan_lab.config import apply_arg, base_config
 
 runtime.split_cpu(2)
@@ -43,6 +43,16 @@ def smoke(variant: str = "cgan") -> ConfigDict:
     config = apply_arg(base_config(variant), "smoke")
     config.name = f"test_{variant}"
     return config
+
+
+def training_setup(config: ConfigDict):
+    """(model, train function, batch iterator) of `config`, built as `train.train` builds them;
+    the train function takes one step per call."""
+    strategy = runtime.setup(config.runtime, config.seed)
+    dataset = models.of(config).load_data(config, config.data.split)
+    model = train.build(config, dataset.info, strategy)
+    batches = train.distributed_batches(dataset, model, config, strategy, 0)
+    return model, train.make_train_function(model, strategy, config.runtime.jit_compile), batches
 
 
 @pytest.fixture

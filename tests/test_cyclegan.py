@@ -7,21 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import export, losses, runtime, train
+from tfgan_lab import export, losses
 from tfgan_lab.data import domains
 from tfgan_lab.eval import translation
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
 
-from conftest import smoke
-
-
-def _setup(config):
-    strategy = runtime.setup(config.runtime, config.seed)
-    dataset = domains.load(config.data, config.data.split, train=True)
-    gan = train.build(config, dataset.info, strategy)
-    batches = train.distributed_batches(dataset, gan, config, strategy, 0)
-    return gan, train.make_train_function(gan, strategy, config.runtime.jit_compile), batches
+from conftest import smoke, training_setup
 
 
 def _config(**train):
@@ -93,7 +85,7 @@ def test_history_pool_fills_then_swaps_half_of_the_fakes():
 def test_one_step_moves_all_four_players(fashion_mnist, precision):
     config = _config()
     config.runtime.precision = precision
-    gan, step, batches = _setup(config)
+    gan, step, batches = training_setup(config)
     before = {name: [v.numpy().copy() for v in player.network.trainable_variables]
               for name, player in gan.players.items()}
     logs = {k: float(v) for k, v in step(batches).items()}
@@ -115,7 +107,7 @@ def test_mirrored_equals_default_pools_included():
         config = _config(batch_size=2)
         config.model.pool_size = 2  # Full after the first step: the later steps swap.
         config.runtime.strategy = strategy
-        gan, step, batches = _setup(config)
+        gan, step, batches = training_setup(config)
         logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(2)]
         results.append((logs, {v.path: v.numpy() for v in gan.weights}))
     (one_logs, one), (two_logs, two) = results
@@ -150,7 +142,7 @@ def test_data_domains_are_two_classes_from_disjoint_halves(fashion_mnist):
 
 
 def test_exports_load_through_their_signatures(fashion_mnist, tmp_path):
-    gan, step, batches = _setup(_config())
+    gan, step, batches = training_setup(_config())
     step(batches)
     paths = export.export_model(gan, str(tmp_path), "cg")
     assert [os.path.relpath(p, tmp_path) for p in paths] == ["cg_a2b/1", "cg_b2a/1"]

@@ -59,6 +59,18 @@ class Export:
     options: dict = dataclasses.field(default_factory=dict)
 
 
+def label_checks(label: tf.Tensor, count: tf.Variable, what: str, inputs: tf.Tensor,
+                 inputs_name: str) -> list:
+    """The assertions a served `label` passes: 0 <= label < count (the number of `what`),
+    one label per row of `inputs`."""
+    return [
+        tf.debugging.assert_non_negative(label, message="label must be >= 0"),
+        tf.debugging.assert_less(label, count, message=f"label must be < the number of {what}"),
+        tf.debugging.assert_equal(tf.shape(inputs)[0], tf.shape(label)[0],
+                                  message=f"{inputs_name} and label need the same batch size B"),
+    ]
+
+
 # --- Generators: z (and label) -> images. ---
 
 @dataclasses.dataclass
@@ -96,14 +108,7 @@ class _GeneratorModule(tf.Module):
             z, tf.TensorSpec([None], tf.int32, name="label")])
 
     def _serve(self, z: tf.Tensor, label: tf.Tensor) -> dict[str, tf.Tensor]:
-        checks = [
-            tf.debugging.assert_non_negative(label, message="label must be >= 0"),
-            tf.debugging.assert_less(label, self.num_classes,
-                                     message="label must be < the number of classes"),
-            tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(label)[0],
-                                      message="z and label need the same batch size B"),
-        ]
-        with tf.control_dependencies(checks):
+        with tf.control_dependencies(label_checks(label, self.num_classes, "classes", z, "z")):
             images = self.generator({"z": z, "label": label}, training=False)
         return {"images": tf.cast(images, tf.float32)}
 

@@ -33,9 +33,7 @@ def translate_files(translator: export.LoadedTranslator, paths: list[str], outpu
 def translate_mode(context: modes.Context) -> None:
     path, source, output = (context.require(flag) for flag in ("model_path", "input", "output"))
     translator = export.load_translator(path)
-    paths = [source] if os.path.isfile(source) else image_files.list_images(source, "input folder")
-    if os.path.isfile(source):
-        image_files.check_images(paths)
+    paths = image_files.input_paths(source)
     workdir.ensure_writable(output, "output folder")
     written = translate_files(translator, paths, output)
     print(f"Translated {len(written)} image(s) from {source} with {path} into {output}")

@@ -36,6 +36,14 @@ def list_images(folder: str, what: str = "image folder") -> list[str]:
     return paths
 
 
+def input_paths(source: str) -> list[str]:
+    """A command's --input: one image file, or the image files of a folder (checked)."""
+    if os.path.isfile(source):
+        check_images([source])
+        return [source]
+    return list_images(source, "input folder")
+
+
 def check_images(paths: list[str]) -> None:
     """DataError naming the first file that does not start as a JPEG, PNG, BMP or GIF does
     (read: its first 8 bytes), so that a bad file stops the run before training starts."""

@@ -18,7 +18,7 @@ def _check_image_shape(image_shape: tuple[int, int, int]) -> None:
                           f"multiples of 4; this dataset has {height}x{width}.")
 
 
-def _batch_norm(name: str, **kwargs) -> layers.Layer:
+def batch_norm(name: str, **kwargs) -> layers.Layer:
     """Synchronised BN: statistics over the global batch, so N replicas train like one.
     Momentum 0.9 (not Keras's 0.99): the generator changes fast, and samples drawn in
     inference mode with statistics 100 steps old scored 5 points lower conditional accuracy
@@ -35,7 +35,7 @@ class ConditionalBatchNorm(layers.Layer):
     def __init__(self, num_classes: int, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
-        self.normalize = _batch_norm(f"{self.name}_normalize", center=False, scale=False)
+        self.normalize = batch_norm(f"{self.name}_normalize", center=False, scale=False)
 
     def build(self, input_shape):
         x_shape, _ = input_shape
@@ -74,7 +74,7 @@ def _upsampling_generator(inputs: dict, x, image_shape: tuple[int, int, int],
 
     def norm(x, name: str):
         if not label_classes:
-            return _batch_norm(name)(x)
+            return batch_norm(name)(x)
         return ConditionalBatchNorm(label_classes, name=name)([x, inputs["label"]])
 
     height, width, channels = image_shape
