@@ -15,17 +15,16 @@ translated | reconstructed) and the training curves.
 import json
 import os
 import sys
-import time
 
-import tensorflow as tf
 from absl import app, flags, logging
 from ml_collections import config_flags
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from benchmarks import reporting  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, images, models, runtime, train, translate, workdir  # noqa: E402
+from tfgan_lab import export, images, models, runtime, translate  # noqa: E402
 from tfgan_lab.config import validate  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import translation  # noqa: E402
@@ -46,57 +45,14 @@ LABELS = {"accuracy": "classified as the target class", "cycle_l1": "cycle L1",
           "frechet_distance_floor": "its floor (two sets of real targets)"}
 
 
-def _train_timed(config) -> tuple[train.Trained, float]:
-    """Trains (resuming); returns the model and the seconds of training, summed over the
-    invocations that trained."""
-    path = os.path.join(_WORKDIR.value, "benchmark_seconds.json")
-    seconds = 0.0
-    if os.path.exists(path):
-        with open(path) as f:
-            seconds = json.load(f)["seconds"]
-    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(_WORKDIR.value))
-    finished = latest is not None and int(latest.rsplit("-", 1)[1]) >= config.train.steps
-    start = time.perf_counter()
-    trained = train.train(config, _WORKDIR.value)
-    if not finished:
-        seconds += time.perf_counter() - start
-        with open(path, "w") as f:
-            json.dump({"seconds": seconds}, f)
-    return trained, seconds
-
-
 def _curves(path: str) -> None:
     """Training losses and (if measured) translation accuracies against the step."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    series: dict[str, list[tuple[int, float]]] = {}
-    folder = os.path.join(_WORKDIR.value, "tensorboard")
-    for name in sorted(os.listdir(folder)):
-        for record in tf.data.TFRecordDataset(os.path.join(folder, name)):
-            event = tf.compat.v1.Event.FromString(record.numpy())
-            for value in event.summary.value:
-                if value.metadata.plugin_data.plugin_name == "scalars":
-                    series.setdefault(value.tag, []).append(
-                        (event.step, float(tf.make_ndarray(value.tensor))))
-    panels = [("losses", [t for t in series if t.startswith("train/") and "per_second" not in t]),
-              ("translation metrics", [t for t in series if t.endswith(("accuracy", "l1"))
-                                       and t.startswith("eval/")])]
-    panels = [(title, tags) for title, tags in panels if tags]
-    figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
-    for axis, (title, tags) in zip(axes[0], panels, strict=True):
-        for tag in tags:
-            steps, values = zip(*sorted(dict(series[tag]).items()), strict=True)
-            axis.plot(steps, values, label=tag.split("/", 1)[1])
-        axis.set_title(title)
-        axis.set_xlabel("step")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    series = reporting.scalars(_WORKDIR.value)
+    losses = {t.split("/", 1)[1]: series[t] for t in series
+              if t.startswith("train/") and "per_second" not in t}
+    metrics = {t.split("/", 1)[1]: series[t] for t in series
+               if t.startswith("eval/") and t.endswith(("accuracy", "l1"))}
+    reporting.plot_curves(path, [("losses", losses), ("translation metrics", metrics)])
 
 
 def _table(results: dict, bars: bool) -> list[str]:
@@ -132,7 +88,7 @@ def main(argv: list[str]) -> None:
         print("Training the reference classifier first ...")
         eval_lib.train_classifier(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
-    trained, seconds = _train_timed(config)
+    trained, seconds = reporting.train_timed(config, _WORKDIR.value)
     a2b, b2a = export.export_model(trained.model, _EXPORT_DIR.value, config.name)
     results = model_class.evaluate_export(config, a2b)
     test = model_class.load_data(config, config.data.test_split)

@@ -17,6 +17,7 @@ from tfgan_lab.config import apply_arg, base_config
 def get_config(arg: str | None = None) -> ConfigDict:
     config = base_config("caae")
     config.name = "caae_fashion_mnist"
+    config.model.g_filters = 128  # G 128 -> 64 -> 32 -> 16 channels at 28 pixels (1024 at 128).
     config.train.update(steps=3000, sample_every=500, checkpoint_every=500, log_every=50)
     config.eval.every = 500
     config.runtime.precision = "mixed_bfloat16"

@@ -63,14 +63,18 @@ def test_depth_and_condition_codes():
     assert [nets.default_layers((s, s, 3)) for s in (28, 32, 64, 128, 256)] == [2, 3, 4, 5, 5]
     with pytest.raises(ConfigError, match="must divide by 8"):
         nets.encoder((28, 28, 1), 4, 4, depth=3)
-    # +1 at the label, -1 elsewhere, repeated (the official concat_label).
-    np.testing.assert_array_equal(nets.code(np.array([2, 0]), 3, repeat=2),
-                                  [[-1, -1, 1, -1, -1, 1], [1, -1, -1, 1, -1, -1]])
+    # +1 at the label, -1 elsewhere (the official concat_label) ...
+    np.testing.assert_array_equal(nets.code(np.array([2, 0]), 3), [[-1, -1, 1], [1, -1, -1]])
+    # ... repeated in G's input to weigh as much as z: 50 // 4 = 12 times, gender 25 times.
+    generator = nets.generator((28, 28, 1), 50, (4, 2), filters=8, depth=2)
+    assert generator.get_layer("label_tiled").output.shape[-1] == 48
+    assert generator.get_layer("gender_tiled").output.shape[-1] == 50
 
 
 def test_total_variation_and_the_losses_warm_up():
-    images = tf.constant([[[0.0], [1.0]], [[1.0], [1.0]]])[None]  # 2x2: one step up, one across
-    np.testing.assert_allclose(caae_lib.total_variation(images), [0.5 + 0.5])
+    images = tf.constant([[[0.0], [2.0]], [[1.0], [2.0]]])[None]  # 2x2
+    # vertical: (1 - 0)^2 + (2 - 2)^2 = 1; horizontal: (2 - 0)^2 + (2 - 1)^2 = 5; halves over 2
+    np.testing.assert_allclose(caae_lib.total_variation(images), [0.5 * 1 / 2 + 0.5 * 5 / 2])
     config = _config(warmup_fraction=0.5, image_weight=0.5, tv_weight=0.1)
     caae, _, batches = training_setup(config)
     images, conditions = next(batches)
@@ -121,8 +125,7 @@ def test_without_encoder_only_g_and_image_discriminator_learn():
     step(batches)
     updates = {name: int(p.optimizer.iterations.numpy()) for name, p in caae.players.items()}
     assert updates == {"e": 0, "g": 1, "d_z": 0, "d_img": 1}
-    with pytest.raises(ConfigError, match="no image-to-image model"):
-        caae.exports()
+    assert caae.exports() == {}  # nothing to serve: a baseline
 
 
 def test_groups_cut_by_class_quantiles():
@@ -201,6 +204,10 @@ def test_config_errors():
     config = smoke("caae")
     config.data.groups = 1
     with pytest.raises(ConfigError, match="groups=1"):
+        validate(config)
+    config = smoke("caae")
+    config.data.name = "utkface"
+    with pytest.raises(ConfigError, match="config.data.folder"):
         validate(config)
     config = smoke("caae")
     config.model.update(encoder=False, image_weight=0.0)

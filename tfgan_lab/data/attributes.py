@@ -1,7 +1,7 @@
 """Images with a vector of attributes: several labels per image (CelebA's 40 binary attributes
-for CausalGAN), or attributes measured from the pixels (an ordered attribute for the
-conditional adversarial autoencoder). Batched as (images float32 [b, H, W, C] in [-1, 1],
-attributes float32 [b, K]).
+for CausalGAN), or attributes measured from the pixels (`ink`, whose groups are the
+conditional adversarial autoencoder's condition: groups.py). Batched as (images float32
+[b, H, W, C] in [-1, 1], attributes float32 [b, K]).
 """
 
 import csv

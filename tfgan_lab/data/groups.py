@@ -39,7 +39,7 @@ _UTKFACE_NAME = re.compile(r"(\d+)_([01])_(?:[0-4]_)?\d{8,}\S*\.(jpe?g|png)", re
 def config() -> ConfigDict:
     """The `data` group of a model that reads grouped images."""
     data = ConfigDict()
-    data.name = "fashion_mnist"  # A labelled set, its groups measured; or "utkface" (folder).
+    data.name = "fashion_mnist"  # A labelled set, its groups measured (unused with a folder).
     data.folder = ""  # A folder of UTKFace files (age_gender_race_date.jpg); set, replaces name.
     data.idx_dir = ""  # As in the labelled sets' group: IDX files, TFDS's data_dir.
     data.tfds_dir = ""

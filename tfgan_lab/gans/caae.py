@@ -21,24 +21,29 @@ Run: python main.py --config=configs/caae_fashion_mnist.py --workdir=runs/caae
 import keras
 import numpy as np
 import tensorflow as tf
+from absl import logging
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, export, losses, models
+from tfgan_lab import checks, data, export, losses, models
 from tfgan_lab.data import groups, images
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.nets import caae as nets
 from tfgan_lab.players import PlayerModel, adam
 
 # Random streams of a step (tfgan_lab/draws.py): the prior's z for D_z, the random targets,
-# G's z when there is no encoder.
-PRIOR_Z, TARGETS, GENERATOR_Z = range(3)
+# G's z when there is no encoder; and the stream of the fixed codes that stand in for E(x) in
+# the encoder-less baseline's evaluations.
+PRIOR_Z, TARGETS, GENERATOR_Z, EVALUATION_Z = range(4)
 
 
 def total_variation(images: tf.Tensor) -> tf.Tensor:
-    """Per-example mean absolute difference between neighbouring pixels (the official TV)."""
+    """Per example, as the official code: half the summed squared differences between
+    vertical neighbours over the height, plus the same horizontally over the width."""
     images = tf.cast(images, tf.float32)
-    return (losses.per_example(tf.abs(images[:, 1:] - images[:, :-1]))
-            + losses.per_example(tf.abs(images[:, :, 1:] - images[:, :, :-1])))
+    height, width = images.shape[1], images.shape[2]
+    vertical = tf.reduce_sum(tf.square(images[:, 1:] - images[:, :-1]), axis=[1, 2, 3])
+    horizontal = tf.reduce_sum(tf.square(images[:, :, 1:] - images[:, :, :-1]), axis=[1, 2, 3])
+    return 0.5 * vertical / height + 0.5 * horizontal / width
 
 
 @models.register("caae")
@@ -73,7 +78,7 @@ class CAAE(PlayerModel):
         model.z_dim = 50
         model.layers = 0  # Stride-2 layers of E and G; 0: the most that fit, up to 5 (official).
         model.e_filters = 64  # E's first width, doubled per layer (official: 64 ... 1024).
-        model.g_filters = 32  # G's last stride-2 width, doubled back to its first (official).
+        model.g_filters = 1024  # G's first width, halved by every layer (official).
         model.d_filters = 16  # D_img's first width (official: 16, 32, 64, 128).
         model.d_layers = 4
         model.d_dense = 1024  # D_img's dense layer (official 1024).
@@ -105,6 +110,10 @@ class CAAE(PlayerModel):
         checks.at_least_zero(config, "model.layers", "model.reconstruction_weight",
                              "model.image_weight", "model.z_weight", "model.tv_weight")
         checks.unit_interval(config, "model.warmup_fraction")
+        if not config.data.folder:
+            checks.choice(config, "data.name", data.names(), open_ended=data.is_known,
+                          more=" or any TFDS image classification dataset (UTKFace: set "
+                               "config.data.folder)")
         if config.data.groups < 2:
             raise ConfigError(f"config.data.groups={config.data.groups} must be at least 2: "
                               "the condition is the group.")
@@ -117,7 +126,7 @@ class CAAE(PlayerModel):
 
     @classmethod
     def smoke(cls, config: ConfigDict) -> None:
-        config.model.update(z_dim=8, e_filters=4, g_filters=4, d_filters=4, d_dense=16)
+        config.model.update(z_dim=8, e_filters=4, g_filters=16, d_filters=4, d_dense=16)
         config.eval.num_samples = 40
 
     @classmethod
@@ -192,8 +201,9 @@ class CAAE(PlayerModel):
     def exports(self) -> dict[str, export.Export]:
         """One model, x and a target condition -> G(E(x), target), with its own contract."""
         if not self.use_encoder:
-            raise ConfigError("A CAAE without its encoder (config.model.encoder=False) has "
-                              "no image-to-image model to export.")
+            logging.warning("A CAAE without its encoder (config.model.encoder=False, the "
+                            "baseline) has no image-to-image model: nothing is exported.")
+            return {}
         images_ = keras.Input(self.info.image_shape, name="images")
         conditions = {name: keras.Input((), dtype="int32", name=name)
                       for name in nets.CONDITION_INPUTS[:len(self.info.condition_sizes)]}
@@ -222,7 +232,8 @@ class CAAE(PlayerModel):
         if self.use_encoder:
             return self.encoder(images, training=False)
         count = tf.shape(images)[0]
-        return tf.random.stateless_uniform([count, self.z_dim], [self.seed, 7], -1.0, 1.0)
+        return tf.random.stateless_uniform([count, self.z_dim], [self.seed, EVALUATION_Z],
+                                           -1.0, 1.0)
 
     def transform(self, images, conditions) -> tf.Tensor:
         """G(E(x), conditions) in inference mode: conditions int32 [B, K]."""

@@ -3,17 +3,18 @@
 
 - encoder E: `layers` 5x5 convolutions of stride 2 (filters, 2x, 4x, ...), ReLU, a dense layer
   to z with tanh: z in [-1, 1]^Z.
-- generator G: [z, condition codes tiled] -> dense to (H / 2^layers) x (W / 2^layers) ->
-  `layers` 5x5 transposed convolutions of stride 2 (halving the width down to `filters`),
-  ReLU, the condition maps concatenated after every layer -> a 5x5 convolution to C channels,
-  tanh.
-- z discriminator D_z: dense layers (64, 32, 16) with batch norm and ReLU -> one logit.
+- generator G: [z, condition codes tiled] -> dense to (H / 2^layers) x (W / 2^layers) x
+  filters, ReLU -> `layers` 5x5 transposed convolutions of stride 2 and one of stride 1, each
+  halving the width, ReLU -> a 5x5 transposed convolution to C channels, tanh.
+- z discriminator D_z: dense layers (64, 32, 16) with batch norm (no scale) and ReLU -> one
+  logit.
 - image discriminator D_img: 5x5 convolutions of stride 2 (16, 32, 64, 128) with batch norm
-  (not on the first) and ReLU, the condition maps concatenated after the first, dense 1024
-  with leaky ReLU -> one logit.
+  (no scale) and ReLU, the condition maps concatenated after the first, dense 1024 with leaky
+  ReLU -> one logit.
 
-Conditions are coded as the official code codes them: one-hot with -1 for off (not 0), and in
-G's input each code repeated so that it weighs as much as z (age: Z / 10 times, gender: Z / 2).
+Conditions are coded as the official code codes them: one-hot with -1 for off (not 0); in G's
+input each code repeated so that it weighs as much as z (age: Z / 10 times, gender: Z / 2), in
+D_img's maps the second code repeated groups / 2 times.
 """
 
 import keras
@@ -44,11 +45,10 @@ def _check_shape(image_shape: tuple[int, int, int], depth: int) -> None:
                           "(0 chooses the deepest that fits).")
 
 
-def code(labels, size: int, repeat: int = 1):
-    """int labels [B] -> float32 [B, size * repeat]: +1 at the label, -1 elsewhere, the
-    whole code repeated `repeat` times (the official `concat_label`)."""
-    one_hot = 2.0 * ops.one_hot(ops.cast(labels, "int32"), size) - 1.0
-    return ops.tile(one_hot, [1, repeat]) if repeat > 1 else one_hot
+def code(labels, size: int):
+    """int labels [B] -> float32 [B, size]: +1 at the label, -1 elsewhere (the official
+    `concat_label`)."""
+    return 2.0 * ops.one_hot(ops.cast(labels, "int32"), size) - 1.0
 
 
 def _condition_inputs(condition_sizes: tuple[int, ...]) -> tuple[list, list]:
@@ -60,6 +60,11 @@ def _condition_inputs(condition_sizes: tuple[int, ...]) -> tuple[list, list]:
     return inputs, codes
 
 
+def _tiled(code_, repeat: int, name: str):
+    """A code [B, k] repeated `repeat` times: [B, k * repeat]."""
+    return layers.Lambda(lambda c: ops.tile(c, [1, repeat]), name=name)(code_)
+
+
 def _logits(x) -> dict:
     """One float32 logit per example, {"logits": [B]}."""
     logit = layers.Dense(1, dtype="float32", name="logit")(x)
@@ -67,7 +72,8 @@ def _logits(x) -> dict:
 
 
 def _with_maps(x, codes: list):
-    """Feature maps [B, h, w, c] with every code [B, k] concatenated as constant maps."""
+    """Feature maps [B, h, w, c] with every code [B, k] concatenated as constant maps (the
+    official `concat_label` on maps)."""
     height, width = x.shape[1], x.shape[2]
     maps = [ops.tile(ops.reshape(ops.cast(c, x.dtype), (-1, 1, 1, c.shape[-1])),
                      [1, height, width, 1]) for c in codes]
@@ -91,25 +97,23 @@ def encoder(image_shape: tuple[int, int, int], z_dim: int, filters: int, depth: 
 def generator(image_shape: tuple[int, int, int], z_dim: int,
               condition_sizes: tuple[int, ...], filters: int, depth: int,
               tile: bool = True, name: str = "generator") -> keras.Model:
-    """{"z", "label"[, "gender"]} -> images in [-1, 1]."""
+    """{"z", "label"[, "gender"]} -> images in [-1, 1]. `filters`: the width of the first
+    map, halved by every layer (official: 1024)."""
     _check_shape(image_shape, depth)
     height, width, channels = image_shape
     z = keras.Input((z_dim,), name="z")
     conditions, codes = _condition_inputs(condition_sizes)
-    repeats = [max(1, z_dim // size) if tile else 1 for size in condition_sizes]
-    tiled = [layers.Lambda(lambda c, r=r: ops.tile(c, [1, r]), name=f"{c_in.name}_tiled")(c)
-             for c, c_in, r in zip(codes, conditions, repeats, strict=True)]
+    tiled = [_tiled(c, max(1, z_dim // size) if tile else 1, f"{c_in.name}_tiled")
+             for c, c_in, size in zip(codes, conditions, condition_sizes, strict=True)]
     x = layers.Concatenate(name="z_and_conditions")([z, *tiled])
-    width_ = filters * 2 ** depth
-    x = layers.Dense((height // 2 ** depth) * (width // 2 ** depth) * width_,
+    x = layers.Dense((height // 2 ** depth) * (width // 2 ** depth) * filters,
                      activation="relu", name="project")(x)
-    x = layers.Reshape((height // 2 ** depth, width // 2 ** depth, width_), name="reshape")(x)
-    x = layers.Lambda(lambda a: _with_maps(a[0], a[1:]), name="maps_project")([x, *codes])
-    for i in range(depth):
-        x = layers.Conv2DTranspose(filters * 2 ** (depth - i - 1), 5, strides=2,
-                                   padding="same", activation="relu", name=f"deconv{i}")(x)
-        x = layers.Lambda(lambda a: _with_maps(a[0], a[1:]), name=f"maps{i}")([x, *codes])
-    x = layers.Conv2D(channels, 5, padding="same", dtype="float32", name="to_images")(x)
+    x = layers.Reshape((height // 2 ** depth, width // 2 ** depth, filters), name="reshape")(x)
+    for i in range(depth + 1):  # `depth` of stride 2, then one of stride 1 (official)
+        x = layers.Conv2DTranspose(max(1, filters // 2 ** (i + 1)), 5, strides=1 if i == depth
+                                   else 2, padding="same", activation="relu",
+                                   name=f"deconv{i}")(x)
+    x = layers.Conv2DTranspose(channels, 5, padding="same", dtype="float32", name="to_images")(x)
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model({"z": z, **{c.name: c for c in conditions}}, images, name=name)
 
@@ -121,7 +125,7 @@ def z_discriminator(z_dim: int, widths: tuple[int, ...] = (64, 32, 16),
     x = z
     for i, width in enumerate(widths):
         x = layers.Dense(width, name=f"dense{i}")(x)
-        x = batch_norm(f"dense{i}_bn")(x)
+        x = batch_norm(f"dense{i}_bn", scale=False)(x)
         x = layers.ReLU(name=f"dense{i}_relu")(x)
     return keras.Model(z, _logits(x), name=name)
 
@@ -133,11 +137,13 @@ def image_discriminator(image_shape: tuple[int, int, int], condition_sizes: tupl
     G's."""
     images = keras.Input(image_shape, name="images")
     conditions, codes = _condition_inputs(condition_sizes)
+    if len(codes) > 1:  # the second code repeated groups / 2 times (official)
+        codes[1] = _tiled(codes[1], max(1, condition_sizes[0] // 2),
+                          f"{conditions[1].name}_tiled")
     x = images
     for i in range(depth):
         x = layers.Conv2D(filters * 2 ** i, 5, strides=2, padding="same", name=f"conv{i}")(x)
-        if i:
-            x = batch_norm(f"conv{i}_bn")(x)
+        x = batch_norm(f"conv{i}_bn", scale=False)(x)
         x = layers.ReLU(name=f"conv{i}_relu")(x)
         if i == 0:
             x = layers.Lambda(lambda a: _with_maps(a[0], a[1:]), name="maps")([x, *codes])

@@ -1,0 +1,66 @@
+"""What the results commands share: a training run timed across resumptions, and its curves
+read back from TensorBoard."""
+
+import json
+import os
+import time
+
+import tensorflow as tf
+from ml_collections import ConfigDict
+
+from tfgan_lab import train, workdir
+
+
+def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, float]:
+    """Trains (resuming); returns the model and the seconds of training, summed over the
+    invocations that trained (kept in the workdir's benchmark_seconds.json)."""
+    path = os.path.join(workdir_path, "benchmark_seconds.json")
+    seconds = 0.0
+    if os.path.exists(path):
+        with open(path) as f:
+            seconds = json.load(f)["seconds"]
+    latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+    finished = latest is not None and int(latest.rsplit("-", 1)[1]) >= config.train.steps
+    start = time.perf_counter()
+    trained = train.train(config, workdir_path)
+    if not finished:
+        seconds += time.perf_counter() - start
+        with open(path, "w") as f:
+            json.dump({"seconds": seconds}, f)
+    return trained, seconds
+
+
+def scalars(workdir_path: str) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar summary of a run: tag -> [(step, value)]."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    folder = os.path.join(workdir_path, "tensorboard")
+    for name in sorted(os.listdir(folder)):
+        for record in tf.data.TFRecordDataset(os.path.join(folder, name)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name == "scalars":
+                    series.setdefault(value.tag, []).append(
+                        (event.step, float(tf.make_ndarray(value.tensor))))
+    return series
+
+
+def plot_curves(path: str, panels: list[tuple[str, dict[str, list[tuple[int, float]]]]]) -> None:
+    """One panel per (title, {label: [(step, value)]}) side by side, written to `path`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    panels = [(title, lines) for title, lines in panels if lines]
+    figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
+    for axis, (title, lines) in zip(axes[0], panels, strict=True):
+        for label, points in lines.items():
+            steps, values = zip(*sorted(dict(points).items()), strict=True)
+            axis.plot(steps, values, label=label)
+        axis.set_title(title)
+        axis.set_xlabel("step")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
