@@ -16,16 +16,14 @@ import json
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 from ml_collections import ConfigDict, config_flags
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, images, models, runtime  # noqa: E402
-from tfgan_lab.config import validate  # noqa: E402
+from tfgan_lab import export, images, runtime  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import progression  # noqa: E402
 from tfgan_lab.gans import caae_serving  # noqa: E402
@@ -70,16 +68,12 @@ def _row(label: str, results: dict, minutes: float) -> str:
 
 def main(argv: list[str]) -> None:
     del argv
-    logging.set_verbosity(logging.WARNING)
     config = _CONFIG.value
-    validate(config)
-    model_class = models.of(config)
-    if model_class.VARIANT != "caae" or config.data.folder:
+    model_class = reporting.model_class_of(config, "caae")
+    if config.data.folder:
         raise app.UsageError("Pass a CAAE config on a labelled set (its groups measured): the "
                              "bars and baselines are defined there.")
-    if not os.path.exists(os.path.join(eval_lib.cache_dir(config), "classifier.keras")):
-        print("Training the reference classifier first ...")
-        eval_lib.train_classifier(config)
+    reporting.ensure_classifier(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
     test = model_class.load_data(config, config.data.test_split)
     inputs = image_files.first(test.images, _GRID_ROWS.value)

@@ -16,16 +16,14 @@ import json
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 from ml_collections import config_flags
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, images, models, runtime, translate  # noqa: E402
-from tfgan_lab.config import validate  # noqa: E402
+from tfgan_lab import export, images, runtime, translate  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import translation  # noqa: E402
 
@@ -77,16 +75,10 @@ def _bars(results: dict) -> list[str]:
 
 def main(argv: list[str]) -> None:
     del argv
-    logging.set_verbosity(logging.WARNING)
     config = _CONFIG.value
-    validate(config)
-    model_class = models.of(config)
-    if model_class.VARIANT != "cyclegan":
-        raise app.UsageError(f"{config.model.variant!r} is not a CycleGAN config.")
-    if not config.data.folder and not os.path.exists(
-            os.path.join(eval_lib.cache_dir(config), "classifier.keras")):
-        print("Training the reference classifier first ...")
-        eval_lib.train_classifier(config)
+    model_class = reporting.model_class_of(config, "cyclegan")
+    if not config.data.folder:
+        reporting.ensure_classifier(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
     trained, seconds = reporting.train_timed(config, _WORKDIR.value)
     a2b, b2a = export.export_model(trained.model, _EXPORT_DIR.value, config.name)

@@ -6,9 +6,30 @@ import os
 import time
 
 import tensorflow as tf
+from absl import app, logging
 from ml_collections import ConfigDict
 
-from tfgan_lab import train, workdir
+from tfgan_lab import eval as eval_lib
+from tfgan_lab import models, train, workdir
+from tfgan_lab.config import validate
+
+
+def model_class_of(config: ConfigDict, variant: str) -> type:
+    """The model class of a results command's --config, validated; UsageError unless it is a
+    `variant` config. Quiets the library's logs to warnings."""
+    logging.set_verbosity(logging.WARNING)
+    validate(config)
+    model_class = models.of(config)
+    if model_class.VARIANT != variant:
+        raise app.UsageError(f"{config.model.variant!r} is not a {variant} config.")
+    return model_class
+
+
+def ensure_classifier(config: ConfigDict) -> None:
+    """Trains the dataset's reference classifier first if it is not cached."""
+    if not os.path.exists(os.path.join(eval_lib.cache_dir(config), "classifier.keras")):
+        print("Training the reference classifier first ...")
+        eval_lib.train_classifier(config)
 
 
 def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, float]:
