@@ -78,14 +78,14 @@ def main(argv: list[str]) -> None:
     test = model_class.load_data(config, config.data.test_split)
     inputs = image_files.first(test.images, _GRID_ROWS.value)
     conditions = test.conditions[:_GRID_ROWS.value]
-    evaluator = model_class.progression_evaluator(config)
+    evaluator = model_class.progression_evaluator(config)  # for the export
 
     results, minutes, figures = {}, {}, {}
     for label, run_config in baselines(config).items():
         trained, seconds = reporting.train_timed(run_config, _workdir(run_config, config))
         minutes[label] = seconds / 60
         model = trained.model
-        results[label] = evaluator(model.transform, model.encode if model.use_encoder else None)
+        results[label] = model_class.make_evaluator(run_config)(model)
         transform = model.transform
         if label == "CAAE":
             path, = export.export_model(model, _EXPORT_DIR.value, config.name)

@@ -40,11 +40,12 @@ def _utkface_folder(folder, names, size=20):
     return str(folder)
 
 
-@pytest.mark.parametrize("shape,sizes", [((28, 28, 1), (4,)), ((32, 32, 3), (10, 2))])
-def test_four_networks_shapes_and_ranges(shape, sizes):
+@pytest.mark.parametrize("shape,sizes,maps", [((28, 28, 1), (4,), False),
+                                              ((32, 32, 3), (10, 2), True)])
+def test_four_networks_shapes_and_ranges(shape, sizes, maps):
     depth = nets.default_layers(shape)
     encoder = nets.encoder(shape, z_dim=10, filters=4, depth=depth)
-    generator = nets.generator(shape, 10, sizes, filters=4, depth=depth)
+    generator = nets.generator(shape, 10, sizes, filters=16, depth=depth, condition_maps=maps)
     z_disc = nets.z_discriminator(10)
     image_disc = nets.image_discriminator(shape, sizes, filters=4, depth=3, dense=8)
     images = np.random.default_rng(0).uniform(-1, 1, (3, *shape)).astype(np.float32)
@@ -57,6 +58,9 @@ def test_four_networks_shapes_and_ranges(shape, sizes):
     assert z_disc(z)["logits"].shape == (3,)
     assert image_disc({"images": images, **conditions})["logits"].shape == (3,)
     assert encoder.input.name == "images" and set(generator.input) == {"z", *conditions}
+    # The official G reads the conditions at its input only; with maps, before every layer.
+    maps_layers = [layer.name for layer in generator.layers if layer.name.startswith("maps")]
+    assert maps_layers == ([f"maps{i}" for i in range(depth + 1)] if maps else [])
 
 
 def test_depth_and_condition_codes():
@@ -103,9 +107,21 @@ def test_prior_discriminator_sees_uniform_samples():
                                rtol=1e-5)
 
 
+def test_random_targets_and_mismatched_groups():
+    caae, _, _ = training_setup(_config())
+    own = np.tile(np.arange(4, dtype=np.int32), 1000)[:, None]
+    targets = caae.targets(tf.constant(own)).numpy()[:, 0]
+    mismatched = caae.mismatched(tf.constant(own)).numpy()[:, 0]
+    np.testing.assert_allclose(np.bincount(targets, minlength=4) / 4000, 0.25, atol=0.03)
+    assert np.all(mismatched != own[:, 0])  # never the own group, each other one alike
+    for group in range(4):
+        others = np.bincount(mismatched[own[:, 0] == group], minlength=4) / 1000
+        np.testing.assert_allclose(np.delete(others, group), 1 / 3, atol=0.06)
+
+
 @pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
 def test_one_step_moves_every_player(precision):
-    config = _config(random_targets=True)
+    config = _config(random_targets=True, mismatched_reals=True, condition_maps=True)
     config.runtime.precision = precision
     caae, step, batches = training_setup(config)
     before = {name: [v.numpy().copy() for v in player.network.trainable_variables]
@@ -118,6 +134,25 @@ def test_one_step_moves_every_player(precision):
         moved = [not np.array_equal(b, v.numpy())
                  for b, v in zip(before[name], player.network.trainable_variables, strict=True)]
         assert all(moved), (name, moved)
+
+
+def test_mirrored_equals_default():
+    """Two replicas of two examples each train like one device on batches of 4: the prior's
+    draws, the random targets and the batch norms are those of the global batch."""
+    results = []
+    for strategy in ("default", "mirrored"):
+        config = _config(random_targets=True)
+        config.runtime.strategy = strategy
+        caae, step, batches = training_setup(config)
+        logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(2)]
+        results.append((logs, {v.path: v.numpy() for v in caae.weights}))
+    (one_logs, one), (two_logs, two) = results
+    for a, b in zip(one_logs, two_logs, strict=True):
+        for name in a:
+            np.testing.assert_allclose(b[name], a[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    assert one.keys() == two.keys()
+    for name, value in one.items():
+        np.testing.assert_allclose(two[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
 def test_without_encoder_only_g_and_image_discriminator_learn():

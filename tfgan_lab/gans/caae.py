@@ -33,7 +33,7 @@ from tfgan_lab.players import PlayerModel, adam
 # Random streams of a step (tfgan_lab/draws.py): the prior's z for D_z, the random targets,
 # G's z when there is no encoder; and the stream of the fixed codes that stand in for E(x) in
 # the encoder-less baseline's evaluations.
-PRIOR_Z, TARGETS, GENERATOR_Z, EVALUATION_Z = range(4)
+PRIOR_Z, TARGETS, GENERATOR_Z, EVALUATION_Z, MISMATCHES = range(5)
 
 
 def total_variation(images: tf.Tensor) -> tf.Tensor:
@@ -54,8 +54,8 @@ class CAAE(PlayerModel):
     def __init__(self, encoder: keras.Model, generator: keras.Model,
                  z_discriminator: keras.Model, image_discriminator: keras.Model, *,
                  loss: losses.AdversarialLoss, info: groups.GroupInfo, weights: dict[str, float],
-                 warmup_steps: int, random_targets: bool, use_encoder: bool, seed: int,
-                 **kwargs):
+                 warmup_steps: int, random_targets: bool, mismatched_reals: bool,
+                 use_encoder: bool, seed: int, **kwargs):
         super().__init__(seed=seed, metric_names=(
             "eg_loss", "reconstruction_l1", "image_adversarial", "z_adversarial",
             "total_variation", "d_img_loss", "d_z_loss"), **kwargs)
@@ -67,6 +67,7 @@ class CAAE(PlayerModel):
         self.loss_weights = weights
         self.warmup_steps = warmup_steps
         self.random_targets, self.use_encoder = random_targets, use_encoder
+        self.mismatched_reals = mismatched_reals
 
     # --- Config, data, construction. ---
 
@@ -83,6 +84,7 @@ class CAAE(PlayerModel):
         model.d_layers = 4
         model.d_dense = 1024  # D_img's dense layer (official 1024).
         model.tile_labels = True  # Condition codes repeated to weigh as much as z (official).
+        model.condition_maps = False  # Also as maps before every G layer (forks); official: no.
         model.reconstruction_weight = 1.0
         # The official code's (image adversary, z adversary, total variation) weights at HEAD;
         # its older commits had 1e-4 for all three.
@@ -91,6 +93,7 @@ class CAAE(PlayerModel):
         model.tv_weight = 0.0
         model.warmup_fraction = 0.2  # A plain autoencoder first (official: 10 of 50 epochs).
         model.random_targets = False  # D_img also judges G(E(x), random target).
+        model.mismatched_reals = False  # D_img also learns real images of a wrong group as fake.
         model.encoder = True  # False: no E, G reads z from the prior (a conditional GAN).
         return ConfigDict({"model": model, "data": groups.config()})
 
@@ -140,7 +143,7 @@ class CAAE(PlayerModel):
         networks = (
             nets.encoder(shape, model.z_dim, model.e_filters, depth),
             nets.generator(shape, model.z_dim, sizes, model.g_filters, depth,
-                           model.tile_labels),
+                           model.tile_labels, model.condition_maps),
             nets.z_discriminator(model.z_dim),
             nets.image_discriminator(shape, sizes, model.d_filters, model.d_layers,
                                      model.d_dense))
@@ -148,7 +151,8 @@ class CAAE(PlayerModel):
                    weights={name: model[f"{name}_weight"]
                             for name in ("reconstruction", "image", "z", "tv")},
                    warmup_steps=round(model.warmup_fraction * config.train.steps),
-                   random_targets=model.random_targets, use_encoder=model.encoder,
+                   random_targets=model.random_targets,
+                   mismatched_reals=model.mismatched_reals, use_encoder=model.encoder,
                    seed=config.seed, name=model.variant)
         rates = {"g": config.optimizer.g_learning_rate, "d": config.optimizer.d_learning_rate}
         caae.compile(optimizers={"e": adam(config, rates["g"]), "g": adam(config, rates["g"]),
@@ -175,7 +179,7 @@ class CAAE(PlayerModel):
     @classmethod
     def make_evaluator(cls, config: ConfigDict):
         evaluator = cls.progression_evaluator(config)
-        return lambda caae: evaluator(caae.transform, caae.encode)
+        return lambda caae: evaluator(caae.transform, caae.encode if caae.use_encoder else None)
 
     @classmethod
     def progression_evaluator(cls, config: ConfigDict):
@@ -255,6 +259,14 @@ class CAAE(PlayerModel):
             tf.shape(conditions)[0], TARGETS)
         return tf.concat([groups_[:, None], conditions[:, 1:]], axis=1)
 
+    def mismatched(self, conditions: tf.Tensor) -> tf.Tensor:
+        """The conditions with a group other than each example's own, drawn uniformly."""
+        shift = self.draw(lambda n, seed: tf.random.stateless_uniform(
+            [n], seed=seed, minval=1, maxval=self.info.num_groups, dtype=tf.int32),
+            tf.shape(conditions)[0], MISMATCHES)
+        groups_ = (conditions[:, 0] + shift) % self.info.num_groups
+        return tf.concat([groups_[:, None], conditions[:, 1:]], axis=1)
+
     def discriminate_image(self, images: tf.Tensor, conditions: tf.Tensor,
                            training: bool) -> tf.Tensor:
         return self.image_discriminator({"images": images, **self.condition_inputs(conditions)},
@@ -274,10 +286,10 @@ class CAAE(PlayerModel):
             parts["reconstruction_l1"] = losses.l1(fakes, images)
             parts["z_adversarial"] = self.adversarial_loss.generator(
                 self.z_discriminator(z, training=False)["logits"])
-        if self.random_targets:
+        if self.random_targets:  # G alone learns from these: E's codes stay the identity's.
             targets = self.targets(conditions)
-            parts["fakes"].append((self.generator(self.generator_inputs(z, targets),
-                                                  training=training), targets))
+            parts["fakes"].append((self.generator(
+                self.generator_inputs(tf.stop_gradient(z), targets), training=training), targets))
         parts["image_adversarial"] = tf.add_n([
             self.adversarial_loss.generator(self.discriminate_image(f, c, training=False))
             for f, c in parts["fakes"]]) / len(parts["fakes"])
@@ -319,6 +331,8 @@ class CAAE(PlayerModel):
 
         eg_loss = self.minimize(autoencoder_loss, ("e", "g") if self.use_encoder else "g")
         fakes = [(tf.stop_gradient(f), c) for f, c in parts["fakes"]]
+        if self.mismatched_reals:  # Reed et al. 2016's matching-aware discriminator
+            fakes.append((images, self.mismatched(conditions)))
         d_img_loss = self.minimize(
             lambda: self.image_discriminator_loss(images, conditions, fakes, training=True),
             "d_img")

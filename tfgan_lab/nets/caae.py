@@ -7,7 +7,8 @@
   filters, ReLU -> `layers` 5x5 transposed convolutions of stride 2 and one of stride 1, each
   halving the width, ReLU -> a 5x5 transposed convolution to C channels, tanh.
 - z discriminator D_z: dense layers (64, 32, 16) with batch norm (no scale) and ReLU -> one
-  logit.
+  logit. Layers followed by batch norm have no bias (the norm's offset replaces it; the
+  official code keeps one, whose gradient is 0 but for rounding, which Adam scales up).
 - image discriminator D_img: 5x5 convolutions of stride 2 (16, 32, 64, 128) with batch norm
   (no scale) and ReLU, the condition maps concatenated after the first, dense 1024 with leaky
   ReLU -> one logit.
@@ -96,9 +97,12 @@ def encoder(image_shape: tuple[int, int, int], z_dim: int, filters: int, depth: 
 
 def generator(image_shape: tuple[int, int, int], z_dim: int,
               condition_sizes: tuple[int, ...], filters: int, depth: int,
-              tile: bool = True, name: str = "generator") -> keras.Model:
+              tile: bool = True, condition_maps: bool = False,
+              name: str = "generator") -> keras.Model:
     """{"z", "label"[, "gender"]} -> images in [-1, 1]. `filters`: the width of the first
-    map, halved by every layer (official: 1024)."""
+    map, halved by every layer (official: 1024). `condition_maps`: the codes are also
+    concatenated as maps after the first map and every upsampling layer, as forks of the
+    official code do; the official G reads them at its input only."""
     _check_shape(image_shape, depth)
     height, width, channels = image_shape
     z = keras.Input((z_dim,), name="z")
@@ -110,6 +114,8 @@ def generator(image_shape: tuple[int, int, int], z_dim: int,
                      activation="relu", name="project")(x)
     x = layers.Reshape((height // 2 ** depth, width // 2 ** depth, filters), name="reshape")(x)
     for i in range(depth + 1):  # `depth` of stride 2, then one of stride 1 (official)
+        if condition_maps:
+            x = layers.Lambda(lambda a: _with_maps(a[0], a[1:]), name=f"maps{i}")([x, *codes])
         x = layers.Conv2DTranspose(max(1, filters // 2 ** (i + 1)), 5, strides=1 if i == depth
                                    else 2, padding="same", activation="relu",
                                    name=f"deconv{i}")(x)
@@ -124,7 +130,7 @@ def z_discriminator(z_dim: int, widths: tuple[int, ...] = (64, 32, 16),
     z = keras.Input((z_dim,), name="z")
     x = z
     for i, width in enumerate(widths):
-        x = layers.Dense(width, name=f"dense{i}")(x)
+        x = layers.Dense(width, use_bias=False, name=f"dense{i}")(x)
         x = batch_norm(f"dense{i}_bn", scale=False)(x)
         x = layers.ReLU(name=f"dense{i}_relu")(x)
     return keras.Model(z, _logits(x), name=name)
@@ -142,7 +148,8 @@ def image_discriminator(image_shape: tuple[int, int, int], condition_sizes: tupl
                           f"{conditions[1].name}_tiled")
     x = images
     for i in range(depth):
-        x = layers.Conv2D(filters * 2 ** i, 5, strides=2, padding="same", name=f"conv{i}")(x)
+        x = layers.Conv2D(filters * 2 ** i, 5, strides=2, padding="same", use_bias=False,
+                          name=f"conv{i}")(x)
         x = batch_norm(f"conv{i}_bn", scale=False)(x)
         x = layers.ReLU(name=f"conv{i}_relu")(x)
         if i == 0:
