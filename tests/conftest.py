@@ -6,6 +6,7 @@ import os
 import sys
 
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 from ml_collections import ConfigDict
@@ -53,6 +54,26 @@ def training_setup(config: ConfigDict):
     model = train.build(config, dataset.info, strategy)
     batches = train.distributed_batches(dataset, model, config, strategy, 0)
     return model, train.make_train_function(model, strategy, config.runtime.jit_compile), batches
+
+
+def assert_mirrored_equals_default(config: ConfigDict, steps: int = 2) -> dict:
+    """Trains `config` for `steps` steps under `default` and under `mirrored` (2 replicas) and
+    asserts equal losses at every step and equal variables at the end; returns the
+    variables."""
+    results = []
+    for strategy in ("default", "mirrored"):
+        config.runtime.strategy = strategy
+        model, step, batches = training_setup(config)
+        logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(steps)]
+        results.append((logs, {v.path: v.numpy() for v in model.weights}))
+    (one_logs, one), (two_logs, two) = results
+    for a, b in zip(one_logs, two_logs, strict=True):
+        for name in a:
+            np.testing.assert_allclose(b[name], a[name], rtol=1e-4, atol=1e-5, err_msg=name)
+    assert one.keys() == two.keys()
+    for name, value in one.items():
+        np.testing.assert_allclose(two[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    return one
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tfgan_lab.gans import caae as caae_lib
 from tfgan_lab.gans import caae_serving
 from tfgan_lab.nets import caae as nets
 
-from conftest import REPO, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
 
 
 def _config(**model):
@@ -138,21 +138,9 @@ def test_one_step_moves_every_player(precision):
 
 def test_mirrored_equals_default():
     """Two replicas of two examples each train like one device on batches of 4: the prior's
-    draws, the random targets and the batch norms are those of the global batch."""
-    results = []
-    for strategy in ("default", "mirrored"):
-        config = _config(random_targets=True)
-        config.runtime.strategy = strategy
-        caae, step, batches = training_setup(config)
-        logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(2)]
-        results.append((logs, {v.path: v.numpy() for v in caae.weights}))
-    (one_logs, one), (two_logs, two) = results
-    for a, b in zip(one_logs, two_logs, strict=True):
-        for name in a:
-            np.testing.assert_allclose(b[name], a[name], rtol=1e-4, atol=1e-5, err_msg=name)
-    assert one.keys() == two.keys()
-    for name, value in one.items():
-        np.testing.assert_allclose(two[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    draws, the random targets, the mismatched groups and the batch norms are those of the
+    global batch."""
+    assert_mirrored_equals_default(_config(random_targets=True, mismatched_reals=True))
 
 
 def test_without_encoder_only_g_and_image_discriminator_learn():

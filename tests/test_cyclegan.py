@@ -13,7 +13,7 @@ from tfgan_lab.eval import translation
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
 
-from conftest import smoke, training_setup
+from conftest import assert_mirrored_equals_default, smoke, training_setup
 
 
 def _config(**train):
@@ -102,21 +102,9 @@ def test_one_step_moves_all_four_players(fashion_mnist, precision):
 def test_mirrored_equals_default_pools_included():
     """Two replicas of one example each train like one device on batches of 2: the pools
     gather both replicas' fakes and swap the same ones."""
-    results = []
-    for strategy in ("default", "mirrored"):
-        config = _config(batch_size=2)
-        config.model.pool_size = 2  # Full after the first step: the later steps swap.
-        config.runtime.strategy = strategy
-        gan, step, batches = training_setup(config)
-        logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(2)]
-        results.append((logs, {v.path: v.numpy() for v in gan.weights}))
-    (one_logs, one), (two_logs, two) = results
-    for a, b in zip(one_logs, two_logs, strict=True):
-        for name in a:
-            np.testing.assert_allclose(b[name], a[name], rtol=1e-4, atol=1e-5)
-    assert one.keys() == two.keys() and any("pool_a" in name for name in one)
-    for name, value in one.items():
-        np.testing.assert_allclose(two[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    config = _config(batch_size=2)
+    config.model.pool_size = 2  # Full after the first step: the later steps swap.
+    assert any("pool_a" in name for name in assert_mirrored_equals_default(config))
 
 
 def test_data_domains_are_two_classes_from_disjoint_halves(fashion_mnist):
