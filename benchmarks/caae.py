@@ -116,7 +116,9 @@ def main(argv: list[str]) -> None:
         f", G {model.g_filters}, D_img {model.d_filters} filters; weights: reconstruction "
         f"{model.reconstruction_weight:g}, image adversary {model.image_weight:g}, z adversary "
         f"{model.z_weight:g}, TV {model.tv_weight:g}; the first {100 * model.warmup_fraction:.0f}%"
-        f" of steps a plain autoencoder; random targets for D_img: {model.random_targets}.  ",
+        f" of steps a plain autoencoder; condition maps in G: {model.condition_maps}; D_img also "
+        f"judges random targets: {model.random_targets}, and mismatched reals: "
+        f"{model.mismatched_reals}.  ",
         f"Export (the CAAE's metrics are read through its serving signature): `{path}`.  ",
         f"Metrics on the first {caae['test_images']} test images, each re-generated under every "
         f"group; the condition is met when the area of the output (pixels brighter than "

@@ -10,10 +10,13 @@ D_z tells z drawn from the prior U(-1, 1)^Z from E's codes, and D_img real image
 l from G's. Until `warmup_fraction` of the steps the adversarial weights are 0: the official
 code trains a plain autoencoder first. Ageing is then G(E(x), l') for another group l'.
 
-Two switches, both off in the official recipe: `random_targets` makes D_img judge G(E(x), l')
-for a random target l' as well (the official D_img only sees reconstructions, which lets G
-ignore the condition); `encoder=False` leaves E out (G reads z from the prior): the
-conditional GAN that meets the condition but keeps no identity, a baseline.
+Switches, all off in the official recipe: `condition_maps` gives G the condition before every
+layer, not only at its input; `random_targets` makes D_img judge G(E(x), l') for a random
+target l' as well (the official D_img only sees reconstructions, which lets G ignore the
+condition); `mismatched_reals` makes D_img learn real images under a wrong group as fakes, so
+that it judges the match of image and condition, not only realism (Reed et al. 2016);
+`encoder=False` leaves E out (G reads z from the prior): the conditional GAN that meets the
+condition but keeps no identity, a baseline.
 
 Run: python main.py --config=configs/caae_fashion_mnist.py --workdir=runs/caae
 """
@@ -279,22 +282,23 @@ class CAAE(PlayerModel):
         z = (self.encoder(images, training=training) if self.use_encoder
              else self.prior(batch, GENERATOR_Z))
         fakes = self.generator(self.generator_inputs(z, conditions), training=training)
-        parts = {"z": z, "fakes": [(fakes, conditions)], "z_adversarial": tf.zeros([batch]),
-                 "reconstruction_l1": tf.zeros([batch]),
-                 "total_variation": total_variation(fakes)}
+        weights, zeros = self.loss_weights, tf.zeros([batch])
+        parts = {"z": z, "fakes": [(fakes, conditions)], "total_variation": total_variation(fakes),
+                 "reconstruction_l1": zeros, "z_adversarial": zeros, "image_adversarial": zeros}
         if self.use_encoder:
             parts["reconstruction_l1"] = losses.l1(fakes, images)
+        if self.use_encoder and weights["z"]:
             parts["z_adversarial"] = self.adversarial_loss.generator(
                 self.z_discriminator(z, training=False)["logits"])
-        if self.random_targets:  # G alone learns from these: E's codes stay the identity's.
-            targets = self.targets(conditions)
-            parts["fakes"].append((self.generator(
-                self.generator_inputs(tf.stop_gradient(z), targets), training=training), targets))
-        parts["image_adversarial"] = tf.add_n([
-            self.adversarial_loss.generator(self.discriminate_image(f, c, training=False))
-            for f, c in parts["fakes"]]) / len(parts["fakes"])
+        if weights["image"]:  # (a weight of 0 skips the adversary's work)
+            if self.random_targets:  # G alone learns from these: E's codes stay the identity's.
+                targets = self.targets(conditions)
+                parts["fakes"].append((self.generator(self.generator_inputs(
+                    tf.stop_gradient(z), targets), training=training), targets))
+            parts["image_adversarial"] = tf.add_n([
+                self.adversarial_loss.generator(self.discriminate_image(f, c, training=False))
+                for f, c in parts["fakes"]]) / len(parts["fakes"])
         adversaries_on = tf.cast(self.step >= self.warmup_steps, tf.float32)
-        weights = self.loss_weights
         parts["eg_loss"] = (
             weights["reconstruction"] * parts["reconstruction_l1"]
             + weights["tv"] * parts["total_variation"]
@@ -330,14 +334,17 @@ class CAAE(PlayerModel):
             return parts["eg_loss"]
 
         eg_loss = self.minimize(autoencoder_loss, ("e", "g") if self.use_encoder else "g")
-        fakes = [(tf.stop_gradient(f), c) for f, c in parts["fakes"]]
-        if self.mismatched_reals:  # Reed et al. 2016's matching-aware discriminator
-            fakes.append((images, self.mismatched(conditions)))
-        d_img_loss = self.minimize(
-            lambda: self.image_discriminator_loss(images, conditions, fakes, training=True),
-            "d_img")
-        d_z_loss = tf.zeros_like(d_img_loss)
-        if self.use_encoder:
+        # A discriminator whose weight is 0 cannot change E or G: it is not trained (the
+        # official code trains it anyway, at HEAD D_z, which only costs time).
+        d_img_loss = d_z_loss = tf.zeros_like(eg_loss)
+        if self.loss_weights["image"]:
+            fakes = [(tf.stop_gradient(f), c) for f, c in parts["fakes"]]
+            if self.mismatched_reals:  # Reed et al. 2016's matching-aware discriminator
+                fakes.append((images, self.mismatched(conditions)))
+            d_img_loss = self.minimize(
+                lambda: self.image_discriminator_loss(images, conditions, fakes, training=True),
+                "d_img")
+        if self.use_encoder and self.loss_weights["z"]:
             z = tf.stop_gradient(parts["z"])
             d_z_loss = self.minimize(lambda: self.z_discriminator_loss(z, training=True), "d_z")
         self.step.assign_add(1)
