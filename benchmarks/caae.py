@@ -40,6 +40,7 @@ _GRID_ROWS = flags.DEFINE_integer("grid_rows", 10, "Test images in each progress
 # The issue's bars on the offline data: (metric, bound).
 BARS = [("condition_accuracy", 0.70), ("identity", 0.85)]
 COLUMNS = [("condition_accuracy", "condition accuracy"), ("condition_error", "group error"),
+           ("condition_accuracy_of_output_class", "condition accuracy, output's class"),
            ("identity", "identity kept"), ("reconstruction_l1", "reconstruction L1"),
            ("prior_ks_mean", "KS to U(-1,1), mean"), ("prior_ks_max", "KS, worst dim")]
 

@@ -299,6 +299,8 @@ def test_metrics_on_known_answers(trained_classifier):
     # The input meets target g exactly when its own group is g.
     np.testing.assert_allclose(results["condition_accuracy_per_group"], share, atol=1e-9)
     assert results["condition_accuracy"] == pytest.approx(0.25)
+    # Judged by the class the classifier sees, each input is in exactly one group as well.
+    assert results["condition_accuracy_of_output_class"] == pytest.approx(0.25)
     assert abs(results["identity"] - trained_classifier[1]) < 0.06  # the classifier's accuracy
     assert results["prior_ks_mean"] == pytest.approx(0.5)  # all codes at the prior's median
     uniform = np.random.default_rng(0).uniform(-1, 1, (400, 3)).astype(np.float32)

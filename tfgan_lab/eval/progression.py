@@ -5,6 +5,9 @@ target group, G(E(x), target), for the first n test images (n = eval.num_samples
   (the measure and the edges of x's class, tfgan_lab/data/groups.py), over every target group;
   `condition_error`: the mean distance between measured and target group, in group steps;
 - `identity`: the reference classifier's share of re-generations it assigns to x's class;
+- `condition_accuracy_of_output_class`: the condition judged with the edges of the class the
+  classifier assigns to the output, not x's: whether a model that changes the item (the
+  conditional GAN baseline) meets the condition for what it draws;
 - `reconstruction_l1`: mean |G(E(x), own group) - x| over pixels, images in [-1, 1];
 - `prior_ks_mean` / `prior_ks_max`: the Kolmogorov-Smirnov statistic between each dimension of
   E(x) and U(-1, 1) (0: the codes fill the prior; 1: they miss it), mean and worst dimension.
@@ -67,7 +70,8 @@ class ProgressionEvaluator:
         if encode is not None:
             ks = uniform_ks(_batched(encode, self.images))
             results.update(prior_ks_mean=float(ks.mean()), prior_ks_max=float(ks.max()))
-        per_group = {"condition_accuracy": [], "condition_error": [], "identity": []}
+        per_group = {"condition_accuracy": [], "condition_error": [], "identity": [],
+                     "condition_accuracy_of_output_class": []}
         for group in range(self.info.num_groups):
             outputs = _batched(transform, self.images, retargeted(self.conditions, group))
             if self.info.edges is not None and self.classes is not None:
@@ -77,6 +81,10 @@ class ProgressionEvaluator:
             if self.classifier is not None and self.classes is not None:
                 predicted = np.argmax(predict(self.classifier, outputs)["probabilities"], -1)
                 per_group["identity"].append(float(np.mean(predicted == self.classes)))
+                if self.info.edges is not None:
+                    _, judged = self.info.measure_groups(outputs, predicted)
+                    per_group["condition_accuracy_of_output_class"].append(
+                        float(np.mean(judged == group)))
         for name, values in per_group.items():
             if values:
                 results[name] = float(np.mean(values))
