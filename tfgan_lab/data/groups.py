@@ -72,15 +72,13 @@ class GroupInfo:
     def condition_sizes(self) -> tuple[int, ...]:
         return (self.num_groups, len(GENDERS)) if self.second_condition else (self.num_groups,)
 
-    def measure_groups(self, pixels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray,
-                                                                               np.ndarray]:
-        """(area [N], group [N]) of images in [-1, 1] (or uint8), by the edges of `classes`."""
+    def measure_groups(self, pixels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """The measured group [N] of images in [-1, 1] (or uint8), by the edges of `classes`."""
         if self.edges is None:
             raise DataError(f"{self.name}'s groups are not measured from the pixels.")
         if pixels.dtype != np.uint8:
             pixels = np.round((np.asarray(pixels, np.float32) + 1) * 127.5).clip(0, 255)
-        area = attributes.ink(pixels.astype(np.uint8), self.threshold)
-        return area, cut(area, classes, self.edges)
+        return cut(attributes.ink(pixels.astype(np.uint8), self.threshold), classes, self.edges)
 
 
 @dataclasses.dataclass(frozen=True)

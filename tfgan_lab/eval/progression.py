@@ -75,14 +75,14 @@ class ProgressionEvaluator:
         for group in range(self.info.num_groups):
             outputs = _batched(transform, self.images, retargeted(self.conditions, group))
             if self.info.edges is not None and self.classes is not None:
-                _, measured = self.info.measure_groups(outputs, self.classes)
+                measured = self.info.measure_groups(outputs, self.classes)
                 per_group["condition_accuracy"].append(float(np.mean(measured == group)))
                 per_group["condition_error"].append(float(np.mean(np.abs(measured - group))))
             if self.classifier is not None and self.classes is not None:
                 predicted = np.argmax(predict(self.classifier, outputs)["probabilities"], -1)
                 per_group["identity"].append(float(np.mean(predicted == self.classes)))
                 if self.info.edges is not None:
-                    _, judged = self.info.measure_groups(outputs, predicted)
+                    judged = self.info.measure_groups(outputs, predicted)
                     per_group["condition_accuracy_of_output_class"].append(
                         float(np.mean(judged == group)))
         for name, values in per_group.items():
