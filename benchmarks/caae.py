@@ -79,20 +79,18 @@ def main(argv: list[str]) -> None:
     test = model_class.load_data(config, config.data.test_split)
     inputs = image_files.first(test.images, _GRID_ROWS.value)
     conditions = test.conditions[:_GRID_ROWS.value]
-    evaluator = model_class.progression_evaluator(config)  # for the export
+    evaluator = model_class.progression_evaluator(config)  # the same test set for every run
 
     results, minutes, figures = {}, {}, {}
     for label, run_config in baselines(config).items():
         trained, seconds = reporting.train_timed(run_config, _workdir(run_config, config))
         minutes[label] = seconds / 60
         model = trained.model
-        results[label] = model_class.make_evaluator(run_config)(model)
         transform = model.transform
-        if label == "CAAE":
+        if label == "CAAE":  # measured through its serving signature
             path, = export.export_model(model, _EXPORT_DIR.value, config.name)
-            served = caae_serving.load(path)
-            results[label].update(evaluator(served.transform))  # the export's own numbers
-            transform = served.transform
+            transform = caae_serving.load(path).transform
+        results[label] = evaluator(transform, model.encode if model.use_encoder else None)
         figure = f"{run_config.name}_progression.png"
         images.write_png(os.path.join(_RESULTS.value, figure),
                          *progression.grid(inputs, conditions, transform, test.info.num_groups))

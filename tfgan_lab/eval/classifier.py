@@ -10,6 +10,7 @@ Train it with: python main.py --mode=train_classifier --config=configs/<experime
 import json
 import os
 import sys
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -56,6 +57,14 @@ def accuracy(classifier: keras.Model, images: np.ndarray, labels: np.ndarray) ->
     """Top-1 accuracy of `classifier` on uint8 images."""
     probabilities = predict(classifier, data.to_float(images).numpy())["probabilities"]
     return float(np.mean(np.argmax(probabilities, -1) == labels))
+
+
+def batched(function: Callable[..., object], *arrays: np.ndarray,
+            batch_size: int = 250) -> np.ndarray:
+    """`function(*arrays)` computed batch by batch along the first axis and concatenated
+    (translators, encoders and generators applied to a whole test set)."""
+    return np.concatenate([np.asarray(function(*(a[i:i + batch_size] for a in arrays)))
+                           for i in range(0, len(arrays[0]), batch_size)])
 
 
 def predict(classifier: keras.Model, images: np.ndarray,

@@ -22,15 +22,10 @@ import numpy as np
 
 from tfgan_lab.data import groups, images
 from tfgan_lab.errors import EvaluationError
-from tfgan_lab.eval.classifier import predict
+from tfgan_lab.eval.classifier import batched, predict
 
 Transform = Callable[[np.ndarray, np.ndarray], object]  # (images, conditions [B, K]) -> images
 Encode = Callable[[np.ndarray], object]  # images -> z [B, Z]
-
-
-def _batched(function: Callable, *arrays: np.ndarray, batch_size: int = 250) -> np.ndarray:
-    return np.concatenate([np.asarray(function(*(a[i:i + batch_size] for a in arrays)))
-                           for i in range(0, len(arrays[0]), batch_size)])
 
 
 def uniform_ks(z: np.ndarray) -> np.ndarray:
@@ -66,14 +61,14 @@ class ProgressionEvaluator:
     def __call__(self, transform: Transform, encode: Encode | None = None) -> dict:
         results = {"test_images": self.n,
                    "reconstruction_l1": float(np.mean(np.abs(
-                       _batched(transform, self.images, self.conditions) - self.images)))}
+                       batched(transform, self.images, self.conditions) - self.images)))}
         if encode is not None:
-            ks = uniform_ks(_batched(encode, self.images))
+            ks = uniform_ks(batched(encode, self.images))
             results.update(prior_ks_mean=float(ks.mean()), prior_ks_max=float(ks.max()))
         per_group = {"condition_accuracy": [], "condition_error": [], "identity": [],
                      "condition_accuracy_of_output_class": []}
         for group in range(self.info.num_groups):
-            outputs = _batched(transform, self.images, retargeted(self.conditions, group))
+            outputs = batched(transform, self.images, retargeted(self.conditions, group))
             if self.info.edges is not None and self.classes is not None:
                 measured = self.info.measure_groups(outputs, self.classes)
                 per_group["condition_accuracy"].append(float(np.mean(measured == group)))

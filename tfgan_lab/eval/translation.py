@@ -18,15 +18,10 @@ import numpy as np
 from tfgan_lab.data import domains, images
 from tfgan_lab.errors import EvaluationError
 from tfgan_lab.eval import metrics
-from tfgan_lab.eval.classifier import predict
+from tfgan_lab.eval.classifier import batched, predict
 
 Translate = Callable[[np.ndarray], object]  # images -> images, both in [-1, 1]
 DIRECTIONS = ("a2b", "b2a")
-
-
-def _batched(translate: Translate, inputs: np.ndarray, batch_size: int = 250) -> np.ndarray:
-    return np.concatenate([np.asarray(translate(inputs[i:i + batch_size]))
-                           for i in range(0, len(inputs), batch_size)])
 
 
 class TranslationEvaluator:
@@ -52,11 +47,11 @@ class TranslationEvaluator:
                                              ("b2a", translate_ba, translate_ab)):
             source, target = direction[0], direction[2]
             inputs = self.real[source][:self.n]
-            translated = _batched(forward, inputs)
+            translated = batched(forward, inputs)
             results[f"{direction}_cycle_l1"] = float(np.mean(np.abs(
-                _batched(backward, translated) - inputs)))
+                batched(backward, translated) - inputs)))
             results[f"{direction}_identity_l1"] = float(np.mean(np.abs(
-                _batched(forward, self.real[target][:self.n]) - self.real[target][:self.n])))
+                batched(forward, self.real[target][:self.n]) - self.real[target][:self.n])))
             if self.classifier is None:
                 continue
             outputs = predict(self.classifier, translated)
@@ -77,6 +72,6 @@ def grid(inputs_a: np.ndarray, inputs_b: np.ndarray, translate_ab: Translate,
     cells = []
     for inputs, forward, backward in ((inputs_a, translate_ab, translate_ba),
                                       (inputs_b, translate_ba, translate_ab)):
-        translated = _batched(forward, inputs)
-        cells.append(np.stack([inputs, translated, _batched(backward, translated)], axis=1))
+        translated = batched(forward, inputs)
+        cells.append(np.stack([inputs, translated, batched(backward, translated)], axis=1))
     return np.concatenate(cells, axis=1).reshape(-1, *cells[0].shape[2:]), 6
