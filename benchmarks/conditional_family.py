@@ -1,148 +1,174 @@
-"""CGAN vs AC-GAN vs FC-GAN on Fashion-MNIST: same networks, budget and seed.
+"""CGAN vs AC-GAN vs FC-GAN on Fashion-MNIST, each with its recipe, over 3 seeds, two judges.
 
-    python benchmarks/conditional_family.py          # about an hour on 2 CPU cores
+    python benchmarks/conditional_family.py          # 9 runs, about 1.2 hours on 2 CPU cores
 
-Trains each variant from its config (configs/<variant>_fashion_mnist.py) with the same step
-budget, scoring it every --eval_every steps with the reference classifier (trained first if
-it is not cached), then writes into docs/results/: conditional_family.md (table, machine,
-verdict), conditional_family_metrics.png (each metric against the training step) and
-conditional_family_<variant>.png (the last sample grid of each). Runs live in --workdir and
-resume if the command is interrupted.
+Trains each variant's config (configs/<variant>_fashion_mnist.py: the default budget of 1500
+steps of batch 128 and the recipe benchmarks/sweep.py chose) with seeds 0, 1, 2, scoring it
+every --eval_every steps with both reference classifiers (trained first if not cached), and
+the averaged generator beside the raw one when the recipe keeps one. Writes into
+docs/results/: conditional_family.md (means and spreads over the seeds, the issue's bars,
+steps to thresholds, machine), conditional_family_metrics.png (mean curves) and
+conditional_family_<variant>.png (seed 0's last grid). Runs live in --workdir and resume.
 """
 
-import importlib.util
-import json
 import os
 import shutil
 import sys
-import time
 
-from absl import app, flags, logging
+import numpy as np
+from absl import app, flags
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import runtime, train, workdir  # noqa: E402
+from benchmarks import reporting  # noqa: E402
+from benchmarks.sweep import experiment_config  # noqa: E402
+from tfgan_lab import runtime, workdir  # noqa: E402
+from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
+from tfgan_lab.gans.conditional import EMA_PREFIX  # noqa: E402
 
-_STEPS = flags.DEFINE_integer("steps", 3000, "Training steps per variant: the budget, about 20 "
-                              "minutes per variant on 2 CPU cores.")
-_EVAL_EVERY = flags.DEFINE_integer("eval_every", 150, "Steps between evaluations.")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per variant (0, 1, ...).")
+_EVAL_EVERY = flags.DEFINE_integer("eval_every", 300, "Steps between evaluations.")
+_VARIANTS = flags.DEFINE_list("variants", ["cgan", "acgan", "fcgan"], "Variants to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/conditional_family", "Where the runs live.")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the results are written.")
 
-VARIANTS = ("cgan", "acgan", "fcgan")
 NAMES = {"cgan": "CGAN (projection)", "acgan": "AC-GAN", "fcgan": "FC-GAN"}
-THRESHOLD = 0.8
+THRESHOLDS = (0.5, 0.7, 0.8, 0.85)
+# The issue's bars for the best variant: (metric, judge suffix, bound, at least?).
+BARS = (("conditional_accuracy", "", 0.92, True),
+        ("conditional_accuracy", SECOND_SUFFIX, 0.92, True),
+        ("frechet_distance", "", 80.0, False),
+        ("recall", "", 0.35, True))
+COLUMNS = (("conditional_accuracy", "cond. acc."), ("frechet_distance", "Frechet"),
+           ("precision", "precision"), ("recall", "recall"),
+           ("classifier_score", "classifier score"))
 
 
-def _config(variant: str):
-    path = os.path.join(REPO, "configs", f"{variant}_fashion_mnist.py")
-    spec = importlib.util.spec_from_file_location(f"{variant}_config", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    config = module.get_config()
-    config.train.steps, config.eval.every = _STEPS.value, _EVAL_EVERY.value
-    return config
+def _steps_to(rows: list[dict], key: str, threshold: float) -> int | None:
+    return next((int(r["step"]) for r in rows if r[key] >= threshold), None)
 
 
-def _classifier_accuracy(config) -> float:
-    metrics_file = os.path.join(eval_lib.cache_dir(config), "metrics.json")
-    if not os.path.exists(metrics_file):
-        print("Training the reference classifier first ...")
-        eval_lib.train_classifier(config)
-    with open(metrics_file) as f:
-        return json.load(f)["test_accuracy"]
+def _kept(histories: list[list[dict]]) -> str:
+    """The prefix of the generator a variant keeps: the averaged one if it has one."""
+    return EMA_PREFIX if f"{EMA_PREFIX}conditional_accuracy" in histories[0][-1] else ""
 
 
-def _steps_to(rows: list[dict], threshold: float) -> str:
-    return next((str(int(r["step"])) for r in rows if r["conditional_accuracy"] >= threshold),
-                f"not within {_STEPS.value}")
+def _cell(histories: list[list[dict]], key: str) -> str:
+    return reporting.mean_spread([rows[-1][key] for rows in histories])
 
 
-def _plot(histories: dict[str, list[dict]], path: str) -> None:
+def _table(runs: dict) -> list[str]:
+    lines = ["| variant | G | " + " | ".join(title for _, title in COLUMNS) + " | train min |",
+             "|---|---|" + "---:|" * (len(COLUMNS) + 1)]
+    for variant, (histories, seconds) in runs.items():
+        generators = [("raw", "")] + ([("averaged", EMA_PREFIX)] if _kept(histories) else [])
+        for label, prefix in generators:
+            cells = [f"{_cell(histories, prefix + key)} / "
+                     f"{_cell(histories, prefix + key + SECOND_SUFFIX)}" for key, _ in COLUMNS]
+            lines.append(f"| {NAMES[variant]} | {label} | " + " | ".join(cells)
+                         + f" | {reporting.mean_spread([s / 60 for s in seconds], 1)} |")
+    return lines
+
+
+def _bars(runs: dict) -> list[str]:
+    lines = []
+    for variant, (histories, _) in runs.items():
+        prefix = _kept(histories)
+        verdicts = []
+        for key, suffix, bound, at_least in BARS:
+            mean = float(np.mean([rows[-1][prefix + key + suffix] for rows in histories]))
+            met = mean >= bound if at_least else mean < bound
+            judge = "second" if suffix else "first"
+            relation = ">=" if at_least else "<"
+            verdicts.append(f"{key.replace('_', ' ')} ({judge}) {relation} {bound:g}: "
+                            f"{mean:.3f}, " + ("met" if met else f"missed by "
+                                               f"{abs(mean - bound):.3f}"))
+        kept = "averaged" if prefix else "raw"
+        lines.append(f"- **{NAMES[variant]}** ({kept} G): " + "; ".join(verdicts) + ".")
+    return lines
+
+
+def _thresholds(runs: dict) -> list[str]:
+    lines = []
+    for threshold in THRESHOLDS:
+        cells = []
+        for variant, (histories, _) in runs.items():
+            key = _kept(histories) + "conditional_accuracy"
+            steps = [_steps_to(rows, key, threshold) for rows in histories]
+            cells.append(f"{NAMES[variant]} " + ", ".join(str(s) if s else "never"
+                                                          for s in steps))
+        lines.append(f"- {threshold:.0%}: " + "; ".join(cells))
+    return lines
+
+
+def _plot(runs: dict, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    panels = [("conditional_accuracy", "conditional accuracy"),
-              ("frechet_distance", "Frechet distance (classifier features)"),
-              ("classifier_score", "classifier score"), ("precision", "precision"),
-              ("recall", "recall")]
-    figure, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.4))
-    for axis, (key, title) in zip(axes, panels, strict=True):
-        for variant, rows in histories.items():
-            axis.plot([r["step"] for r in rows], [r[key] for r in rows], label=NAMES[variant])
+    keys = ("conditional_accuracy", "frechet_distance", "precision", "recall")
+    figure, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.4))
+    for axis, key in zip(axes, keys, strict=True):
+        for variant, (histories, _) in runs.items():
+            prefix = _kept(histories)
+            steps = [r["step"] for r in histories[0]]
+            mean = np.mean([[r[prefix + key] for r in rows] for rows in histories], axis=0)
+            axis.plot(steps, mean, label=NAMES[variant])
         if key == "frechet_distance":
-            floor = next(iter(histories.values()))[0]["frechet_distance_floor"]
-            axis.axhline(floor, color="grey", linestyle="--", label="floor (test vs test)")
             axis.set_yscale("log")
-        if key == "conditional_accuracy":
-            axis.axhline(THRESHOLD, color="grey", linestyle=":", label=f"{THRESHOLD:.0%}")
-        axis.set_title(title)
+        axis.set_title(f"{key.replace('_', ' ')} (first judge, mean)")
         axis.set_xlabel("training step")
         axis.grid(alpha=0.3)
     axes[0].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-
-
-def _report(histories, seconds, classifier_accuracy, num_samples, command) -> str:
-    lines = [
-        "# Conditional GANs on Fashion-MNIST: CGAN vs AC-GAN vs FC-GAN", "",
-        f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
-        f"Budget: {_STEPS.value} steps of batch 128 per variant (mixed_bfloat16), same "
-        "generator, same discriminator features, same seed, same optimizer; the "
-        "non-saturating loss, no spectral normalisation, for all three.  ",
-        f"Reference classifier: test accuracy {classifier_accuracy:.4f}. Metrics every "
-        f"{_EVAL_EVERY.value} steps on {num_samples} generated samples (equal per class, fixed "
-        f"noise) against {num_samples} test images; the Frechet floor is the distance between "
-        f"two sets of {num_samples} test images. Time: training and evaluation in this "
-        "invocation (less if it resumed a run).", "",
-        f"| variant | steps to {THRESHOLD:.0%} cond. acc. | final cond. acc. | Frechet distance "
-        "(floor) | classifier score | precision | recall | train + eval time |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for variant, rows in histories.items():
-        last = rows[-1]
-        lines.append(
-            f"| {NAMES[variant]} | {_steps_to(rows, THRESHOLD)} | "
-            f"{last['conditional_accuracy']:.3f} | {last['frechet_distance']:.2f} "
-            f"({last['frechet_distance_floor']:.2f}) | {last['classifier_score']:.2f} | "
-            f"{last['precision']:.3f} | {last['recall']:.3f} | {seconds[variant] / 60:.1f} min |")
-    lines += ["", "Steps to each threshold of conditional accuracy (first evaluation at or above):",
-              ""]
-    lines += [f"- {threshold:.0%}: " + ", ".join(
-        f"{NAMES[v]} {_steps_to(rows, threshold)}" for v, rows in histories.items())
-        for threshold in (0.5, 0.7, 0.8, 0.85)]
-    lines += ["", "![metrics against step](conditional_family_metrics.png)", "",
-              "| " + " | ".join(NAMES[v] for v in histories) + " |",
-              "|" + "---|" * len(histories),
-              "| " + " | ".join(f"![{v}](conditional_family_{v}.png)" for v in histories)
-              + " |"]
-    return "\n".join(lines) + "\n"
+    plt.close(figure)
 
 
 def main(argv: list[str]) -> None:
     del argv
-    logging.set_verbosity(logging.WARNING)
-    histories, seconds = {}, {}
-    classifier_accuracy = _classifier_accuracy(_config("cgan"))
+    accuracies = reporting.judge_accuracies(experiment_config("cgan", {}))
     os.makedirs(_RESULTS.value, exist_ok=True)
-    for variant in VARIANTS:
-        config = _config(variant)
-        run = os.path.join(_WORKDIR.value, variant)
-        start = time.perf_counter()
-        train.train(config, run)
-        seconds[variant] = time.perf_counter() - start
-        histories[variant] = workdir.read_metrics(run)
-        shutil.copy(workdir.sample_path(run, _STEPS.value),
-                    os.path.join(_RESULTS.value, f"conditional_family_{variant}.png"))
-    _plot(histories, os.path.join(_RESULTS.value, "conditional_family_metrics.png"))
-    command = ("python benchmarks/conditional_family.py "
-               f"--steps={_STEPS.value} --eval_every={_EVAL_EVERY.value}")
-    report = _report(histories, seconds, classifier_accuracy, _config("cgan").eval.num_samples,
-                     command)
+    runs = {}
+    for variant in _VARIANTS.value:
+        histories, seconds = [], []
+        for seed in range(_SEEDS.value):
+            config = experiment_config(variant, {"eval.every": _EVAL_EVERY.value}, seed)
+            run = os.path.join(_WORKDIR.value, variant, f"seed{seed}")
+            seconds.append(reporting.train_timed(config, run)[1])
+            histories.append(workdir.read_metrics(run))
+            if seed == 0:
+                shutil.copy(workdir.sample_path(run, config.train.steps),
+                            os.path.join(_RESULTS.value, f"conditional_family_{variant}.png"))
+        runs[variant] = (histories, seconds)
+    _plot(runs, os.path.join(_RESULTS.value, "conditional_family_metrics.png"))
+    config = experiment_config("cgan", {})
+    lines = [
+        "# Conditional GANs on Fashion-MNIST: CGAN vs AC-GAN vs FC-GAN", "",
+        f"Command: `python benchmarks/conditional_family.py --seeds={_SEEDS.value} "
+        f"--eval_every={_EVAL_EVERY.value}`  ",
+        f"Machine: {runtime.machine_description()}  ",
+        f"Budget: each variant's config, {config.train.steps} steps of batch "
+        f"{config.train.batch_size} (mixed_bfloat16), with its recipe (docs/conditional.md, "
+        f"chosen by benchmarks/sweep.py); seeds 0 to {_SEEDS.value - 1}. Each cell is the mean "
+        "± standard deviation over the seeds, first judge / second judge.  ",
+        f"Judges: the first reference classifier (test accuracy {accuracies['first']:.4f}; "
+        f"settings were chosen on it) and the second (another architecture and seed, "
+        f"{accuracies['second']:.4f}). {config.eval.num_samples} generated samples (equal "
+        f"per class, fixed noise) against as many test images; the Frechet distance's floor "
+        "(test against test) is "
+        + " / ".join(f"{runs[v][0][0][-1]['frechet_distance_floor' + s]:.2f}"
+                     for v in list(runs)[:1] for s in ("", SECOND_SUFFIX)) + ".", "",
+        *_table(runs), "", "Bars of issue 13 (mean over the seeds):", "", *_bars(runs), "",
+        "Steps to each conditional accuracy (first judge, kept G), per seed:", "",
+        *_thresholds(runs), "",
+        "![mean metrics against step](conditional_family_metrics.png)", "",
+        "Seed 0's last sample grid (the kept G):", "",
+        "| " + " | ".join(NAMES[v] for v in runs) + " |", "|" + "---|" * len(runs),
+        "| " + " | ".join(f"![{v}](conditional_family_{v}.png)" for v in runs) + " |"]
+    report = "\n".join(lines) + "\n"
     with open(os.path.join(_RESULTS.value, "conditional_family.md"), "w") as f:
         f.write(report)
     print(report)

@@ -5,6 +5,7 @@ import json
 import os
 import time
 
+import numpy as np
 import tensorflow as tf
 from absl import app, logging
 from ml_collections import ConfigDict
@@ -26,10 +27,45 @@ def model_class_of(config: ConfigDict, variant: str) -> type:
 
 
 def ensure_classifier(config: ConfigDict) -> None:
-    """Trains the dataset's reference classifier first if it is not cached."""
-    if not os.path.exists(os.path.join(eval_lib.cache_dir(config), "classifier.keras")):
-        print("Training the reference classifier first ...")
-        eval_lib.train_classifier(config)
+    """Trains the dataset's reference classifiers (both judges) first if they are not cached."""
+    for judge in eval_lib.missing_judges(config):
+        print(f"Training the {judge} reference classifier first ...")
+        eval_lib.train_classifier(config, judge)
+
+
+def judge_accuracies(config: ConfigDict) -> dict[str, float]:
+    """Each judge's test accuracy, from its cache: {judge: accuracy}."""
+    ensure_classifier(config)
+    accuracies = {}
+    for judge in eval_lib.JUDGES:
+        with open(os.path.join(eval_lib.cache_dir(config, judge), "metrics.json")) as f:
+            accuracies[judge] = json.load(f)["test_accuracy"]
+    return accuracies
+
+
+def trained_and_measured(config: ConfigDict, workdir_path: str) -> dict:
+    """Trains `config` in `workdir_path` (resuming) and measures the final model with its
+    class's evaluator; returns {"seconds": training time, "metrics": {...}}, cached in the
+    workdir's results.json so that a rerun of a results command reads it back."""
+    path = os.path.join(workdir_path, "results.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    trained, seconds = train_timed(config, workdir_path)
+    metrics = models.of(config).make_evaluator(config)(trained.model)
+    results = {"seconds": seconds, "metrics": metrics}
+    with open(path + ".partial", "w") as f:
+        json.dump(results, f, indent=2)
+    os.replace(path + ".partial", path)
+    return results
+
+
+def mean_spread(values: list[float], digits: int = 3) -> str:
+    """'mean ± sample standard deviation' (the value alone for one run)."""
+    values = np.asarray(values, np.float64)
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
 def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, float]:

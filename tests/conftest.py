@@ -28,15 +28,17 @@ def fashion_mnist() -> data.LabeledImages:
 
 @pytest.fixture(scope="session")
 def trained_classifier(tmp_path_factory) -> tuple[str, float]:
-    """(path, test accuracy) of a reference classifier for fashion_mnist, trained for one short
-    epoch on 8000 real images and cached in a temporary classifier_dir (path's grandparent)."""
+    """(path, test accuracy) of the first reference classifier for fashion_mnist, trained for one
+    short epoch on 8000 real images and cached in a temporary classifier_dir (path's
+    grandparent), where the second judge is trained the same way."""
     from tfgan_lab import eval
 
     config = apply_arg(base_config(), "smoke")
     config.data.split = "train[:8000]"
     config.eval.update(classifier_dir=str(tmp_path_factory.mktemp("classifiers")),
                        classifier_epochs=1)
-    return eval.train_classifier(config)
+    eval.train_classifier(config, "second")
+    return eval.train_classifier(config, "first")
 
 
 def smoke(variant: str = "cgan") -> ConfigDict:

@@ -94,6 +94,11 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
         solver = method in ("finetune", "joint", "dgr")
         assert ("solver_matrix" in summary) == solver
         assert ("generator_matrix" in summary) == (method in ("sft", "jtr", "ra"))
+        # Generators are judged by both reference classifiers, every class by each.
+        assert ("generator_matrix_second" in summary) == ("generator_matrix" in summary)
+        for row in summary["rows"] if "generator_matrix" in summary else ():
+            assert len(row["generator_class_accuracy"]) == 10
+            assert len(row["generator_class_accuracy_second"]) == 10
         matrix = np.array(summary.get("solver_matrix") or summary["generator_matrix"])
         assert matrix.shape == (2, 2) and np.all((matrix >= 0) & (matrix <= 1))
         for t in (1, 2):
@@ -117,6 +122,9 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
     solvers_only = "\n".join(report.markdown([summaries["finetune"], summaries["joint"]]))
     assert "## Solvers" in solvers_only and "## Generators" not in solvers_only
     assert "## Generators" in text
+    ra = summaries["ra"]
+    assert (f"| {report.title('ra')} | {100 * ra['generator_seen_accuracy'][-1]:.1f} | "
+            f"{100 * ra['generator_seen_accuracy_second'][-1]:.1f} |") in text
 
 
 def test_a_finished_run_is_not_trained_again(two_task_runs, trained_classifier):

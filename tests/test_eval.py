@@ -39,6 +39,33 @@ def test_reference_classifier_is_cached_with_its_accuracy(classifier_config, tra
     assert eval.load_classifier(classifier_config).output["logits"].shape[-1] == 10
 
 
+def test_the_second_judge_differs_in_architecture_and_seed_and_is_read_too(classifier_config):
+    first, second = (eval.load_classifier(classifier_config, judge) for judge in eval.JUDGES)
+    assert first.name != second.name
+    assert {layer.name for layer in second.layers if "conv" in layer.name}.isdisjoint(
+        layer.name for layer in first.layers)
+    seeds = []
+    for judge in eval.JUDGES:
+        with open(os.path.join(eval.cache_dir(classifier_config, judge), "metrics.json")) as f:
+            stored = json.load(f)
+        assert stored["test_accuracy"] > 0.6
+        seeds.append(stored["seed"])
+    assert seeds[0] != seeds[1]
+    results = eval.make_evaluator(classifier_config)(
+        lambda z, labels: np.zeros((len(labels), 28, 28, 1), np.float32))
+    for name in eval.SCALARS:
+        assert name in results
+    # Blank images: each judge puts them all in one class, so conditional accuracy is 0.1.
+    assert results["conditional_accuracy"] == results["conditional_accuracy_second"] == 0.1
+    assert results["frechet_distance"] != results["frechet_distance_second"]
+
+
+def test_missing_second_judge_says_how_to_train_it(smoke_config, tmp_path):
+    smoke_config.eval.classifier_dir = str(tmp_path)
+    with pytest.raises(EvaluationError, match="No second reference classifier.*train_classifier"):
+        eval.load_classifier(smoke_config, "second")
+
+
 def test_missing_classifier_says_how_to_train_it(smoke_config, tmp_path):
     smoke_config.eval.classifier_dir = str(tmp_path)
     with pytest.raises(EvaluationError, match="--mode=train_classifier"):

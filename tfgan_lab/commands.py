@@ -97,11 +97,13 @@ def eval_mode(context: modes.Context) -> None:
     print(f"Wrote {output} ({source})")
 
 
-@modes.register("train_classifier", "train and cache the reference classifier of "
-                                    "config.data.name (once per dataset).")
+@modes.register("train_classifier", "train and cache the two reference classifiers (the "
+                                    "judges) of config.data.name (once per dataset).")
 def train_classifier_mode(context: modes.Context) -> None:
     config = context.config()
-    workdir.ensure_writable(eval_lib.cache_dir(config), "classifier cache")
-    path, accuracy = eval_lib.train_classifier(config)
-    print(f"Reference classifier for {config.data.name}: test accuracy {accuracy:.4f}, "
-          f"saved to {path}")
+    for judge in eval_lib.JUDGES:
+        workdir.ensure_writable(eval_lib.cache_dir(config, judge), "classifier cache")
+    for judge in eval_lib.JUDGES:
+        path, accuracy = eval_lib.train_classifier(config, judge)
+        print(f"The {judge} reference classifier for {config.data.name}: test accuracy "
+              f"{accuracy:.4f}, saved to {path}")

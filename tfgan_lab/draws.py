@@ -11,7 +11,8 @@ import tensorflow as tf
 
 # The random draws of one step, each from its own stream. Stream s at step t is seeded with
 # (seed, 16 t + s % 16), with s // 16 folded in: critic update i of a step adds 16 i.
-D_FAKES, G_FAKES, REPLAY_Z, REPLAY_CLASSES, PENALTY, ALIGN_Z, ALIGN_CLASSES = range(7)
+(D_FAKES, G_FAKES, REPLAY_Z, REPLAY_CLASSES, PENALTY, ALIGN_Z, ALIGN_CLASSES, AUGMENT_REALS,
+ AUGMENT_FAKES, AUGMENT_G_FAKES) = range(10)
 
 
 class StepDraws:

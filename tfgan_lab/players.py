@@ -41,17 +41,30 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"rate": self.rate, "total": self.total, "decay": self.decay}
 
 
-def adam(config: ConfigDict, learning_rate: float,
-         updates_per_step: int = 1) -> keras.optimizers.Optimizer:
+def adam(config: ConfigDict, learning_rate: float, updates_per_step: int = 1,
+         ema_decay: float = 0.0) -> keras.optimizers.Optimizer:
     """An Adam with `config.optimizer`'s betas; with `optimizer.decay_fraction`, its rate
     decays linearly to 0 over that last share of `train.steps` (counted in this player's
-    updates: `updates_per_step` per train step)."""
+    updates: `updates_per_step` per train step). With `ema_decay` > 0 it also keeps an
+    exponential moving average of the weights it updates (`moving_averages`): Keras's own,
+    updated in the same apply, synchronised across replicas and checkpointed with the slots."""
     rate = learning_rate
     if config.optimizer.decay_fraction:
         total = config.train.steps * updates_per_step
         rate = LinearDecay(learning_rate, total,
                            max(1, round(total * config.optimizer.decay_fraction)))
-    return keras.optimizers.Adam(rate, config.optimizer.beta_1, config.optimizer.beta_2)
+    return keras.optimizers.Adam(rate, config.optimizer.beta_1, config.optimizer.beta_2,
+                                 use_ema=bool(ema_decay), ema_momentum=ema_decay or 0.99)
+
+
+def moving_averages(optimizer: keras.optimizers.Optimizer) -> list:
+    """The moving averages of the weights an `adam(..., ema_decay=...)` updates, in the order of
+    its variables. Keras keeps them without a public accessor, hence the private attribute."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        optimizer = optimizer.inner_optimizer
+    if not optimizer.use_ema:
+        raise ValueError("This optimizer keeps no moving averages: build it with ema_decay > 0.")
+    return list(optimizer._model_variables_moving_average)
 
 
 Sampler = Callable[["PlayerModel"], tuple[np.ndarray, int]]  # model -> (images, grid columns)

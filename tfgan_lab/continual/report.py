@@ -48,10 +48,12 @@ def markdown(summaries: list[dict]) -> list[str]:
          f"{', '.join(_percent(a) for a in s['solver_seen_accuracy'])} |"
          for s in summaries if "solver_matrix" in s])
     lines += _table(
-        "Generators: reference classifier's accuracy on generated samples",
-        ["method", "accuracy over the classes seen, after the last task", "after each task"],
-        "|---|---:|---|",
+        "Generators: the reference classifiers' accuracy on generated samples",
+        ["method", "accuracy over the classes seen, after the last task: first judge",
+         "second judge", "first judge, after each task"],
+        "|---|---:|---:|---|",
         [f"| {title(s['method'])} | {_percent(s['generator_seen_accuracy'][-1])} | "
+         f"{_percent(s.get('generator_seen_accuracy_second', [np.nan])[-1])} | "
          f"{', '.join(_percent(a) for a in s['generator_seen_accuracy'])} |"
          for s in summaries if "generator_matrix" in s])
     for s in summaries:

@@ -48,10 +48,11 @@ class _Run:
                                   config.continual.classes_per_task, config.continual.num_tasks)
         self.method = METHODS.get(config.continual.method, field="continual.method")
         self.rows: list[dict] = []  # result.json of each finished task, in order
-        # Generators are scored by the reference classifier: loaded now, so that a missing
-        # one stops the run before its first task.
-        self.classifier = (eval_lib.load_classifier(config) if self.method.scores_generator
-                           else None)
+        # Generators are scored by both reference classifiers, {metric suffix: judge}: loaded
+        # now, so that a missing one stops the run before its first task.
+        self.judges = ({"": eval_lib.load_classifier(config, "first"),
+                        eval_lib.SECOND_SUFFIX: eval_lib.load_classifier(config, "second")}
+                       if self.method.scores_generator else {})
 
     def task_dir(self, t: int) -> str:
         return os.path.join(self.workdir, f"task_{t + 1}")
@@ -126,10 +127,10 @@ def _train_solver(run: _Run, t: int) -> tuple[list[float], str]:
     return task_accuracies(network, run.test, run.tasks), path
 
 
-def _generator_accuracies(run: _Run, t: int, generator_path: str) -> list[float]:
-    """The reference classifier's accuracy on the exported generator's samples of each class
-    (read through the serving signature), equal numbers per class, fixed noise; writes the
-    sample grid of every class."""
+def _generator_accuracies(run: _Run, t: int, generator_path: str) -> dict[str, list[float]]:
+    """{"generator_class_accuracy<judge suffix>": each judge's accuracy on the exported
+    generator's samples of each class} (read through the serving signature), equal numbers per
+    class, fixed noise; writes the sample grid of every class."""
     config = run.config
     generator = export.load_conditional_generator(generator_path)
     num_classes = run.train.info.num_classes
@@ -139,13 +140,16 @@ def _generator_accuracies(run: _Run, t: int, generator_path: str) -> list[float]
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
     samples = np.concatenate([generator(z, labels[c * per_class:(c + 1) * per_class]).numpy()
                               for c in range(num_classes)])
-    _, per_class_accuracy = conditional_accuracy(
-        eval_lib.predict(run.classifier, samples)["probabilities"], labels, num_classes)
+    accuracies = {}
+    for suffix, judge in run.judges.items():
+        _, per_class = conditional_accuracy(eval_lib.predict(judge, samples)["probabilities"],
+                                            labels, num_classes)
+        accuracies[f"generator_class_accuracy{suffix}"] = [float(a) for a in per_class]
     grid_z, grid_labels = images.grid_inputs(generator.z_dim, num_classes,
                                              config.train.sample_columns, config.seed)
     images.write_png(os.path.join(run.task_dir(t), "samples.png"),
                      generator(grid_z, grid_labels).numpy(), config.train.sample_columns)
-    return [float(a) for a in per_class_accuracy]
+    return accuracies
 
 
 def _run_task(run: _Run, t: int) -> dict:
@@ -154,8 +158,7 @@ def _run_task(run: _Run, t: int) -> dict:
     if run.method.trains_generator:
         result["generator"] = _train_generator(run, t)
         if run.method.scores_generator:  # DGR's is unconditional: its solver labels.
-            result["generator_class_accuracy"] = _generator_accuracies(run, t,
-                                                                       result["generator"])
+            result.update(_generator_accuracies(run, t, result["generator"]))
     if run.method.trains_solver:
         result["solver_task_accuracy"], result["solver"] = _train_solver(run, t)
     result["seconds"] = time.perf_counter() - start
@@ -190,11 +193,13 @@ def summarize(method: str, tasks: list[tuple[int, ...]], rows: list[dict]) -> di
         summary.update(solver_matrix=matrix, solver_seen_accuracy=metrics.seen_accuracy(matrix),
                        average_accuracy=metrics.average_accuracy(matrix),
                        backward_transfer=metrics.backward_transfer(matrix))
-    if "generator_class_accuracy" in rows[0]:
-        matrix = [[float(np.mean([row["generator_class_accuracy"][c] for c in classes]))
-                   for classes in tasks] for row in rows]
-        summary.update(generator_matrix=matrix,
-                       generator_seen_accuracy=metrics.seen_accuracy(matrix))
+    for suffix in ("", eval_lib.SECOND_SUFFIX):  # Runs from before the second judge lack it.
+        key = f"generator_class_accuracy{suffix}"
+        if key in rows[0]:
+            matrix = [[float(np.mean([row[key][c] for c in classes])) for classes in tasks]
+                      for row in rows]
+            summary[f"generator_matrix{suffix}"] = matrix
+            summary[f"generator_seen_accuracy{suffix}"] = metrics.seen_accuracy(matrix)
     return summary
 
 
@@ -229,7 +234,8 @@ def continual_mode(context: modes.Context) -> None:
     for key in ("average_accuracy", "backward_transfer"):
         if key in summary:
             print(f"solver {key:20s} {summary[key]:.4f}")
-    if "generator_seen_accuracy" in summary:
-        print(f"generator accuracy over the classes seen, after each task: "
-              f"{', '.join(f'{a:.3f}' for a in summary['generator_seen_accuracy'])}")
+    for suffix, judge in (("", "first"), (eval_lib.SECOND_SUFFIX, "second")):
+        if f"generator_seen_accuracy{suffix}" in summary:
+            print(f"generator accuracy over the classes seen, after each task ({judge} judge): "
+                  + ", ".join(f"{a:.3f}" for a in summary[f"generator_seen_accuracy{suffix}"]))
     print(f"Wrote {os.path.join(workdir_path, 'results.json')}")

@@ -1,16 +1,20 @@
-"""Reference classifiers: one per dataset, trained once on real data and cached.
+"""Reference classifiers: two per dataset, the judges, trained once on real data and cached.
 
-Every metric reads generated images through the same classifier, so numbers are comparable
-across variants and runs. It is cached as `<cache>/<dataset>/classifier.keras` with its test
-accuracy in `metrics.json`; `<cache>` is `config.eval.classifier_dir`, else
+Every metric reads generated images through the same classifiers, so numbers are comparable
+across variants and runs. Settings are chosen on the first judge; the second, of another
+architecture and seed, is one nobody tuned on, so a result that holds on both is not an
+artefact of the first's blind spots. The first is cached as
+`<cache>/<dataset>/classifier.keras`, the second as `<cache>/<dataset>/second/classifier.keras`,
+each with its test accuracy in `metrics.json`; `<cache>` is `config.eval.classifier_dir`, else
 `$TFGAN_LAB_CACHE/classifiers`, else `~/.cache/tfgan_lab/classifiers`.
-Train it with: python main.py --mode=train_classifier --config=configs/<experiment>.py
+Train both with: python main.py --mode=train_classifier --config=configs/<experiment>.py
 """
 
 import json
 import os
 import sys
 from collections.abc import Callable
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -37,20 +41,60 @@ def classifier_net(image_shape: tuple[int, int, int], num_classes: int) -> keras
             x = layers.ReLU(name=f"conv{filters}_{i}_relu")(x)
         x = layers.MaxPooling2D(name=f"pool{filters}")(x)
     x = layers.Dropout(0.3, name="dropout_conv")(layers.Flatten(name="flatten")(x))
-    features = layers.Dense(128, activation="relu", dtype="float32", name="features")(x)
+    return _with_head(images, x, num_classes, "relu", 0.3, "classifier")
+
+
+def _with_head(images, x, num_classes: int, activation: str, dropout: float,
+               name: str) -> keras.Model:
+    """The model images -> {"logits", "probabilities", "features"}: `x` -> the 128-unit
+    feature layer (the features of Frechet distances and precision/recall) -> dropout ->
+    linear head, in float32."""
+    features = layers.Dense(128, activation=activation, dtype="float32", name="features")(x)
     logits = layers.Dense(num_classes, dtype="float32", name="logits")(
-        layers.Dropout(0.3, name="dropout_features")(features))
+        layers.Dropout(dropout, name="dropout_features")(features))
     probabilities = layers.Softmax(dtype="float32", name="probabilities")(logits)
     return keras.Model(images, {"logits": logits, "probabilities": probabilities,
-                                "features": features}, name="classifier")
+                                "features": features}, name=name)
 
 
-def cache_dir(config: ConfigDict) -> str:
-    """The folder of `config.data.name`'s reference classifier."""
+def second_classifier_net(image_shape: tuple[int, int, int], num_classes: int) -> keras.Model:
+    """images -> {"logits", "probabilities", "features"}: the second judge, unlike the first
+    in every part it can be: stride-2 5x5 convolutions (48, 96, 192 filters) without batch
+    norm, GELU, global average pooling (the first flattens a max-pooled map), a 128-unit
+    feature layer, a linear head."""
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for filters in (48, 96, 192):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same", activation="gelu",
+                          name=f"conv{filters}")(x)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    return _with_head(images, x, num_classes, "gelu", 0.2, "second_classifier")
+
+
+class Judge(NamedTuple):
+    network: Callable[[tuple[int, int, int], int], keras.Model]
+    seed_offset: int  # Added to config.seed: the judges start from different weights.
+    folder: str  # Under the dataset's cache folder.
+
+
+JUDGES = {"first": Judge(classifier_net, 0, ""),
+          "second": Judge(second_classifier_net, 1, "second")}
+SECOND_SUFFIX = "_second"  # Metrics read through the second judge carry it.
+
+
+def cache_dir(config: ConfigDict, judge: str = "first") -> str:
+    """The folder of `config.data.name`'s reference classifier `judge`."""
     root = config.eval.classifier_dir or os.path.join(
         os.environ.get("TFGAN_LAB_CACHE", os.path.expanduser("~/.cache/tfgan_lab")),
         "classifiers")
-    return os.path.join(root, config.data.name)
+    folder = os.path.join(root, config.data.name)
+    return os.path.join(folder, JUDGES[judge].folder) if JUDGES[judge].folder else folder
+
+
+def missing_judges(config: ConfigDict) -> list[str]:
+    """The judges of `config.data.name` that are not cached yet."""
+    return [judge for judge in JUDGES
+            if not os.path.exists(os.path.join(cache_dir(config, judge), "classifier.keras"))]
 
 
 def accuracy(classifier: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
@@ -75,22 +119,23 @@ def predict(classifier: keras.Model, images: np.ndarray,
     return {k: np.concatenate([np.asarray(o[k]) for o in outputs]) for k in outputs[0]}
 
 
-def train_classifier(config: ConfigDict) -> tuple[str, float]:
-    """Trains `config.data.name`'s reference classifier on `config.data.split` (the training
-    split by default), caches it, and returns (path, test accuracy). Adam 1e-3, batch 128,
-    `config.eval.classifier_epochs` epochs."""
+def train_classifier(config: ConfigDict, judge: str = "first") -> tuple[str, float]:
+    """Trains `config.data.name`'s reference classifier `judge` on `config.data.split` (the
+    training split by default), caches it, and returns (path, test accuracy). Adam 1e-3, batch
+    128, `config.eval.classifier_epochs` epochs, seed `config.seed` + the judge's offset."""
     train_set = data.load(config.data.name, config.data.split, config.data.idx_dir,
                           config.data.tfds_dir)
     test_set = data.load(config.data.name, "test", config.data.idx_dir, config.data.tfds_dir)
-    folder = cache_dir(config)
+    folder = cache_dir(config, judge)
     os.makedirs(folder, exist_ok=True)
-    keras.utils.set_random_seed(config.seed)
-    classifier = classifier_net(train_set.info.image_shape, train_set.info.num_classes)
+    seed = config.seed + JUDGES[judge].seed_offset
+    keras.utils.set_random_seed(seed)
+    classifier = JUDGES[judge].network(train_set.info.image_shape, train_set.info.num_classes)
     trainer = keras.Model(classifier.input, classifier.output["logits"])
     trainer.compile(keras.optimizers.Adam(LEARNING_RATE),
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                     metrics=["accuracy"])
-    trainer.fit(data.train_batches(train_set, BATCH_SIZE, config.seed),
+    trainer.fit(data.train_batches(train_set, BATCH_SIZE, seed),
                 steps_per_epoch=len(train_set.labels) // BATCH_SIZE,
                 epochs=config.eval.classifier_epochs, shuffle=False,
                 verbose=1 if sys.stdout.isatty() else 2)
@@ -100,16 +145,19 @@ def train_classifier(config: ConfigDict) -> tuple[str, float]:
     os.replace(path + ".partial.keras", path)
     with open(os.path.join(folder, "metrics.json"), "w") as f:
         json.dump({"dataset": config.data.name, "test_accuracy": test_accuracy,
-                   "epochs": config.eval.classifier_epochs, "seed": config.seed}, f, indent=2)
+                   "epochs": config.eval.classifier_epochs, "seed": seed,
+                   "architecture": classifier.name}, f, indent=2)
     return path, test_accuracy
 
 
-def load_classifier(config: ConfigDict) -> keras.Model:
-    """The cached reference classifier of `config.data.name`; EvaluationError if missing."""
-    path = os.path.join(cache_dir(config), "classifier.keras")
+def load_classifier(config: ConfigDict, judge: str = "first") -> keras.Model:
+    """The cached reference classifier `judge` of `config.data.name`; EvaluationError if
+    missing."""
+    path = os.path.join(cache_dir(config, judge), "classifier.keras")
     if not os.path.exists(path):
         raise EvaluationError(
-            f"No reference classifier for {config.data.name} at {path}. Train it once with: "
-            f"python main.py --mode=train_classifier --config=<this config> (a few minutes), "
-            "or set --config.eval.every=0 to train without metrics.")
+            f"No {judge} reference classifier for {config.data.name} at {path}. Train the "
+            f"judges once with: python main.py --mode=train_classifier --config=<this config> "
+            "(about 15 minutes on 2 cores), or set --config.eval.every=0 to train without "
+            "metrics.")
     return keras.models.load_model(path)

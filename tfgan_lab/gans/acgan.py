@@ -18,7 +18,7 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab import checks, data, models, nets
-from tfgan_lab.draws import D_FAKES, G_FAKES, PENALTY
+from tfgan_lab.draws import AUGMENT_FAKES, AUGMENT_G_FAKES, AUGMENT_REALS, D_FAKES, G_FAKES, PENALTY
 from tfgan_lab.gans.conditional import ConditionalGAN
 from tfgan_lab.losses import classification_loss, gradient_penalty
 
@@ -85,8 +85,9 @@ class ACGAN(ConditionalGAN):
         z = self.noise(batch_size, stream=D_FAKES + 16 * critic_update)
         fakes = tf.stop_gradient(self.generator(self.generator_inputs(z, labels),
                                                 training=training))
-        out = self.discriminator({"images": tf.concat([images, fakes], axis=0)},
-                                 training=training)
+        seen = tf.concat([self.augment(images, AUGMENT_REALS + 16 * critic_update),
+                          self.augment(fakes, AUGMENT_FAKES + 16 * critic_update)], axis=0)
+        out = self.discriminator({"images": seen}, training=training)
         real_logits, fake_logits = tf.split(out["logits"], 2)
         real_classes, fake_classes = tf.split(out["class_logits"], 2)
         adversarial = self.adversarial_loss.discriminator(real_logits, fake_logits)
@@ -104,7 +105,7 @@ class ACGAN(ConditionalGAN):
         classified as `labels`."""
         z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
-        out = self.discriminator({"images": fakes}, training=False)
+        out = self.discriminator({"images": self.augment(fakes, AUGMENT_G_FAKES)}, training=False)
         return (self.adversarial_loss.generator(out["logits"])
                 + self.generator_penalty(tf.shape(labels)[0], training),
                 classification_loss(out["class_logits"], labels))

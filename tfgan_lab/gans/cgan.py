@@ -10,7 +10,7 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab import data, models, nets
-from tfgan_lab.draws import D_FAKES, G_FAKES
+from tfgan_lab.draws import AUGMENT_FAKES, AUGMENT_G_FAKES, AUGMENT_REALS, D_FAKES, G_FAKES
 from tfgan_lab.gans.conditional import ConditionalGAN
 
 
@@ -39,7 +39,8 @@ class CGAN(ConditionalGAN):
         z = self.noise(tf.shape(labels)[0], stream=D_FAKES)
         fakes = tf.stop_gradient(self.generator(self.generator_inputs(z, labels),
                                                 training=training))
-        logits = self.discriminate(tf.concat([images, fakes], axis=0),
+        logits = self.discriminate(tf.concat([self.augment(images, AUGMENT_REALS),
+                                              self.augment(fakes, AUGMENT_FAKES)], axis=0),
                                    tf.concat([labels, labels], axis=0), training)
         real_logits, fake_logits = tf.split(logits, 2)
         return self.adversarial_loss.discriminator(real_logits, fake_logits)
@@ -48,7 +49,8 @@ class CGAN(ConditionalGAN):
         """Per-example G loss on fresh fakes for the batch's labels (plus the hook's term)."""
         z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
-        return (self.adversarial_loss.generator(self.discriminate(fakes, labels, False))
+        logits = self.discriminate(self.augment(fakes, AUGMENT_G_FAKES), labels, False)
+        return (self.adversarial_loss.generator(logits)
                 + self.generator_penalty(tf.shape(labels)[0], training))
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:

@@ -46,9 +46,8 @@ class GAN(CGAN):
         raise ConfigError("The metrics score a conditional generator (they need the class of "
                           f"each sample); {path} is an unconditional GAN's.")
 
-    def exports(self) -> dict[str, export.Export]:
-        return {"": export.Export("unconditional_generator", self.generator,
-                                  {"z_dim": self.z_dim})}
+    def generator_export(self, generator: keras.Model) -> export.Export:
+        return export.Export("unconditional_generator", generator, {"z_dim": self.z_dim})
 
     @staticmethod
     def generator_inputs(z: tf.Tensor, labels: tf.Tensor) -> dict:
