@@ -35,6 +35,8 @@ SETTINGS = {
                  {**EMA, "optimizer.d_learning_rate": 5e-4, "optimizer.g_learning_rate": 5e-4}),
     "ema_augment": ("DiffAugment color, translation, cutout on every image D sees",
                     {**EMA, "model.augment": "color,translation,cutout"}),
+    "ema_resize": ("G upsamples by nearest-neighbour resize and a 3x3 conv, not transposed "
+                   "convs", {**EMA, "model.upsampling": "resize"}),
 }
 VARIANTS = ("cgan", "acgan", "fcgan")
 

@@ -61,6 +61,7 @@ def test_color_at_its_neutral_draws_is_the_identity_and_gradients_flow(real_imag
 @pytest.mark.parametrize("field, value, message", [
     ("augment", "color,flip", "unknown transformation 'flip'"),
     ("generator_ema", 1.5, "generator_ema"),
+    ("upsampling", "bilinear", "upsampling"),
 ])
 def test_bad_recipe_fields_are_refused(field, value, message):
     config = smoke("cgan")
@@ -91,10 +92,13 @@ def test_the_average_follows_the_generators_weights_step_by_step():
                            model.generator.trainable_variables[0].numpy())
 
 
-@pytest.mark.parametrize("variant", ["cgan", "fcgan"])
-def test_augmented_averaged_runs_export_both_generators(variant, tmp_path):
+@pytest.mark.parametrize("variant, upsampling", [("cgan", "transpose"), ("fcgan", "resize")])
+def test_augmented_averaged_runs_export_both_generators(variant, upsampling, tmp_path):
     config = _recipe(variant)
+    config.model.upsampling = upsampling
     trained = train.train(config, str(tmp_path / "run"))
+    layer_types = {type(layer).__name__ for layer in trained.model.generator.layers}
+    assert ("Conv2DTranspose" in layer_types) == (upsampling == "transpose")
     paths = export.export_model(trained.model, str(tmp_path / "export"), config.name)
     assert [os.path.basename(os.path.dirname(p)) for p in paths] == [
         config.name, f"{config.name}_ema"]

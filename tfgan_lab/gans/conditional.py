@@ -82,6 +82,9 @@ class ConditionalGAN(PlayerModel):
         model.loss = "hinge"
         model.z_dim = 128
         model.g_filters = 64  # Width of the generator's last block; earlier blocks double it.
+        # G's x2 steps: "transpose" (4x4 stride-2 transposed convs, DCGAN) or "resize"
+        # (nearest-neighbour resize then a 3x3 conv: no checkerboard or stripe artefacts).
+        model.upsampling = "transpose"
         model.d_filters = 64  # Width of the discriminator's first block.
         model.spectral_norm = True
         # Decay of the exponential moving average of G's weights (Karras et al. 2018; Yazici
@@ -101,6 +104,7 @@ class ConditionalGAN(PlayerModel):
     def check_config(cls, config: ConfigDict) -> None:
         checks.choice(config, "model.loss", losses.names())
         checks.positive(config, "model.z_dim", "model.g_filters", "model.d_filters")
+        checks.choice(config, "model.upsampling", nets.UPSAMPLINGS)
         checks.unit_interval(config, "model.generator_ema")
         for policy in augment.parse(config.model.augment):
             if policy not in augment.POLICIES:
@@ -131,7 +135,8 @@ class ConditionalGAN(PlayerModel):
         model = config.model
         return nets.conditional_generator(info.image_shape, info.num_classes, model.z_dim,
                                           filters=model.g_filters,
-                                          conditioning=model.generator_conditioning)
+                                          conditioning=model.generator_conditioning,
+                                          upsampling=model.upsampling)
 
     @classmethod
     def options(cls, config: ConfigDict) -> dict:

@@ -29,7 +29,8 @@ class GAN(CGAN):
     @classmethod
     def generator_network(cls, config: ConfigDict, info: data.DatasetInfo) -> keras.Model:
         return nets.unconditional_generator(info.image_shape, config.model.z_dim,
-                                            filters=config.model.g_filters)
+                                            filters=config.model.g_filters,
+                                            upsampling=config.model.upsampling)
 
     @classmethod
     def discriminator_network(cls, config: ConfigDict, info: data.DatasetInfo) -> keras.Model:

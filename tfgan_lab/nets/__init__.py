@@ -2,6 +2,7 @@
 
 from tfgan_lab.nets.dcgan import (
     CONDITIONINGS,
+    UPSAMPLINGS,
     ConditionalBatchNorm,
     auxiliary_classifier_discriminator,
     conditional_generator,
@@ -9,6 +10,6 @@ from tfgan_lab.nets.dcgan import (
     unconditional_generator,
 )
 
-__all__ = ["CONDITIONINGS", "ConditionalBatchNorm", "auxiliary_classifier_discriminator",
-           "conditional_generator",
+__all__ = ["CONDITIONINGS", "UPSAMPLINGS", "ConditionalBatchNorm",
+           "auxiliary_classifier_discriminator", "conditional_generator",
            "projection_discriminator", "unconditional_generator"]

@@ -10,8 +10,7 @@ import keras
 from keras import layers
 
 from tfgan_lab.errors import ConfigError
-
-UPSAMPLINGS = ("transpose", "resize")
+from tfgan_lab.nets.dcgan import UPSAMPLINGS
 
 
 def _init() -> keras.initializers.Initializer:

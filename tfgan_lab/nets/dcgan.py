@@ -59,18 +59,33 @@ class ConditionalBatchNorm(layers.Layer):
         return {**super().get_config(), "num_classes": self.num_classes}
 
 
-def _upsample_block(x, filters: int, name: str, norm):
-    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                               name=f"{name}_deconv")(x)
+UPSAMPLINGS = ("transpose", "resize")
+
+
+def _upsample_block(x, filters: int, name: str, norm, upsampling: str):
+    """x2 in height and width, then BN and ReLU: a 4x4 stride-2 transposed conv (DCGAN), or
+    a nearest-neighbour resize then a 3x3 conv, which cannot leave the checkerboard and stripe
+    artefacts of transposed convs (Odena et al. 2016, "Deconvolution and checkerboard
+    artifacts")."""
+    if upsampling == "transpose":
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                                   name=f"{name}_deconv")(x)
+    else:
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
     x = norm(x, f"{name}_bn")
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
 def _upsampling_generator(inputs: dict, x, image_shape: tuple[int, int, int],
-                          filters: int, label_classes: int = 0) -> keras.Model:
+                          filters: int, label_classes: int = 0,
+                          upsampling: str = "transpose") -> keras.Model:
     """x -> dense -> 2 upsampling blocks -> tanh images in [-1, 1], as a model of `inputs`;
     with `label_classes` > 0, every BN is conditional on inputs["label"] (that many classes)."""
     _check_image_shape(image_shape)
+    if upsampling not in UPSAMPLINGS:
+        raise ConfigError(f"config.model.upsampling={upsampling!r} is not valid: choose one of "
+                          f"{', '.join(UPSAMPLINGS)}.")
 
     def norm(x, name: str):
         if not label_classes:
@@ -82,8 +97,8 @@ def _upsampling_generator(inputs: dict, x, image_shape: tuple[int, int, int],
     x = norm(x, "project_bn")
     x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((height // 4, width // 4, filters * 4), name="to_map")(x)
-    x = _upsample_block(x, filters * 2, "up1", norm)
-    x = _upsample_block(x, filters, "up2", norm)
+    x = _upsample_block(x, filters * 2, "up1", norm, upsampling)
+    x = _upsample_block(x, filters, "up2", norm, upsampling)
     x = layers.Conv2D(channels, 3, padding="same", name="to_image")(x)
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model(inputs, images, name="generator")
@@ -94,28 +109,31 @@ CONDITIONINGS = ("embedding", "batch_norm")
 
 def conditional_generator(image_shape: tuple[int, int, int], num_classes: int, z_dim: int,
                           filters: int = 64, label_dim: int = 50,
-                          conditioning: str = "embedding") -> keras.Model:
+                          conditioning: str = "embedding",
+                          upsampling: str = "transpose") -> keras.Model:
     """G(z, label) -> images in [-1, 1]: z -> dense -> 2 upsampling blocks.
 
     `conditioning` says where the label enters: "embedding", a learned embedding
     concatenated with z (Mirza & Osindero 2014); "batch_norm", every normalisation's scale
-    and offset (conditional batch norm, as in Memory Replay GANs' code).
+    and offset (conditional batch norm, as in Memory Replay GANs' code). `upsampling`:
+    "transpose" or "resize" (`_upsample_block`).
     """
     z = keras.Input((z_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     inputs = {"z": z, "label": label}
     if conditioning == "batch_norm":
-        return _upsampling_generator(inputs, z, image_shape, filters, label_classes=num_classes)
+        return _upsampling_generator(inputs, z, image_shape, filters, label_classes=num_classes,
+                                     upsampling=upsampling)
     y = layers.Embedding(num_classes, label_dim, name="label_embedding")(label)
     x = layers.Concatenate(name="z_and_label")([z, y])
-    return _upsampling_generator(inputs, x, image_shape, filters)
+    return _upsampling_generator(inputs, x, image_shape, filters, upsampling=upsampling)
 
 
 def unconditional_generator(image_shape: tuple[int, int, int], z_dim: int,
-                            filters: int = 64) -> keras.Model:
+                            filters: int = 64, upsampling: str = "transpose") -> keras.Model:
     """G(z) -> images in [-1, 1], the conditional generator's layers without the label."""
     z = keras.Input((z_dim,), name="z")
-    return _upsampling_generator({"z": z}, z, image_shape, filters)
+    return _upsampling_generator({"z": z}, z, image_shape, filters, upsampling=upsampling)
 
 
 def _spectral_norm(enabled: bool):
