@@ -22,7 +22,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from benchmarks.sweep import experiment_config  # noqa: E402
 from tfgan_lab import runtime, workdir  # noqa: E402
 from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
 from tfgan_lab.gans.conditional import EMA_PREFIX  # noqa: E402
@@ -43,6 +42,14 @@ BARS = (("conditional_accuracy", "", 0.92, True),
 COLUMNS = (("conditional_accuracy", "cond. acc."), ("frechet_distance", "Frechet"),
            ("precision", "precision"), ("recall", "recall"),
            ("classifier_score", "classifier score"))
+
+
+def _config(variant: str, seed: int):
+    """configs/<variant>_fashion_mnist.py, its recipe included, scored every --eval_every."""
+    config = reporting.experiment_file_config(f"{variant}_fashion_mnist",
+                                              {"eval.every": _EVAL_EVERY.value}, seed)
+    reporting.model_class_of(config, variant)
+    return config
 
 
 def _steps_to(rows: list[dict], key: str, threshold: float) -> int | None:
@@ -129,13 +136,13 @@ def _plot(runs: dict, path: str) -> None:
 
 def main(argv: list[str]) -> None:
     del argv
-    accuracies = reporting.judge_accuracies(experiment_config("cgan", {}))
+    accuracies = reporting.judge_accuracies(_config("cgan", 0))
     os.makedirs(_RESULTS.value, exist_ok=True)
     runs = {}
     for variant in _VARIANTS.value:
         histories, seconds = [], []
         for seed in range(_SEEDS.value):
-            config = experiment_config(variant, {"eval.every": _EVAL_EVERY.value}, seed)
+            config = _config(variant, seed)
             run = os.path.join(_WORKDIR.value, variant, f"seed{seed}")
             seconds.append(reporting.train_timed(config, run)[1])
             histories.append(workdir.read_metrics(run))
@@ -144,7 +151,7 @@ def main(argv: list[str]) -> None:
                             os.path.join(_RESULTS.value, f"conditional_family_{variant}.png"))
         runs[variant] = (histories, seconds)
     _plot(runs, os.path.join(_RESULTS.value, "conditional_family_metrics.png"))
-    config = experiment_config("cgan", {})
+    config = _config("cgan", 0)
     lines = [
         "# Conditional GANs on Fashion-MNIST: CGAN vs AC-GAN vs FC-GAN", "",
         f"Command: `python benchmarks/conditional_family.py --seeds={_SEEDS.value} "

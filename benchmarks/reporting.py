@@ -1,6 +1,7 @@
 """What the results commands share: a training run timed across resumptions, and its curves
 read back from TensorBoard."""
 
+import importlib.util
 import json
 import os
 import time
@@ -24,6 +25,25 @@ def model_class_of(config: ConfigDict, variant: str) -> type:
     if model_class.VARIANT != variant:
         raise app.UsageError(f"{config.model.variant!r} is not a {variant} config.")
     return model_class
+
+
+def override(config: ConfigDict, overrides: dict, seed: int) -> ConfigDict:
+    """Sets `overrides` ({"group.field": value}) and `seed` in `config`."""
+    for field, value in overrides.items():
+        group, name = field.split(".")
+        config[group][name] = value
+    config.seed = seed
+    return config
+
+
+def experiment_file_config(name: str, overrides: dict, seed: int) -> ConfigDict:
+    """configs/<name>.py's config with `overrides` and `seed`."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs",
+                        f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return override(module.get_config(), overrides, seed)
 
 
 def ensure_classifier(config: ConfigDict) -> None:

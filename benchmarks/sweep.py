@@ -3,16 +3,16 @@
     python benchmarks/sweep.py --variants=cgan      # 4 runs, about 25 minutes on 2 CPU cores
     python benchmarks/sweep.py --variants=acgan,fcgan --settings=ema,ema_ttur,ema_fast
 
-Each run trains configs/<variant>_fashion_mnist.py (1500 steps of batch 128) with one setting's
-overrides and seed 0, then scores the final generator, and, when the setting keeps a moving
-average of G's weights, the averaged generator too (same run: the average does not change
-training). Settings are chosen on the first judge; the second's numbers are reported beside.
+Each run trains the variant's config before any recipe (configs/common.py: 1500 steps of batch
+128) with one setting's overrides and seed 0, then scores the final generator, and, when the
+setting keeps a moving average of G's weights, the averaged generator too (same run: the
+average does not change training). Settings are chosen on the first judge; the second's
+numbers are reported beside.
 Writes docs/results/sweep_<variant>.md and each run's last sample grids (raw and averaged G)
 as docs/results/sweep_<variant>_<setting>[_ema].png. Runs live in --workdir and resume; a
 finished run's numbers are read back from its results.json.
 """
 
-import importlib.util
 import os
 import sys
 
@@ -23,6 +23,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
+from configs import common  # noqa: E402
 from tfgan_lab import images, runtime, train  # noqa: E402
 from tfgan_lab.gans.conditional import EMA_PREFIX  # noqa: E402
 
@@ -51,16 +52,12 @@ COLUMNS = (("conditional_accuracy", "cond. acc."), ("frechet_distance", "Frechet
 
 
 def experiment_config(variant: str, overrides: dict, seed: int = 0):
-    """configs/<variant>_fashion_mnist.py with `overrides` ({"group.field": value}) and `seed`."""
-    path = os.path.join(REPO, "configs", f"{variant}_fashion_mnist.py")
-    spec = importlib.util.spec_from_file_location(f"{variant}_config", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    config = module.get_config()
-    for field, value in overrides.items():
-        group, name = field.split(".")
-        config[group][name] = value
-    config.seed = seed
+    """The variant's Fashion-MNIST config before any recipe (configs/common.py's
+    `conditional`, what configs/<variant>_fashion_mnist.py held before the sweep), with
+    `overrides` ({"group.field": value}) and `seed`: the sweep reruns the same runs after a
+    config file has taken its recipe."""
+    config = common.conditional(variant, "fashion_mnist", None)
+    reporting.override(config, overrides, seed)
     reporting.model_class_of(config, variant)
     return config
 
@@ -98,8 +95,9 @@ def _report(variant: str, settings: list[str], table: list[str],
         f"Command: `python benchmarks/sweep.py --variants={variant} "
         f"--settings={','.join(settings)}`  ",
         f"Machine: {runtime.machine_description()}  ",
-        f"Budget: configs/{variant}_fashion_mnist.py as it was before the sweep (1500 steps of "
-        "batch 128, mixed_bfloat16, non-saturating loss, no spectral normalisation), seed 0, "
+        "Budget: configs/common.py's `conditional` config before any recipe (1500 steps of "
+        "batch 128, mixed_bfloat16, non-saturating loss, no spectral normalisation, Adam 2e-4 "
+        "(0.5, 0.999) for both players), seed 0, "
         "one run per setting; the raw and the averaged G of a run come from the same "
         "training.  ",
         f"Judges: first (settings are chosen on it) test accuracy {accuracies['first']:.4f}, "
