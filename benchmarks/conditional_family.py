@@ -1,6 +1,6 @@
 """CGAN vs AC-GAN vs FC-GAN on Fashion-MNIST, each with its recipe, over 3 seeds, two judges.
 
-    python benchmarks/conditional_family.py          # 9 runs, about 1.2 hours on 2 CPU cores
+    python benchmarks/conditional_family.py          # 9 runs, about 1 hour on 2 CPU cores
 
 Trains each variant's config (configs/<variant>_fashion_mnist.py: the default budget of 1500
 steps of batch 128 and the recipe benchmarks/sweep.py chose) with seeds 0, 1, 2, scoring it
@@ -27,7 +27,7 @@ from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
 from tfgan_lab.gans.conditional import EMA_PREFIX  # noqa: E402
 
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per variant (0, 1, ...).")
-_EVAL_EVERY = flags.DEFINE_integer("eval_every", 300, "Steps between evaluations.")
+_EVAL_EVERY = flags.DEFINE_integer("eval_every", 500, "Steps between evaluations.")
 _VARIANTS = flags.DEFINE_list("variants", ["cgan", "acgan", "fcgan"], "Variants to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/conditional_family", "Where the runs live.")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the results are written.")

@@ -26,3 +26,14 @@ def conditional(variant: str, dataset: str, arg: str | None) -> ConfigDict:
     # GPUs; on older GPUs pass --config.runtime.precision=float32 (or mixed_float16).
     config.runtime.precision = "mixed_bfloat16"
     return apply_arg(config, arg)
+
+
+def recipe(config: ConfigDict) -> ConfigDict:
+    """The recipe benchmarks/sweep.py found at this budget (docs/conditional.md, "Recipes"):
+    two time-scale rates (D at 8e-4, four times G's 2e-4), resize-then-conv upsampling in G (no
+    stripes or checkerboards), and G's weights averaged (decay 0.995), exported as
+    `<name>_ema` beside the raw G."""
+    config.optimizer.d_learning_rate = 8e-4
+    config.model.upsampling = "resize"
+    config.model.generator_ema = 0.995
+    return config
