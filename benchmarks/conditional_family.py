@@ -155,7 +155,7 @@ def main(argv: list[str]) -> None:
     lines = [
         "# Conditional GANs on Fashion-MNIST: CGAN vs AC-GAN vs FC-GAN", "",
         f"Command: `python benchmarks/conditional_family.py --seeds={_SEEDS.value} "
-        f"--eval_every={_EVAL_EVERY.value}`  ",
+        f"--eval_every={_EVAL_EVERY.value} --variants={','.join(_VARIANTS.value)}`  ",
         f"Machine: {runtime.machine_description()}  ",
         f"Budget: each variant's config, {config.train.steps} steps of batch "
         f"{config.train.batch_size} (mixed_bfloat16), with its recipe (docs/conditional.md, "
