@@ -24,7 +24,6 @@ sys.path.insert(0, REPO)
 from benchmarks import reporting  # noqa: E402
 from tfgan_lab import runtime, workdir  # noqa: E402
 from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
-from tfgan_lab.gans.conditional import EMA_PREFIX  # noqa: E402
 
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per variant (0, 1, ...).")
 _EVAL_EVERY = flags.DEFINE_integer("eval_every", 500, "Steps between evaluations.")
@@ -56,12 +55,6 @@ def _steps_to(rows: list[dict], key: str, threshold: float) -> int | None:
     return next((int(r["step"]) for r in rows if r[key] >= threshold), None)
 
 
-def _generators(histories: list[list[dict]]) -> list[tuple[str, str]]:
-    """(label, metric prefix) of the raw G, and of the averaged G if the recipe keeps one."""
-    averaged = f"{EMA_PREFIX}conditional_accuracy" in histories[0][-1]
-    return [("raw", "")] + ([("averaged", EMA_PREFIX)] if averaged else [])
-
-
 def _cell(histories: list[list[dict]], key: str, digits: int) -> str:
     return reporting.mean_spread([rows[-1][key] for rows in histories], digits)
 
@@ -71,7 +64,7 @@ def _table(runs: dict) -> list[str]:
              + " | train + eval min |",
              "|---|---|" + "---:|" * (len(COLUMNS) + 1)]
     for variant, (histories, seconds) in runs.items():
-        for label, prefix in _generators(histories):
+        for label, prefix in reporting.generators(histories[0][-1]):
             cells = [f"{_cell(histories, prefix + key, digits)} / "
                      f"{_cell(histories, prefix + key + SECOND_SUFFIX, digits)}"
                      for key, _, digits in COLUMNS]
@@ -83,7 +76,7 @@ def _table(runs: dict) -> list[str]:
 def _bars(runs: dict) -> list[str]:
     lines = []
     for variant, (histories, _) in runs.items():
-        for label, prefix in _generators(histories):
+        for label, prefix in reporting.generators(histories[0][-1]):
             verdicts = []
             for key, suffix, bound, at_least in BARS:
                 mean = float(np.mean([rows[-1][prefix + key + suffix] for rows in histories]))

@@ -14,6 +14,7 @@ from ml_collections import ConfigDict
 from tfgan_lab import eval as eval_lib
 from tfgan_lab import models, train, workdir
 from tfgan_lab.config import validate
+from tfgan_lab.gans.conditional import EMA_PREFIX
 
 
 def model_class_of(config: ConfigDict, variant: str) -> type:
@@ -78,6 +79,12 @@ def trained_and_measured(config: ConfigDict, workdir_path: str) -> dict:
         json.dump(results, f, indent=2)
     os.replace(path + ".partial", path)
     return results
+
+
+def generators(metrics: dict) -> list[tuple[str, str]]:
+    """(label, metric prefix) of the raw G, and of the averaged G if `metrics` score one."""
+    averaged = f"{EMA_PREFIX}conditional_accuracy" in metrics
+    return [("raw", "")] + ([("averaged", EMA_PREFIX)] if averaged else [])
 
 
 def mean_spread(values: list[float], digits: int = 3) -> str:

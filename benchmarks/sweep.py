@@ -25,7 +25,6 @@ sys.path.insert(0, REPO)
 from benchmarks import reporting  # noqa: E402
 from configs import common  # noqa: E402
 from tfgan_lab import images, runtime, train  # noqa: E402
-from tfgan_lab.gans.conditional import EMA_PREFIX  # noqa: E402
 
 EMA = {"model.generator_ema": 0.995}
 SETTINGS = {
@@ -80,11 +79,8 @@ def write_grids(config, trained: train.Trained, stem: str) -> None:
 
 def _rows(variant: str, setting: str, results: dict) -> list[str]:
     metrics = results["metrics"]
-    generators = [("raw", "")]
-    if f"{EMA_PREFIX}conditional_accuracy" in metrics:
-        generators.append(("averaged", EMA_PREFIX))
     rows = []
-    for label, prefix in generators:
+    for label, prefix in reporting.generators(metrics):
         cells = [f"{metrics[f'{prefix}{key}']:.3f} / {metrics[f'{prefix}{key}_second']:.3f}"
                  for key, _ in COLUMNS]
         rows.append(f"| {variant} | {setting} | {label} | " + " | ".join(cells) + " |")

@@ -50,9 +50,7 @@ class _Run:
         self.rows: list[dict] = []  # result.json of each finished task, in order
         # Generators are scored by both reference classifiers, {metric suffix: judge}: loaded
         # now, so that a missing one stops the run before its first task.
-        self.judges = ({"": eval_lib.load_classifier(config, "first"),
-                        eval_lib.SECOND_SUFFIX: eval_lib.load_classifier(config, "second")}
-                       if self.method.scores_generator else {})
+        self.judges = eval_lib.load_judges(config) if self.method.scores_generator else {}
 
     def task_dir(self, t: int) -> str:
         return os.path.join(self.workdir, f"task_{t + 1}")
@@ -193,7 +191,7 @@ def summarize(method: str, tasks: list[tuple[int, ...]], rows: list[dict]) -> di
         summary.update(solver_matrix=matrix, solver_seen_accuracy=metrics.seen_accuracy(matrix),
                        average_accuracy=metrics.average_accuracy(matrix),
                        backward_transfer=metrics.backward_transfer(matrix))
-    for suffix in ("", eval_lib.SECOND_SUFFIX):  # Runs from before the second judge lack it.
+    for suffix in eval_lib.SUFFIXES.values():  # Runs from before the second judge lack it.
         key = f"generator_class_accuracy{suffix}"
         if key in rows[0]:
             matrix = [[float(np.mean([row[key][c] for c in classes])) for classes in tasks]
@@ -234,7 +232,7 @@ def continual_mode(context: modes.Context) -> None:
     for key in ("average_accuracy", "backward_transfer"):
         if key in summary:
             print(f"solver {key:20s} {summary[key]:.4f}")
-    for suffix, judge in (("", "first"), (eval_lib.SECOND_SUFFIX, "second")):
+    for judge, suffix in eval_lib.SUFFIXES.items():
         if f"generator_seen_accuracy{suffix}" in summary:
             print(f"generator accuracy over the classes seen, after each task ({judge} judge): "
                   + ", ".join(f"{a:.3f}" for a in summary[f"generator_seen_accuracy{suffix}"]))

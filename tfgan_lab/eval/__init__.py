@@ -3,14 +3,17 @@
 from tfgan_lab.eval.classifier import (
     JUDGES,
     SECOND_SUFFIX,
+    SUFFIXES,
     cache_dir,
     classifier_net,
     load_classifier,
+    load_judges,
     missing_judges,
     predict,
     train_classifier,
 )
 from tfgan_lab.eval.evaluator import SCALARS, Evaluator, make_evaluator
 
-__all__ = ["JUDGES", "SCALARS", "SECOND_SUFFIX", "Evaluator", "cache_dir", "classifier_net",
-           "load_classifier", "make_evaluator", "missing_judges", "predict", "train_classifier"]
+__all__ = ["JUDGES", "SCALARS", "SECOND_SUFFIX", "SUFFIXES", "Evaluator", "cache_dir",
+           "classifier_net", "load_classifier", "load_judges", "make_evaluator",
+           "missing_judges", "predict", "train_classifier"]

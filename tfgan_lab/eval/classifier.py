@@ -80,6 +80,12 @@ class Judge(NamedTuple):
 JUDGES = {"first": Judge(classifier_net, 0, ""),
           "second": Judge(second_classifier_net, 1, "second")}
 SECOND_SUFFIX = "_second"  # Metrics read through the second judge carry it.
+SUFFIXES = {"first": "", "second": SECOND_SUFFIX}  # judge -> suffix of the metrics it reads
+
+
+def load_judges(config: ConfigDict) -> dict[str, keras.Model]:
+    """Both cached judges of `config.data.name`, keyed by the suffix of their metrics."""
+    return {suffix: load_classifier(config, judge) for judge, suffix in SUFFIXES.items()}
 
 
 def cache_dir(config: ConfigDict, judge: str = "first") -> str:

@@ -9,7 +9,7 @@ from ml_collections import ConfigDict
 from tfgan_lab import data
 from tfgan_lab.errors import EvaluationError
 from tfgan_lab.eval import metrics
-from tfgan_lab.eval.classifier import SECOND_SUFFIX, load_classifier, predict
+from tfgan_lab.eval.classifier import SECOND_SUFFIX, load_judges, predict
 
 Generate = Callable[[np.ndarray, np.ndarray], object]  # (z, labels) -> images
 
@@ -90,8 +90,7 @@ SCALARS = METRICS + tuple(f"{name}{SECOND_SUFFIX}" for name in METRICS)
 def make_evaluator(config: ConfigDict, z_dim: int | None = None) -> Evaluator:
     """The Evaluator for `config`: its dataset's two cached judges and test split, its
     `config.eval` sizes; `z_dim` defaults to `config.model.z_dim`."""
-    classifiers = {"": load_classifier(config, "first"),
-                   SECOND_SUFFIX: load_classifier(config, "second")}
+    classifiers = load_judges(config)
     test = data.load(config.data.name, "test", config.data.idx_dir, config.data.tfds_dir)
     return Evaluator(classifiers, test, z_dim or config.model.z_dim, config.eval.num_samples,
                      config.eval.k, config.seed)

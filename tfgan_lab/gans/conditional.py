@@ -189,7 +189,9 @@ class ConditionalGAN(PlayerModel):
             """G's metrics and, with a moving average, the averaged G's, prefixed `ema_`."""
             results = evaluator(gan.generate)
             if gan.ema_generator is not None:
-                averaged = evaluator(lambda z, labels: gan.generate(z, labels, averaged=True))
+                generator = gan.averaged_generator()  # Takes the averages once, not per batch.
+                averaged = evaluator(lambda z, labels: generator(gan.generator_inputs(z, labels),
+                                                                 training=False))
                 results.update({f"{EMA_PREFIX}{name}": value for name, value in averaged.items()})
             return results
         return evaluate
