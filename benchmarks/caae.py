@@ -1,21 +1,25 @@
-"""The conditional adversarial autoencoder and its two baselines, trained, exported and
-measured, in one command.
+"""The conditional adversarial autoencoder and its two baselines, trained over seeds, exported
+and measured, in one command.
 
-    python benchmarks/caae.py          # Fashion-MNIST area groups, about 30 min on 2 cores
+    python benchmarks/caae.py          # Fashion-MNIST area groups, 3 seeds, about 3.5 h on 2 cores
 
 Trains --config (default configs/caae_fashion_mnist.py) and, with the same data, steps and
 networks, the two baselines the issue names: the conditional GAN without the encoder
 (`model.encoder=False`: G reads z from the prior and is trained by the image adversary alone)
-and the autoencoder without adversaries (image and z weights 0). Every run resumes if
-interrupted. The CAAE is exported and measured through its serving signature; the baselines
-from their checkpoints. Writes --results/caae.md: the metrics per target group, the bars
-beside the baselines, the progression figures and the training curves.
+and the autoencoder without adversaries (image and z weights 0), each with seeds config.seed,
++1, ... (--seeds of them) in <run's workdir>/seed<seed>; every run resumes if interrupted. The
+CAAE is exported (the first seed's into --export_dir, the others' into their workdir) and
+measured through its serving signature; the baselines from their checkpoints; identity by both
+reference classifiers. Writes --results/caae.md: the metrics as mean and spread over the seeds,
+per target group, the bars on the means beside the baselines, the first seed's progression
+figures and training curves; and caae.json, every seed's numbers.
 """
 
 import json
 import os
 import sys
 
+import numpy as np
 from absl import app, flags
 from ml_collections import ConfigDict, config_flags
 
@@ -23,6 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
+from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab import export, images, runtime  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import progression  # noqa: E402
@@ -31,9 +36,12 @@ from tfgan_lab.gans import caae_serving  # noqa: E402
 _CONFIG = config_flags.DEFINE_config_file(
     "config", os.path.join(REPO, "configs", "caae_fashion_mnist.py"), "A CAAE config.",
     lock_config=True)
-_WORKDIR = flags.DEFINE_string("workdir", "runs/caae", "The CAAE's run; the baselines' runs "
-                               "are <workdir>_without_encoder and <workdir>_without_adversaries.")
-_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the CAAE's export goes.")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to train: config.seed, config.seed + 1, ...")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/caae", "Where the CAAE's runs live (seed<N>/ "
+                               "each); the baselines' in <workdir>_without_encoder and "
+                               "<workdir>_without_adversaries.")
+_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's CAAE export "
+                                  "goes (the others' go into their workdir).")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
 _GRID_ROWS = flags.DEFINE_integer("grid_rows", 10, "Test images in each progression figure.")
 
@@ -62,9 +70,47 @@ def _workdir(config: ConfigDict, base: ConfigDict) -> str:
     return _WORKDIR.value + config.name[len(base.name):]
 
 
-def _row(label: str, results: dict, minutes: float) -> str:
-    cells = [f"{results[key]:.3f}" if key in results else "-" for key, _ in COLUMNS]
-    return f"| {label} | {' | '.join(cells)} | {minutes:.1f} |"
+def _row(label: str, per_seed: list[dict]) -> str:
+    cells = [reporting.seeds_cell(per_seed, key) if key in per_seed[0] else "-"
+             for key, _ in COLUMNS]
+    minutes = reporting.mean_spread([r["seconds"] / 60 for r in per_seed], 1)
+    return f"| {label} | {' | '.join(cells)} | {minutes} |"
+
+
+def _measured_seed(label: str, config: ConfigDict, run: str, first: bool,
+                   evaluator) -> tuple[dict, progression.Transform]:
+    """Trains one seed of one run (resuming) and measures it, the CAAE through its export:
+    (its metrics with its training seconds and the CAAE's export path, its transform)."""
+    trained, seconds = reporting.train_timed(config, run)
+    model = trained.model
+    transform, results = model.transform, {"seed": config.seed, "seconds": seconds}
+    if label == "CAAE":  # measured through its serving signature
+        export_dir = _EXPORT_DIR.value if first else os.path.join(run, "export")
+        results["export"], = export.export_model(model, export_dir, config.name)
+        transform = caae_serving.load(results["export"]).transform
+    return {**results, **evaluator(transform, model.encode if model.use_encoder else None)}, \
+        transform
+
+
+def _figures(transforms: dict[str, progression.Transform], names: dict[str, str], test,
+             caae_run: str) -> dict[str, str]:
+    """The progression figure of each run's first seed ({label: file}), and the CAAE's
+    curves."""
+    inputs = image_files.first(test.images, _GRID_ROWS.value)
+    conditions = test.conditions[:_GRID_ROWS.value]
+    figures = {}
+    for label, transform in transforms.items():
+        figures[label] = f"{names[label]}_progression.png"
+        images.write_png(os.path.join(_RESULTS.value, figures[label]),
+                         *progression.grid(inputs, conditions, transform, test.info.num_groups))
+    series = reporting.scalars(caae_run)
+    reporting.plot_curves(os.path.join(_RESULTS.value, "caae_curves.png"), [
+        ("losses", {t.split("/", 1)[1]: series[t] for t in series
+                    if t.startswith("train/") and "loss" in t}),
+        ("test metrics", {t.split("/", 1)[1]: series[t] for t in series
+                          if t.split("/", 1)[1] in ("condition_accuracy", "identity",
+                                                    "reconstruction_l1")})])
+    return figures
 
 
 def main(argv: list[str]) -> None:
@@ -77,79 +123,78 @@ def main(argv: list[str]) -> None:
     reporting.ensure_classifier(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
     test = model_class.load_data(config, config.data.test_split)
-    inputs = image_files.first(test.images, _GRID_ROWS.value)
-    conditions = test.conditions[:_GRID_ROWS.value]
     evaluator = model_class.progression_evaluator(config)  # the same test set for every run
 
-    results, minutes, figures = {}, {}, {}
+    results, transforms, names = {}, {}, {}
     for label, run_config in baselines(config).items():
-        trained, seconds = reporting.train_timed(run_config, _workdir(run_config, config))
-        minutes[label] = seconds / 60
-        model = trained.model
-        transform = model.transform
-        if label == "CAAE":  # measured through its serving signature
-            path, = export.export_model(model, _EXPORT_DIR.value, config.name)
-            transform = caae_serving.load(path).transform
-        results[label] = evaluator(transform, model.encode if model.use_encoder else None)
-        figure = f"{run_config.name}_progression.png"
-        images.write_png(os.path.join(_RESULTS.value, figure),
-                         *progression.grid(inputs, conditions, transform, test.info.num_groups))
-        figures[label] = figure
-
-    series = reporting.scalars(_WORKDIR.value)
-    reporting.plot_curves(os.path.join(_RESULTS.value, "caae_curves.png"), [
-        ("losses", {t.split("/", 1)[1]: series[t] for t in series
-                    if t.startswith("train/") and "loss" in t}),
-        ("test metrics", {t.split("/", 1)[1]: series[t] for t in series
-                          if t.split("/", 1)[1] in ("condition_accuracy", "identity",
-                                                    "reconstruction_l1")})])
+        seeded = reporting.seeded(run_config, _workdir(run_config, config), _SEEDS.value)
+        results[label] = []
+        for index, (seed_config, run) in enumerate(seeded):
+            measured, transform = _measured_seed(label, seed_config, run, index == 0, evaluator)
+            results[label].append(measured)
+            transforms.setdefault(label, transform)
+        names[label] = run_config.name
+    first_caae_run = reporting.seeded(config, _WORKDIR.value, 1)[0][1]
+    figures = _figures(transforms, names, test, first_caae_run)
 
     caae = results["CAAE"]
+    seeds = ", ".join(str(r["seed"]) for r in caae)
     model, data = config.model, config.data
     command = " ".join(["python benchmarks/caae.py"] + sys.argv[1:])
     lines = [
         f"# CAAE: {data.name}, the garment's area in {data.groups} groups per class", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per run "
-        f"({config.runtime.precision}, seed {config.seed}); z {model.z_dim}, E {model.e_filters}"
+        f"({config.runtime.precision}, seeds {seeds}); z {model.z_dim}, E {model.e_filters}"
         f", G {model.g_filters}, D_img {model.d_filters} filters; weights: reconstruction "
         f"{model.reconstruction_weight:g}, image adversary {model.image_weight:g}, z adversary "
         f"{model.z_weight:g}, TV {model.tv_weight:g}; the first {100 * model.warmup_fraction:.0f}%"
         f" of steps a plain autoencoder; condition maps in G: {model.condition_maps}; D_img also "
         f"judges random targets: {model.random_targets}, and mismatched reals: "
         f"{model.mismatched_reals}.  ",
-        f"Export (the CAAE's metrics are read through its serving signature): `{path}`.  ",
-        f"Metrics on the first {caae['test_images']} test images, each re-generated under every "
-        f"group; the condition is met when the area of the output (pixels brighter than "
-        f"{data.threshold}) falls in the target group of the input's class; identity is the "
-        "reference classifier's share of outputs it assigns to the input's class.", "",
+        "Exports (the CAAE's metrics are read through its serving signature): "
+        + ", ".join(f"`{r['export']}`" for r in caae) + ".  ",
+        f"Metrics on the first {caae[0]['test_images']} test images, each re-generated under "
+        f"every group; the condition is met when the area of the output (pixels brighter than "
+        f"{data.threshold}) falls in the target group of the input's class; identity is a "
+        "reference classifier's share of outputs it assigns to the input's class. Each cell is "
+        "the mean ± standard deviation over the seeds; the classifiers' metrics by the first "
+        "judge / the second (another architecture and seed, docs/evaluation.md).", "",
         "| run | " + " | ".join(name for _, name in COLUMNS) + " | minutes |",
         "|---|" + "---:|" * (len(COLUMNS) + 1)]
-    lines += [_row(label, values, minutes[label]) for label, values in results.items()]
-    lines += ["", "Per target group (CAAE):", "",
-              "| target group | condition accuracy | group error | identity kept |",
-              "|---|---:|---:|---:|"]
+    lines += [_row(label, per_seed) for label, per_seed in results.items()]
+    mean = reporting.mean_over_seeds(caae)
+    lines += ["", "Per target group (CAAE, mean over the seeds):", "",
+              "| target group | condition accuracy | group error | identity kept (first / "
+              "second judge) |", "|---|---:|---:|---:|"]
     for group, name in enumerate(test.info.group_names):
-        lines.append(f"| {name} | {caae['condition_accuracy_per_group'][group]:.3f} | "
-                     f"{caae['condition_error_per_group'][group]:.3f} | "
-                     f"{caae['identity_per_group'][group]:.3f} |")
-    lines += ["", "Bars (issue 12), CAAE beside the baselines:", "",
-              "| bar | CAAE | | " + " | ".join(list(results)[1:]) + " |",
-              "|---|---:|---|" + "---:|" * (len(results) - 1)]
+        lines.append(f"| {name} | {mean['condition_accuracy_per_group'][group]:.3f} | "
+                     f"{mean['condition_error_per_group'][group]:.3f} | "
+                     f"{mean['identity_per_group'][group]:.3f} / "
+                     f"{mean['identity_per_group_second'][group]:.3f} |")
+    lines += ["", "Bars (issue 12) on the means over the seeds, CAAE beside the baselines:", "",
+              "| bar | judge | CAAE | | " + " | ".join(list(results)[1:]) + " |",
+              "|---|---|---:|---|" + "---:|" * (len(results) - 1)]
     for key, bound in BARS:
-        others = " | ".join(f"{values[key]:.3f}" for values in list(results.values())[1:])
-        lines.append(f"| {key} >= {bound:g} | {caae[key]:.3f} | "
-                     f"{'met' if caae[key] >= bound else 'MISSED'} | {others} |")
-    lines += ["", "Progression of test images: per row the input, then it re-generated under "
-              "each group, smallest area to largest.", ""]
+        for judge, suffix in eval_lib.SUFFIXES.items():
+            if f"{key}{suffix}" not in caae[0]:  # the condition needs no judge
+                continue
+            means = [float(np.mean([r[f"{key}{suffix}"] for r in per_seed]))
+                     for per_seed in results.values()]
+            lines.append(f"| {key} >= {bound:g} | {judge if key == 'identity' else '-'} | "
+                         f"{means[0]:.3f} | {'met' if means[0] >= bound else 'MISSED'} | "
+                         + " | ".join(f"{m:.3f}" for m in means[1:]) + " |")
+    lines += ["", f"Progression of test images (seed {caae[0]['seed']}): per row the input, then "
+              "it re-generated under each group, smallest area to largest.", ""]
     for label, figure in figures.items():
         lines += [f"{label}:", "", f"![{label}]({figure})", ""]
-    lines += ["![CAAE training curves](caae_curves.png)", ""]
+    lines += [f"CAAE training curves (seed {caae[0]['seed']}):", "",
+              "![CAAE training curves](caae_curves.png)", ""]
     with open(os.path.join(_RESULTS.value, "caae.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(_RESULTS.value, "caae.json"), "w") as f:
-        json.dump({label: {"minutes": minutes[label], **values}
-                   for label, values in results.items()}, f, indent=2)
+        json.dump({label: {"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)}
+                   for label, per_seed in results.items()}, f, indent=2)
     print("\n".join(lines))
 
 

@@ -1,21 +1,27 @@
-"""CycleGAN, trained, exported, translated and measured through its exports, in one command.
+"""CycleGAN, trained over seeds, exported, translated and measured through its exports, in one
+command.
 
-    python benchmarks/cyclegan.py                        # sneakers <-> ankle boots, ~30 min
+    python benchmarks/cyclegan.py             # sneakers <-> ankle boots, 3 seeds, ~80 min
     python benchmarks/cyclegan.py --config.data.folder=DIR --config.data.crop_size=64 \
-        --workdir=runs/cyclegan_folder --results=runs/cyclegan_folder/report
+        --seeds=1 --workdir=runs/cyclegan_folder --results=runs/cyclegan_folder/report
 
-Trains --config (default configs/cyclegan_fashion_mnist.py; the run resumes if interrupted),
-exports both directions, reads them back through their serving signatures to translate the
-test images (for folders, also every image of testA/ and testB/ into translated_a2b/ and
-translated_b2a/ in --results) and to compute the metrics, and writes --results/cyclegan.md:
-the metrics table with the bars of the sneaker <-> ankle boot pair, the test grids (input |
-translated | reconstructed) and the training curves.
+Trains --config (default configs/cyclegan_fashion_mnist.py) with seeds config.seed, +1, ...
+(--seeds of them), each in --workdir/seed<seed> (resuming if interrupted); exports both
+directions (the first seed's into --export_dir, the others' into their workdir), reads them
+back through their serving signatures to translate the test images and compute the metrics,
+by both reference classifiers where the domains are two of their classes (for folders, the
+first seed also translates every image of testA/ and testB/ into translated_a2b/ and
+translated_b2a/ in --results), and writes --results/cyclegan.md: the metrics as mean and
+spread over the seeds, the bars of the sneaker <-> ankle boot pair on the means, the first
+seed's test grid (input | translated | reconstructed) and training curves; and cyclegan.json,
+every seed's numbers.
 """
 
 import json
 import os
 import sys
 
+import numpy as np
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -23,15 +29,18 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import export, images, runtime, translate  # noqa: E402
+from tfgan_lab import eval as eval_lib  # noqa: E402
+from tfgan_lab import export, images, models, runtime, translate  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import translation  # noqa: E402
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", os.path.join(REPO, "configs", "cyclegan_fashion_mnist.py"), "A CycleGAN config.",
     lock_config=True)
-_WORKDIR = flags.DEFINE_string("workdir", "runs/cyclegan", "The training run.")
-_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the two exports go.")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to train: config.seed, config.seed + 1, ...")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/cyclegan", "Where the runs live: seed<N>/ each.")
+_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's two exports "
+                                  "go (the others' go into their workdir).")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
 _GRID_ROWS = flags.DEFINE_integer("grid_rows", 8, "Test images per domain in the grid.")
 
@@ -43,9 +52,9 @@ LABELS = {"accuracy": "classified as the target class", "cycle_l1": "cycle L1",
           "frechet_distance_floor": "its floor (two sets of real targets)"}
 
 
-def _curves(path: str) -> None:
+def _curves(path: str, workdir_path: str) -> None:
     """Training losses and (if measured) translation accuracies against the step."""
-    series = reporting.scalars(_WORKDIR.value)
+    series = reporting.scalars(workdir_path)
     losses = {t.split("/", 1)[1]: series[t] for t in series
               if t.startswith("train/") and "per_second" not in t}
     metrics = {t.split("/", 1)[1]: series[t] for t in series
@@ -53,38 +62,46 @@ def _curves(path: str) -> None:
     reporting.plot_curves(path, [("losses", losses), ("translation metrics", metrics)])
 
 
-def _table(results: dict, bars: bool) -> list[str]:
+def _table(per_seed: list[dict], bars: bool) -> list[str]:
     lines = ["| metric | sneaker -> ankle boot (a2b) | ankle boot -> sneaker (b2a) |"
              if bars else "| metric | A -> B (a2b) | B -> A (b2a) |", "|---|---:|---:|"]
     for key, label in LABELS.items():
-        if f"a2b_{key}" in results:
-            lines.append(f"| {label} | {results[f'a2b_{key}']:.4f} | "
-                         f"{results[f'b2a_{key}']:.4f} |")
+        if f"a2b_{key}" in per_seed[0]:
+            lines.append(f"| {label} | {reporting.seeds_cell(per_seed, f'a2b_{key}', 4)} | "
+                         f"{reporting.seeds_cell(per_seed, f'b2a_{key}', 4)} |")
     return lines
 
 
-def _bars(results: dict) -> list[str]:
-    lines = ["| bar | measured | |", "|---|---:|---|"]
+def _bars(per_seed: list[dict]) -> list[str]:
+    """Each bar on the mean over the seeds; the accuracies' by both judges."""
+    lines = ["| bar | judge | mean over the seeds | |", "|---|---|---:|---|"]
     for key, bound, direction in BARS:
-        value = results[key]
-        held = value >= bound if direction == ">=" else value < bound
-        lines.append(f"| {key} {direction} {bound:g} | {value:.4f} | "
-                     f"{'met' if held else 'MISSED'} |")
+        for judge, suffix in eval_lib.SUFFIXES.items():
+            if f"{key}{suffix}" not in per_seed[0]:  # the L1 metrics need no judge
+                continue
+            value = float(np.mean([r[f"{key}{suffix}"] for r in per_seed]))
+            held = value >= bound if direction == ">=" else value < bound
+            lines.append(f"| {key} {direction} {bound:g} | {judge if 'accuracy' in key else '-'}"
+                         f" | {value:.4f} | {'met' if held else 'MISSED'} |")
     return lines
 
 
-def main(argv: list[str]) -> None:
-    del argv
-    config = _CONFIG.value
-    model_class = reporting.model_class_of(config, "cyclegan")
-    if not config.data.folder:
-        reporting.ensure_classifier(config)
-    os.makedirs(_RESULTS.value, exist_ok=True)
-    trained, seconds = reporting.train_timed(config, _WORKDIR.value)
-    a2b, b2a = export.export_model(trained.model, _EXPORT_DIR.value, config.name)
-    results = model_class.evaluate_export(config, a2b)
-    test = model_class.load_data(config, config.data.test_split)
-    translators = export.load_translator(a2b), export.load_translator(b2a)
+def _measured_seed(config, run: str, first: bool) -> tuple[dict, tuple[str, str]]:
+    """Trains the seed's run (resuming), exports it and measures it through its exports:
+    (its metrics with its training seconds, its two export paths)."""
+    model_class = models.of(config)
+    trained, seconds = reporting.train_timed(config, run)
+    export_dir = _EXPORT_DIR.value if first else os.path.join(run, "export")
+    paths = export.export_model(trained.model, export_dir, config.name)
+    return {"seed": config.seed, "seconds": seconds,
+            **model_class.evaluate_export(config, paths[0])}, paths
+
+
+def _first_seed_figures(config, run: str, paths: tuple[str, str]) -> None:
+    """The first seed's test grid and curves; for folders, its translations of the test
+    domains."""
+    test = models.of(config).load_data(config, config.data.test_split)
+    translators = export.load_translator(paths[0]), export.load_translator(paths[1])
     grid, columns = translation.grid(image_files.first(test.a, _GRID_ROWS.value),
                                      image_files.first(test.b, _GRID_ROWS.value), *translators)
     images.write_png(os.path.join(_RESULTS.value, "cyclegan_test_grid.png"), grid, columns)
@@ -94,16 +111,36 @@ def main(argv: list[str]) -> None:
             source = os.path.join(config.data.folder, domain)
             translate.translate_files(translator, image_files.list_images(source),
                                       os.path.join(_RESULTS.value, f"translated_{direction}"))
-    _curves(os.path.join(_RESULTS.value, "cyclegan_curves.png"))
+    _curves(os.path.join(_RESULTS.value, "cyclegan_curves.png"), run)
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    config = _CONFIG.value
+    reporting.model_class_of(config, "cyclegan")
+    if not config.data.folder:
+        reporting.ensure_classifier(config)
+    os.makedirs(_RESULTS.value, exist_ok=True)
+    per_seed, exports = [], []
+    for index, (run_config, run) in enumerate(reporting.seeded(config, _WORKDIR.value,
+                                                               _SEEDS.value)):
+        results, paths = _measured_seed(run_config, run, index == 0)
+        per_seed.append(results)
+        exports.append(paths)
+        if index == 0:
+            _first_seed_figures(run_config, run, paths)
     fashion_pair = not config.data.folder and not config.data.name.startswith("cycle_gan/")
     command = " ".join(["python benchmarks/cyclegan.py"] + sys.argv[1:])
     model, data = config.model, config.data
+    judged = "a2b_accuracy_second" in per_seed[0]
+    seeds = [r["seed"] for r in per_seed]
     lines = [
         "# CycleGAN: " + (f"{data.name} classes {data.class_a} <-> {data.class_b}" if fashion_pair
                           else data.folder or data.name), "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
-        f"Training: {config.train.steps} steps of batch {config.train.batch_size} in "
-        f"{seconds / 60:.1f} min ({config.runtime.precision}, seed {config.seed}); ResNet "
+        f"Training: {config.train.steps} steps of batch {config.train.batch_size} per seed in "
+        f"{reporting.mean_spread([r['seconds'] / 60 for r in per_seed], 1)} min "
+        f"({config.runtime.precision}, seeds {', '.join(map(str, seeds))}); ResNet "
         f"generators (ngf {model.g_filters}, {model.blocks or 'default'} blocks, "
         f"{model.upsampling} upsampling), PatchGANs (ndf {model.d_filters}, {model.d_layers} "
         f"strided layers), {model.loss}, cycle weight {model.cycle_weight:g}, identity "
@@ -111,22 +148,28 @@ def main(argv: list[str]) -> None:
         f"{model.pool_size}, Adam {config.optimizer.g_learning_rate:g} "
         f"({config.optimizer.beta_1:g}, {config.optimizer.beta_2:g}), the last "
         f"{100 * config.optimizer.decay_fraction:.0f}% of steps decaying to 0.  ",
-        f"Exports (measured through their serving signatures): `{a2b}`, `{b2a}`.  ",
-        f"Metrics on the first n = {results['test_images']} test images of each domain "
+        "Exports (measured through their serving signatures): "
+        + "; ".join(f"seed {seed}: `{a2b}`, `{b2a}`" for seed, (a2b, b2a)
+                    in zip(seeds, exports, strict=True)) + ".  ",
+        f"Metrics on the first n = {per_seed[0]['test_images']} test images of each domain "
         "(eval.num_samples, at most half a domain, so that the Frechet distance and its floor "
-        "compare sets of n), images in [-1, 1].", ""]
-    lines += _table(results, fashion_pair) + [""]
+        "compare sets of n), images in [-1, 1]. Each cell is the mean ± standard deviation over "
+        "the seeds" + ("; the classifiers' metrics by the first judge / the second (another "
+                       "architecture and seed, docs/evaluation.md)" if judged else "") + ".", ""]
+    lines += _table(per_seed, fashion_pair) + [""]
     if fashion_pair:
-        lines += ["Bars (issue 11):", ""] + _bars(results) + [""]
-    lines += ["Test images: per row a sneaker (A), its translation, its reconstruction; then an "
-              "ankle boot (B), its translation, its reconstruction." if fashion_pair else
-              "Test images: per row A, A -> B, back to A; B, B -> A, back to B.", "",
-              "![test grid](cyclegan_test_grid.png)", "",
+        lines += ["Bars (issue 11), on the means over the seeds:", ""] + _bars(per_seed) + [""]
+    lines += [f"Test images (seed {seeds[0]}): per row a sneaker (A), its translation, its "
+              "reconstruction; then an ankle boot (B), its translation, its reconstruction."
+              if fashion_pair else
+              f"Test images (seed {seeds[0]}): per row A, A -> B, back to A; B, B -> A, back "
+              "to B.", "", "![test grid](cyclegan_test_grid.png)", "",
+              f"Training curves (seed {seeds[0]}):", "",
               "![training curves](cyclegan_curves.png)", ""]
     with open(os.path.join(_RESULTS.value, "cyclegan.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(_RESULTS.value, "cyclegan.json"), "w") as f:
-        json.dump({"seconds": seconds, **results}, f, indent=2)
+        json.dump({"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)}, f, indent=2)
     print("\n".join(lines))
 
 

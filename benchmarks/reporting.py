@@ -87,6 +87,34 @@ def generators(metrics: dict) -> list[tuple[str, str]]:
     return [("raw", "")] + ([("averaged", EMA_PREFIX)] if averaged else [])
 
 
+def seeded(config: ConfigDict, workdir_path: str, seeds: int) -> list[tuple[ConfigDict, str]]:
+    """`config`'s runs over `seeds` seeds: (a copy of it with seed config.seed + i, its workdir
+    <workdir_path>/seed<that seed>) for i < seeds."""
+    runs = []
+    for offset in range(seeds):
+        run_config = ConfigDict(config.to_dict())
+        run_config.seed = config.seed + offset
+        runs.append((run_config, os.path.join(workdir_path, f"seed{run_config.seed}")))
+    return runs
+
+
+def mean_over_seeds(results: list[dict]) -> dict:
+    """The mean of every number the runs in `results` share (their lists element-wise)."""
+    keys = [k for k, v in results[0].items() if isinstance(v, (int, float, list))
+            and all(k in r for r in results)]
+    return {k: np.mean([r[k] for r in results], axis=0).tolist() for k in keys}
+
+
+def seeds_cell(results: list[dict], key: str, digits: int = 3) -> str:
+    """mean_spread of `key` over the runs in `results`, with the second judge's after a slash
+    when the runs measured `key` with it too."""
+    cell = mean_spread([r[key] for r in results], digits)
+    if f"{key}{eval_lib.SECOND_SUFFIX}" in results[0]:
+        cell += " / " + mean_spread([r[f"{key}{eval_lib.SECOND_SUFFIX}"] for r in results],
+                                    digits)
+    return cell
+
+
 def mean_spread(values: list[float], digits: int = 3) -> str:
     """'mean ± sample standard deviation' (the value alone for one run)."""
     values = np.asarray(values, np.float64)

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from tfgan_lab import eval as eval_lib
 from tfgan_lab import export, train
 from tfgan_lab.config import validate
 from tfgan_lab.data import attributes, groups
@@ -299,9 +300,15 @@ def test_metrics_on_known_answers(trained_classifier):
     # The input meets target g exactly when its own group is g.
     np.testing.assert_allclose(results["condition_accuracy_per_group"], share, atol=1e-9)
     assert results["condition_accuracy"] == pytest.approx(0.25)
-    # Judged by the class the classifier sees, each input is in exactly one group as well.
+    # Judged by the class each judge sees, each input is in exactly one group as well.
     assert results["condition_accuracy_of_output_class"] == pytest.approx(0.25)
+    assert results["condition_accuracy_of_output_class_second"] == pytest.approx(0.25)
     assert abs(results["identity"] - trained_classifier[1]) < 0.06  # the classifier's accuracy
+    for suffix, judge in eval_lib.load_judges(config).items():  # each judge's own accuracy
+        predicted = np.argmax(eval_lib.predict(judge, evaluator.images)["probabilities"], -1)
+        assert results[f"identity{suffix}"] == pytest.approx(
+            np.mean(predicted == evaluator.classes))
+        assert results[f"identity_per_group{suffix}"] == [results[f"identity{suffix}"]] * 4
     assert results["prior_ks_mean"] == pytest.approx(0.5)  # all codes at the prior's median
     uniform = np.random.default_rng(0).uniform(-1, 1, (400, 3)).astype(np.float32)
     assert evaluator(unchanged, lambda x: uniform[:len(x)])["prior_ks_max"] < 0.1

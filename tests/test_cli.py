@@ -60,9 +60,10 @@ def test_diverged_run_exports_nothing(tmp_path):
 
 
 def test_cyclegan_on_folders_trains_exports_and_translates(tmp_path):
-    """The results command, pointed at two folders of RGB JPEGs in the official layout: a few
-    steps, both exports, every test image translated through them, a report without the
-    classifier's metrics; then --mode=translate on a folder and on one file."""
+    """The results command, pointed at two folders of RGB JPEGs in the official layout, over 2
+    seeds: a few steps each, both exports of each seed, every test image translated through the
+    first's, a report of mean and spread without the classifier's metrics; then
+    --mode=translate on a folder and on one file."""
     from test_data_files import make_domains
 
     root = make_domains(tmp_path / "horse2zebra")
@@ -72,13 +73,17 @@ def test_cyclegan_on_folders_trains_exports_and_translates(tmp_path):
          f"--config={os.path.join(REPO, 'configs', 'cyclegan_fashion_mnist.py')}:smoke",
          f"--config.data.folder={root}", "--config.data.crop_size=16",
          "--config.data.load_size=20", "--config.data.flip=True",
-         "--config.train.batch_size=2", "--workdir=run", "--export_dir=export",
+         "--config.train.batch_size=2", "--seeds=2", "--workdir=run", "--export_dir=export",
          f"--results={report}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     text = (report / "cyclegan.md").read_text()
-    assert "| cycle L1 |" in text and "classified as the target class" not in text
+    assert "| cycle L1 | " in text and "classified as the target class" not in text
+    cycle = next(line for line in text.splitlines() if line.startswith("| cycle L1 |"))
+    assert "seeds 0, 1" in text and cycle.count(" ± ") == 2  # mean ± spread, both ways
     for direction in ("a2b", "b2a"):
         assert (tmp_path / "export" / f"cyclegan_fashion_mnist_{direction}" / "1").is_dir()
+        assert (tmp_path / "run" / "seed1" / "export" / f"cyclegan_fashion_mnist_{direction}"
+                / "1").is_dir()
         written = sorted(os.listdir(report / f"translated_{direction}"))
         assert written == [f"{i:03d}.png" for i in range(6)]
         assert np.asarray(Image.open(report / f"translated_{direction}" / "001.png")).shape == (

@@ -1,6 +1,7 @@
 """CycleGAN: networks, losses, the history pool, a train step of all four players, replicas,
 exports through their signatures, and the translation metrics on known answers."""
 
+import itertools
 import os
 
 import numpy as np
@@ -150,24 +151,24 @@ def test_exports_load_through_their_signatures(fashion_mnist, tmp_path):
 
 def test_translation_metrics_on_known_translators(trained_classifier):
     """Identity translators: cycle and identity L1 are 0 and nothing looks like the other
-    domain; translators that return real test images of the target domain score the
-    classifier's own accuracy there and a Frechet distance at its floor's scale."""
+    domain; translators that return real test images of the target domain score each judge's
+    own accuracy there and a Frechet distance at its floor's scale."""
     config = _config()
     config.eval.classifier_dir = os.path.dirname(os.path.dirname(trained_classifier[0]))
     from tfgan_lab.eval import classifier as classifier_lib
 
-    classifier = classifier_lib.load_classifier(config)
+    judges = classifier_lib.load_judges(config)
     test = domains.load(config.data, "test", train=False)
-    evaluator = translation.TranslationEvaluator(test, 200, classifier)
+    evaluator = translation.TranslationEvaluator(test, 200, judges)
     assert evaluator.n == 200
 
     def same(x):
         return x
 
     results = evaluator(same, same)
-    for direction in translation.DIRECTIONS:
+    for direction, suffix in itertools.product(translation.DIRECTIONS, judges):
         assert results[f"{direction}_cycle_l1"] == 0 and results[f"{direction}_identity_l1"] == 0
-        assert results[f"{direction}_accuracy"] < 0.3
+        assert results[f"{direction}_accuracy{suffix}"] < 0.3
     real_b, real_a = evaluator.real["b"], evaluator.real["a"]
 
     def to_b(x):
@@ -177,11 +178,16 @@ def test_translation_metrics_on_known_translators(trained_classifier):
         return real_a[200:200 + len(x)]
 
     swapped = evaluator(to_b, to_a)
-    probabilities = classifier_lib.predict(classifier, real_b[200:400])["probabilities"]
-    assert swapped["a2b_accuracy"] == pytest.approx(np.mean(np.argmax(probabilities, -1) == 9))
-    assert swapped["a2b_accuracy"] > 0.6
-    assert swapped["a2b_frechet_distance"] < 3 * swapped["a2b_frechet_distance_floor"]
-    assert results["a2b_frechet_distance"] > 3 * swapped["a2b_frechet_distance"]
+    for suffix, judge in judges.items():
+        probabilities = classifier_lib.predict(judge, real_b[200:400])["probabilities"]
+        assert swapped[f"a2b_accuracy{suffix}"] == pytest.approx(
+            np.mean(np.argmax(probabilities, -1) == 9))
+        assert swapped[f"a2b_accuracy{suffix}"] > 0.6
+        assert (swapped[f"a2b_frechet_distance{suffix}"]
+                < 3 * swapped[f"a2b_frechet_distance_floor{suffix}"])
+        assert results[f"a2b_frechet_distance{suffix}"] > 3 * swapped[
+            f"a2b_frechet_distance{suffix}"]
+    assert swapped["a2b_frechet_distance"] != swapped["a2b_frechet_distance_second"]
     grid, columns = translation.grid(real_a[:2], real_b[:2], same, same)
     assert grid.shape == (12, 28, 28, 1) and columns == 6
     np.testing.assert_array_equal(grid[3], real_b[0])

@@ -11,8 +11,10 @@ target group, G(E(x), target), for the first n test images (n = eval.num_samples
 - `reconstruction_l1`: mean |G(E(x), own group) - x| over pixels, images in [-1, 1];
 - `prior_ks_mean` / `prior_ks_max`: the Kolmogorov-Smirnov statistic between each dimension of
   E(x) and U(-1, 1) (0: the codes fill the prior; 1: they miss it), mean and worst dimension.
-Each of the first three is also given per target group (`..._per_group`). Without measured
-groups or a classifier (face folders), only reconstruction and the prior's distance remain.
+Each of the first three is also given per target group (`..._per_group`). The classifier's
+metrics are given once per judge, the second's with its suffix (`identity_second`,
+`identity_per_group_second`). Without measured groups or classifiers (face folders), only
+reconstruction and the prior's distance remain.
 """
 
 from collections.abc import Callable
@@ -45,10 +47,11 @@ def retargeted(conditions: np.ndarray, group: int) -> np.ndarray:
 
 class ProgressionEvaluator:
     """The first n test images, their conditions and classes, computed once; called with the
-    model's `transform` (and `encode`, for the prior's distance)."""
+    model's `transform` (and `encode`, for the prior's distance). `judges` maps the suffix of a
+    judge's metrics to its classifier (eval.load_judges)."""
 
     def __init__(self, test: groups.GroupedImages, num_samples: int,
-                 classifier: keras.Model | None = None):
+                 judges: dict[str, keras.Model] | None = None):
         if len(test) < 2:
             raise EvaluationError(f"The test split holds {len(test)} image(s): the metrics need "
                                   "at least 2.")
@@ -56,7 +59,7 @@ class ProgressionEvaluator:
         self.images = images.first(test.images, self.n)
         self.conditions = test.conditions[:self.n]
         self.classes = test.classes[:self.n] if test.classes is not None else None
-        self.info, self.classifier = test.info, classifier
+        self.info, self.judges = test.info, judges or {}
 
     def __call__(self, transform: Transform, encode: Encode | None = None) -> dict:
         results = {"test_images": self.n,
@@ -65,25 +68,26 @@ class ProgressionEvaluator:
         if encode is not None:
             ks = uniform_ks(batched(encode, self.images))
             results.update(prior_ks_mean=float(ks.mean()), prior_ks_max=float(ks.max()))
-        per_group = {"condition_accuracy": [], "condition_error": [], "identity": [],
-                     "condition_accuracy_of_output_class": []}
+        per_group: dict[tuple[str, str], list[float]] = {}  # (metric, judge's suffix) -> values
         for group in range(self.info.num_groups):
             outputs = batched(transform, self.images, retargeted(self.conditions, group))
             if self.info.edges is not None and self.classes is not None:
                 measured = self.info.measure_groups(outputs, self.classes)
-                per_group["condition_accuracy"].append(float(np.mean(measured == group)))
-                per_group["condition_error"].append(float(np.mean(np.abs(measured - group))))
-            if self.classifier is not None and self.classes is not None:
-                predicted = np.argmax(predict(self.classifier, outputs)["probabilities"], -1)
-                per_group["identity"].append(float(np.mean(predicted == self.classes)))
+                per_group.setdefault(("condition_accuracy", ""), []).append(
+                    float(np.mean(measured == group)))
+                per_group.setdefault(("condition_error", ""), []).append(
+                    float(np.mean(np.abs(measured - group))))
+            for suffix, judge in self.judges.items() if self.classes is not None else ():
+                predicted = np.argmax(predict(judge, outputs)["probabilities"], -1)
+                per_group.setdefault(("identity", suffix), []).append(
+                    float(np.mean(predicted == self.classes)))
                 if self.info.edges is not None:
                     judged = self.info.measure_groups(outputs, predicted)
-                    per_group["condition_accuracy_of_output_class"].append(
-                        float(np.mean(judged == group)))
-        for name, values in per_group.items():
-            if values:
-                results[name] = float(np.mean(values))
-                results[f"{name}_per_group"] = values
+                    per_group.setdefault(("condition_accuracy_of_output_class", suffix),
+                                         []).append(float(np.mean(judged == group)))
+        for (metric, suffix), values in per_group.items():
+            results[f"{metric}{suffix}"] = float(np.mean(values))
+            results[f"{metric}_per_group{suffix}"] = values
         return results
 
 

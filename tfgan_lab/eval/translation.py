@@ -7,7 +7,9 @@ of either test domain, so every distance compares sets of equal size):
 - `identity_l1`: mean |G(y) - y| on Y's images (a translator should leave Y alone);
 - `frechet_distance` between the classifier's features of the translations and of n test
   images of Y, beside its `floor`: the same distance between two disjoint sets of n images of Y.
-Without a reference classifier (domains from folders), only the L1 metrics are given.
+The classifier's metrics are given once per judge, the second's with its suffix
+(`a2b_accuracy_second`). Without reference classifiers (domains from folders), only the L1
+metrics are given.
 """
 
 from collections.abc import Callable
@@ -25,21 +27,22 @@ DIRECTIONS = ("a2b", "b2a")
 
 
 class TranslationEvaluator:
-    """The test images of both domains and the reference classifier's view of them, computed
-    once; called with the two translators."""
+    """The test images of both domains and each judge's view of them, computed once; called
+    with the two translators. `judges` maps the suffix of a judge's metrics to its classifier
+    (eval.load_judges)."""
 
     def __init__(self, test: domains.UnpairedImages, num_samples: int,
-                 classifier: keras.Model | None = None):
+                 judges: dict[str, keras.Model] | None = None):
         smallest = min(len(test.a), len(test.b))
         if smallest < 4:
             raise EvaluationError(f"The test domains hold {len(test.a)} and {len(test.b)} "
                                   "images: the metrics need at least 4 of each.")
         self.n = min(num_samples, smallest // 2)
         self.real = {"a": images.first(test.a, 2 * self.n), "b": images.first(test.b, 2 * self.n)}
-        self.classifier = classifier
+        self.judges = judges or {}
         self.classes = dict(zip("ab", test.info.reference_classes, strict=True))
-        if classifier is not None:
-            self.features = {d: predict(classifier, x)["features"] for d, x in self.real.items()}
+        self.features = {suffix: {d: predict(judge, x)["features"] for d, x in self.real.items()}
+                         for suffix, judge in self.judges.items()}
 
     def __call__(self, translate_ab: Translate, translate_ba: Translate) -> dict:
         results = {"test_images": self.n}
@@ -52,16 +55,15 @@ class TranslationEvaluator:
                 batched(backward, translated) - inputs)))
             results[f"{direction}_identity_l1"] = float(np.mean(np.abs(
                 batched(forward, self.real[target][:self.n]) - self.real[target][:self.n])))
-            if self.classifier is None:
-                continue
-            outputs = predict(self.classifier, translated)
-            results[f"{direction}_accuracy"] = float(np.mean(
-                np.argmax(outputs["probabilities"], -1) == self.classes[target]))
-            reference = self.features[target]
-            results[f"{direction}_frechet_distance"] = metrics.frechet_distance(
-                outputs["features"], reference[:self.n])
-            results[f"{direction}_frechet_distance_floor"] = metrics.frechet_distance(
-                reference[:self.n], reference[self.n:2 * self.n])
+            for suffix, judge in self.judges.items():
+                outputs = predict(judge, translated)
+                results[f"{direction}_accuracy{suffix}"] = float(np.mean(
+                    np.argmax(outputs["probabilities"], -1) == self.classes[target]))
+                reference = self.features[suffix][target]
+                results[f"{direction}_frechet_distance{suffix}"] = metrics.frechet_distance(
+                    outputs["features"], reference[:self.n])
+                results[f"{direction}_frechet_distance_floor{suffix}"] = (
+                    metrics.frechet_distance(reference[:self.n], reference[self.n:2 * self.n]))
         return results
 
 

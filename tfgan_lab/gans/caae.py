@@ -187,14 +187,13 @@ class CAAE(PlayerModel):
     @classmethod
     def progression_evaluator(cls, config: ConfigDict):
         """The test split's metrics (tfgan_lab/eval/progression.py), with the labelled set's
-        reference classifier as the judge of identity (none for face folders)."""
+        two reference classifiers as the judges of identity (none for face folders)."""
         from tfgan_lab import eval as eval_lib
         from tfgan_lab.eval import progression
 
-        classifier = None if config.data.folder else eval_lib.load_classifier(config)
+        judges = None if config.data.folder else eval_lib.load_judges(config)
         return progression.ProgressionEvaluator(
-            cls.load_data(config, config.data.test_split), config.eval.num_samples,
-            classifier)
+            cls.load_data(config, config.data.test_split), config.eval.num_samples, judges)
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:

@@ -147,16 +147,16 @@ class CycleGAN(PlayerModel):
     @classmethod
     def translation_evaluator(cls, config: ConfigDict):
         """The test domains' metrics (tfgan_lab/eval/translation.py), judged by the labelled
-        set's reference classifier when the domains are two of its classes; by the L1 metrics
-        alone for domains from folders or TFDS."""
+        set's two reference classifiers when the domains are two of its classes; by the L1
+        metrics alone for domains from folders or TFDS."""
         from tfgan_lab import eval as eval_lib
         from tfgan_lab.eval import translation
 
-        classifier = None
+        judges = None
         if not (config.data.folder or config.data.name.startswith("cycle_gan/")):
-            classifier = eval_lib.load_classifier(config)
+            judges = eval_lib.load_judges(config)
         return translation.TranslationEvaluator(cls.load_data(config, config.data.test_split),
-                                                config.eval.num_samples, classifier)
+                                                config.eval.num_samples, judges)
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
