@@ -1,23 +1,26 @@
 """Learning without forgetting on split Fashion-MNIST: fine-tuning, joint training, Deep
-Generative Replay and Memory Replay GANs (SFT, JTR, RA), one after the other.
+Generative Replay and Memory Replay GANs (SFT, JTR, RA), one after the other, over seeds.
 
-    python benchmarks/continual.py                 # 5 tasks of 2 classes; ~2.3 h on 2 cores
+    python benchmarks/continual.py                 # 5 tasks of 2 classes, 3 seeds; ~7 h on 2 cores
     python benchmarks/continual.py --classes_per_task=1 --workdir=runs/continual_10 \
         --results=docs/results/continual_10
 
 Each method runs `python main.py --mode=continual` with configs/continual_fashion_mnist.py (its
-per-task steps set by --generator_steps and --solver_steps), in --workdir/<method>, and
-resumes if interrupted. Writes into --results: continual.md (tables, matrices, the bars of
-issue 4 checked), continual.png (accuracy over the tasks seen against the task) and
-continual_<method>.png (every class after the last task, for SFT, JTR and RA).
+per-task steps set by --generator_steps and --solver_steps) and seeds config.seed, +1, ...
+(--seeds of them), in --workdir/seed<seed>/<method>, and resumes if interrupted. The first
+seed's exports go into --export_dir, the others' into --workdir/seed<seed>/export. Writes into
+--results: continual.md (each method's measure as mean ± sd over the seeds by both judges, the
+bars of issue 4 checked on the means, then the tables and matrices averaged over the seeds),
+continual.png (mean accuracy over the tasks seen against the task) and continual_<method>.png
+(every class after the last task, first seed, for SFT, JTR and RA).
 """
 
 import importlib.util
-import json
 import os
 import shutil
 import sys
 
+import numpy as np
 from absl import app, flags, logging
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,8 +42,11 @@ _GENERATOR_STEPS = flags.DEFINE_multi_string(
     "keep the config's (MeRGAN steps hold 5 critic updates each).")
 _SOLVER_STEPS = flags.DEFINE_integer("solver_steps", 500, "Solver steps per task.")
 _METHODS = flags.DEFINE_list("methods", list(METHODS), "Methods to run.")
-_WORKDIR = flags.DEFINE_string("workdir", "runs/continual", "Where the runs live.")
-_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where every task's exports go.")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to run: config.seed, config.seed + 1, ...")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/continual",
+                               "Where the runs live: seed<N>/<method> each.")
+_EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's exports of "
+                                  "every task go (the others' go into seed<N>/export).")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
 
 # Issue 4's bars for 5 tasks of 2 classes: (summary key, bound, at most / at least).
@@ -50,7 +56,7 @@ BARS = {"finetune": ("average_accuracy", 0.25, "<="), "joint": ("average_accurac
         "ra": ("generator_seen_accuracy", 0.80, ">=")}
 
 
-def _config(method: str):
+def _config(method: str, seed_offset: int = 0):
     spec = importlib.util.spec_from_file_location(
         "continual_config", os.path.join(REPO, "configs", "continual_fashion_mnist.py"))
     module = importlib.util.module_from_spec(spec)
@@ -60,6 +66,7 @@ def _config(method: str):
     config.continual.classes_per_task = _CLASSES_PER_TASK.value
     config.continual.solver_steps = _SOLVER_STEPS.value
     config.continual.generator_steps = int(steps.get(method, config.continual.generator_steps))
+    config.seed += seed_offset
     validate(config)
     return config
 
@@ -69,17 +76,23 @@ def _verdict(value: float, bound: float, direction: str) -> str:
     return "met" if held else f"MISSED by {100 * abs(value - bound):.1f} points"
 
 
-def _bar(summary: dict) -> str:
-    """The measured value against its bar; a generator's by both judges."""
-    key, bound, direction = BARS[summary["method"]]
-    judged = [("", summary[key] if key == "average_accuracy" else summary[key][-1])]
-    if f"{key}{eval_lib.SECOND_SUFFIX}" in summary:
-        judged.append(("second judge ", summary[f"{key}{eval_lib.SECOND_SUFFIX}"][-1]))
+def _bar(seeds: list[dict]) -> str:
+    """A method's measure over its seeds' summaries, mean ± sd, against its bar; a generator's
+    by both judges."""
+    key, bound, direction = BARS[seeds[0]["method"]]
+    judged = []
+    for judge, suffix in eval_lib.SUFFIXES.items():
+        if f"{key}{suffix}" in seeds[0]:
+            values = [s[f"{key}{suffix}"] if key == "average_accuracy"
+                      else s[f"{key}{suffix}"][-1] for s in seeds]
+            judged.append((f"{judge} judge " if key != "average_accuracy" else "", values))
+    measured = [(judge, 100 * np.asarray(values)) for judge, values in judged]
     if _CLASSES_PER_TASK.value != 2:
-        measured = ", ".join(f"{judge}{100 * value:.1f}%" for judge, value in judged)
-        return f"{measured} (no bar: the issue sets them for 5 tasks of 2 classes)"
-    return ", ".join(f"{judge}{100 * value:.1f}% (bar {direction} {100 * bound:.0f}%: "
-                     f"{_verdict(value, bound, direction)})" for judge, value in judged)
+        return ", ".join(f"{judge}{reporting.mean_spread(v, 1)}%" for judge, v in measured) + (
+            " (no bar: the issue sets them for 5 tasks of 2 classes)")
+    return ", ".join(f"{judge}{reporting.mean_spread(v, 1)}% (bar {direction} "
+                     f"{100 * bound:.0f}%: {_verdict(float(np.mean(v)) / 100, bound, direction)})"
+                     for judge, v in measured)
 
 
 def _mergan_description() -> str:
@@ -104,36 +117,41 @@ def _generators_description(summaries: list[dict]) -> str:
             f"{_config('ra').continual.alignment_weight:g}. ")
 
 
-def _header(summaries: list[dict], command: str) -> list[str]:
-    config = _config(summaries[0]["method"])
-    with open(os.path.join(eval_lib.cache_dir(config), "metrics.json")) as f:
-        classifier = json.load(f)
+def _header(runs: dict[str, list[dict]], command: str) -> list[str]:
+    first = [seeds[0] for seeds in runs.values()]
+    config = _config(first[0]["method"])
+    accuracies = reporting.judge_accuracies(config)
+    seeds = ", ".join(str(config.seed + offset) for offset in range(len(runs[first[0]["method"]])))
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
-        f"Tasks: {len(summaries[0]['tasks'])} class-incremental tasks of "
+        f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
-        f"mixed_bfloat16, seed {config.seed}. Solvers: the reference classifier's network, "
+        f"mixed_bfloat16, seeds {seeds}. Solvers: the reference classifier's network, "
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver, "
         f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
-        + _generators_description(summaries) + " ",
-        f"Reference classifier (scores generated samples): test accuracy "
-        f"{classifier['test_accuracy']:.4f}. Generated-sample accuracy: "
+        + _generators_description(first) + " ",
+        f"Reference classifiers (the judges of generated samples): the first, test accuracy "
+        f"{accuracies['first']:.4f}, on which the settings were chosen; the second, another "
+        f"architecture and seed, {accuracies['second']:.4f}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
-        "SavedModel.", "",
+        "SavedModel. Measures are the mean ± standard deviation over the seeds; the bars are "
+        "checked on the means.", "",
         "| method | measured | training time (its tasks summed) |", "|---|---|---:|"]
-    lines += [f"| {report.title(s['method'])} | {_bar(s)} | "
-              f"{sum(row['seconds'] for row in s['rows']) / 60:.1f} min |" for s in summaries]
+    lines += [f"| {report.title(method)} | {_bar(seeds)} | " + reporting.mean_spread(
+        [sum(row["seconds"] for row in s["rows"]) / 60 for s in seeds], 1) + " min |"
+        for method, seeds in runs.items()]
     lines += ["", "Solvers: ACC is the mean accuracy over all tasks after the last one, BWT the "
               "mean change of each earlier task's accuracy from just after it was learned "
-              "(Lopez-Paz & Ranzato 2017). Generators: the reference classifier's accuracy on "
-              "samples of every class seen so far.", "",
+              "(Lopez-Paz & Ranzato 2017). Generators: the reference classifiers' accuracy on "
+              "samples of every class seen so far. The tables, matrices and figure below are "
+              "means over the seeds.", "",
               "![accuracy against task](continual.png)", ""]
-    grids = [m for m in MEMORY_REPLAY_METHODS if any(s["method"] == m for s in summaries)]
+    grids = [m for m in MEMORY_REPLAY_METHODS if m in runs]
     if grids:
-        lines += ["Every class after the last task (one row per class):", "",
-                  "| " + " | ".join(report.title(m) for m in grids) + " |",
+        lines += [f"Every class after the last task (one row per class; seed {config.seed}):",
+                  "", "| " + " | ".join(report.title(m) for m in grids) + " |",
                   "|" + "---|" * len(grids),
                   "| " + " | ".join(f"![{m}](continual_{m}.png)" for m in grids) + " |", ""]
     return lines
@@ -148,16 +166,16 @@ def _same_first_task(a, b) -> bool:
     return a == b
 
 
-def _copy_first_task(method: str) -> None:
+def _copy_first_task(method: str, seed_dir: str, offset: int) -> None:
     """SFT, JTR and RA train the same first task (nothing to replay yet): with the same
     config and seed it is the same run, so it is trained once and copied to the others."""
-    target = os.path.join(_WORKDIR.value, method, "task_1")
+    target = os.path.join(seed_dir, method, "task_1")
     if method not in MEMORY_REPLAY_METHODS or os.path.exists(target):
         return
     for other in MEMORY_REPLAY_METHODS:
-        source = os.path.join(_WORKDIR.value, other, "task_1")
+        source = os.path.join(seed_dir, other, "task_1")
         if (other != method and os.path.exists(os.path.join(source, "result.json"))
-                and _same_first_task(_config(method), _config(other))):
+                and _same_first_task(_config(method, offset), _config(other, offset))):
             print(f"{method}: task 1 copied from {other}'s (the same run)")
             shutil.copytree(source, target + ".partial")
             os.replace(target + ".partial", target)
@@ -169,19 +187,23 @@ def main(argv: list[str]) -> None:
     logging.set_verbosity(logging.WARNING)
     os.makedirs(_RESULTS.value, exist_ok=True)
     reporting.ensure_classifier(_config(_METHODS.value[0]))
-    summaries = []
-    for method in _METHODS.value:
-        run = os.path.join(_WORKDIR.value, method)
-        _copy_first_task(method)
-        summaries.append(continual.run(_config(method), run, _EXPORT_DIR.value))
-        if method in MEMORY_REPLAY_METHODS:
-            last = len(summaries[-1]["tasks"])
-            shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
-                        os.path.join(_RESULTS.value, f"continual_{method}.png"))
-    summaries.sort(key=lambda summary: METHODS.index(summary["method"]))
-    report.plot(summaries, os.path.join(_RESULTS.value, "continual.png"))
+    methods = sorted(_METHODS.value, key=METHODS.index)
+    runs: dict[str, list[dict]] = {method: [] for method in methods}
+    for offset in range(_SEEDS.value):  # seed by seed, so that each seed's table completes
+        seed_dir = os.path.join(_WORKDIR.value, f"seed{_config(methods[0], offset).seed}")
+        export_dir = _EXPORT_DIR.value if offset == 0 else os.path.join(seed_dir, "export")
+        for method in _METHODS.value:
+            run = os.path.join(seed_dir, method)
+            _copy_first_task(method, seed_dir, offset)
+            runs[method].append(continual.run(_config(method, offset), run, export_dir))
+            if method in MEMORY_REPLAY_METHODS and offset == 0:
+                last = len(runs[method][-1]["tasks"])
+                shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
+                            os.path.join(_RESULTS.value, f"continual_{method}.png"))
+    means = [report.mean_summary(seeds) for seeds in runs.values()]
+    report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
-    text = "\n".join(_header(summaries, command) + report.markdown(summaries)).rstrip() + "\n"
+    text = "\n".join(_header(runs, command) + report.markdown(means)).rstrip() + "\n"
     with open(os.path.join(_RESULTS.value, "continual.md"), "w") as f:
         f.write(text)
     print(text)

@@ -3,6 +3,8 @@ run of every method on real Fashion-MNIST."""
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import classifier as classifier_lib
 from tfgan_lab.eval import continual as metrics
 
-from conftest import smoke
+from conftest import REPO, smoke
 
 
 def test_tasks_split_the_classes_in_order(fashion_mnist):
@@ -127,6 +129,24 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
             f"{100 * ra['generator_seen_accuracy_second'][-1]:.1f} |") in text
 
 
+def test_the_mean_of_two_seeds_averages_every_measure_and_keeps_the_first_seeds_rows(
+        two_task_runs):
+    _, summaries, _ = two_task_runs
+    ra, other = summaries["ra"], json.loads(json.dumps(summaries["ra"]))
+    other["generator_matrix"] = [[1.0, 0.0], [0.5, 0.25]]
+    other["generator_seen_accuracy"] = [1.0, 0.375]
+    mean = report.mean_summary([ra, other])
+    np.testing.assert_allclose(mean["generator_matrix"], (np.array(ra["generator_matrix"])
+                                                          + other["generator_matrix"]) / 2)
+    assert mean["generator_seen_accuracy"][-1] == pytest.approx(
+        (ra["generator_seen_accuracy"][-1] + 0.375) / 2)
+    assert mean["generator_matrix_second"] == ra["generator_matrix_second"]
+    assert mean["rows"] is ra["rows"] and mean["method"] == "ra"
+    finetune = summaries["finetune"]
+    assert report.mean_summary([finetune])["average_accuracy"] == pytest.approx(
+        finetune["average_accuracy"])
+
+
 def test_a_finished_run_is_not_trained_again(two_task_runs, trained_classifier):
     root, summaries, _ = two_task_runs
     before = os.path.getmtime(root / "finetune" / "task_2" / "solver.weights.h5")
@@ -218,3 +238,30 @@ def test_the_config_file_needs_a_known_method():
         get_config("")
     for method in METHODS:
         validate(get_config(method))
+
+
+def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, trained_classifier):
+    """benchmarks/continual.py over 2 seeds of a 2-task stream: each seed in its own workdir, the
+    second's exports in it, the measure as mean ± sd over the seeds and the tables of their
+    means."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    os.symlink(os.path.dirname(os.path.dirname(trained_classifier[0])), cache / "classifiers")
+    run = subprocess.run(
+        [sys.executable, os.path.join(REPO, "benchmarks", "continual.py"), "--methods=finetune",
+         "--seeds=2", "--classes_per_task=5", "--solver_steps=2", "--workdir=runs",
+         "--export_dir=export", "--results=report"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=600, env={**os.environ, "TFGAN_LAB_CACHE": str(cache)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    accuracies = []
+    for seed in (0, 1):
+        with open(tmp_path / "runs" / f"seed{seed}" / "finetune" / "results.json") as f:
+            accuracies.append(json.load(f)["average_accuracy"])
+    text = (tmp_path / "report" / "continual.md").read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| Fine-tuning | "))
+    mean, spread = 100 * np.mean(accuracies), 100 * np.std(accuracies, ddof=1)
+    assert row.startswith(f"| Fine-tuning | {mean:.1f} ± {spread:.1f}% (no bar")
+    assert "seeds 0, 1" in text and f"| Fine-tuning | {mean:.1f} | " in text  # the ACC table
+    task = "continual_fashion_mnist_finetune_task2_solver"
+    assert (tmp_path / "export" / task / "1").is_dir()
+    assert (tmp_path / "runs" / "seed1" / "export" / task / "1").is_dir()
