@@ -138,14 +138,14 @@ def main(argv: list[str]) -> None:
     figures = _figures(transforms, names, test, first_caae_run)
 
     caae = results["CAAE"]
-    seeds = ", ".join(str(r["seed"]) for r in caae)
+    seeds_label, cells = reporting.seeds_text([r["seed"] for r in caae])
     model, data = config.model, config.data
     command = " ".join(["python benchmarks/caae.py"] + sys.argv[1:])
     lines = [
         f"# CAAE: {data.name}, the garment's area in {data.groups} groups per class", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per run "
-        f"({config.runtime.precision}, seeds {seeds}); z {model.z_dim}, E {model.e_filters}"
+        f"({config.runtime.precision}, {seeds_label}); z {model.z_dim}, E {model.e_filters}"
         f", G {model.g_filters}, D_img {model.d_filters} filters; weights: reconstruction "
         f"{model.reconstruction_weight:g}, image adversary {model.image_weight:g}, z adversary "
         f"{model.z_weight:g}, TV {model.tv_weight:g}; the first {100 * model.warmup_fraction:.0f}%"
@@ -157,14 +157,15 @@ def main(argv: list[str]) -> None:
         f"Metrics on the first {caae[0]['test_images']} test images, each re-generated under "
         f"every group; the condition is met when the area of the output (pixels brighter than "
         f"{data.threshold}) falls in the target group of the input's class; identity is a "
-        "reference classifier's share of outputs it assigns to the input's class. Each cell is "
-        "the mean ± standard deviation over the seeds; the classifiers' metrics by the first "
-        "judge / the second (another architecture and seed, docs/evaluation.md).", "",
+        f"reference classifier's share of outputs it assigns to the input's class. {cells}; "
+        "the classifiers' metrics by the first judge / the second (another architecture and "
+        "seed, docs/evaluation.md).", "",
         "| run | " + " | ".join(name for _, name in COLUMNS) + " | minutes |",
         "|---|" + "---:|" * (len(COLUMNS) + 1)]
     lines += [_row(label, per_seed) for label, per_seed in results.items()]
     mean = reporting.mean_over_seeds(caae)
-    lines += ["", "Per target group (CAAE, mean over the seeds):", "",
+    lines += ["", "Per target group (CAAE" + (", mean over the seeds" if len(caae) > 1 else "")
+              + "):", "",
               "| target group | condition accuracy | group error | identity kept (first / "
               "second judge) |", "|---|---:|---:|---:|"]
     for group, name in enumerate(test.info.group_names):
@@ -172,7 +173,8 @@ def main(argv: list[str]) -> None:
                      f"{mean['condition_error_per_group'][group]:.3f} | "
                      f"{mean['identity_per_group'][group]:.3f} / "
                      f"{mean['identity_per_group_second'][group]:.3f} |")
-    lines += ["", "Bars (issue 12) on the means over the seeds, CAAE beside the baselines:", "",
+    lines += ["", "Bars (issue 12)" + (" on the means over the seeds" if len(caae) > 1 else "")
+              + ", CAAE beside the baselines:", "",
               "| bar | judge | CAAE | | " + " | ".join(list(results)[1:]) + " |",
               "|---|---|---:|---|" + "---:|" * (len(results) - 1)]
     for key, bound in BARS:

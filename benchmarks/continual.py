@@ -119,16 +119,16 @@ def _generators_description(summaries: list[dict]) -> str:
 
 def _header(runs: dict[str, list[dict]], command: str) -> list[str]:
     first = [seeds[0] for seeds in runs.values()]
-    config = _config(first[0]["method"])
+    config, count = _config(first[0]["method"]), len(runs[first[0]["method"]])
     accuracies = reporting.judge_accuracies(config)
-    seeds = ", ".join(str(config.seed + offset) for offset in range(len(runs[first[0]["method"]])))
+    seeds_label, cells = reporting.seeds_text([config.seed + i for i in range(count)])
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
-        f"mixed_bfloat16, seeds {seeds}. Solvers: the reference classifier's network, "
+        f"mixed_bfloat16, {seeds_label}. Solvers: the reference classifier's network, "
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver, "
         f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
         + _generators_description(first) + " ",
@@ -136,8 +136,8 @@ def _header(runs: dict[str, list[dict]], command: str) -> list[str]:
         f"{accuracies['first']:.4f}, on which the settings were chosen; the second, another "
         f"architecture and seed, {accuracies['second']:.4f}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
-        "SavedModel. Measures are the mean ± standard deviation over the seeds; the bars are "
-        "checked on the means.", "",
+        f"SavedModel. {cells}"
+        + ("; the bars are checked on the means." if count > 1 else "."), "",
         "| method | measured | training time (its tasks summed) |", "|---|---|---:|"]
     lines += [f"| {report.title(method)} | {_bar(seeds)} | " + reporting.mean_spread(
         [sum(row["seconds"] for row in s["rows"]) / 60 for s in seeds], 1) + " min |"
@@ -145,8 +145,9 @@ def _header(runs: dict[str, list[dict]], command: str) -> list[str]:
     lines += ["", "Solvers: ACC is the mean accuracy over all tasks after the last one, BWT the "
               "mean change of each earlier task's accuracy from just after it was learned "
               "(Lopez-Paz & Ranzato 2017). Generators: the reference classifiers' accuracy on "
-              "samples of every class seen so far. The tables, matrices and figure below are "
-              "means over the seeds.", "",
+              "samples of every class seen so far." + (
+                  " The tables, matrices and figure below are means over the seeds."
+                  if count > 1 else ""), "",
               "![accuracy against task](continual.png)", ""]
     grids = [m for m in MEMORY_REPLAY_METHODS if m in runs]
     if grids:

@@ -134,13 +134,14 @@ def main(argv: list[str]) -> None:
     model, data = config.model, config.data
     judged = "a2b_accuracy_second" in per_seed[0]
     seeds = [r["seed"] for r in per_seed]
+    seeds_label, cells = reporting.seeds_text(seeds)
     lines = [
         "# CycleGAN: " + (f"{data.name} classes {data.class_a} <-> {data.class_b}" if fashion_pair
                           else data.folder or data.name), "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per seed in "
         f"{reporting.mean_spread([r['seconds'] / 60 for r in per_seed], 1)} min "
-        f"({config.runtime.precision}, seeds {', '.join(map(str, seeds))}); ResNet "
+        f"({config.runtime.precision}, {seeds_label}); ResNet "
         f"generators (ngf {model.g_filters}, {model.blocks or 'default'} blocks, "
         f"{model.upsampling} upsampling), PatchGANs (ndf {model.d_filters}, {model.d_layers} "
         f"strided layers), {model.loss}, cycle weight {model.cycle_weight:g}, identity "
@@ -153,12 +154,13 @@ def main(argv: list[str]) -> None:
                     in zip(seeds, exports, strict=True)) + ".  ",
         f"Metrics on the first n = {per_seed[0]['test_images']} test images of each domain "
         "(eval.num_samples, at most half a domain, so that the Frechet distance and its floor "
-        "compare sets of n), images in [-1, 1]. Each cell is the mean ± standard deviation over "
-        "the seeds" + ("; the classifiers' metrics by the first judge / the second (another "
-                       "architecture and seed, docs/evaluation.md)" if judged else "") + ".", ""]
+        f"compare sets of n), images in [-1, 1]. {cells}"
+        + ("; the classifiers' metrics by the first judge / the second (another architecture "
+           "and seed, docs/evaluation.md)" if judged else "") + ".", ""]
     lines += _table(per_seed, fashion_pair) + [""]
     if fashion_pair:
-        lines += ["Bars (issue 11), on the means over the seeds:", ""] + _bars(per_seed) + [""]
+        lines += ["Bars (issue 11), on the means over the seeds:" if len(seeds) > 1 else
+                  "Bars (issue 11):", ""] + _bars(per_seed) + [""]
     lines += [f"Test images (seed {seeds[0]}): per row a sneaker (A), its translation, its "
               "reconstruction; then an ankle boot (B), its translation, its reconstruction."
               if fashion_pair else

@@ -115,6 +115,15 @@ def seeds_cell(results: list[dict], key: str, digits: int = 3) -> str:
     return cell
 
 
+def seeds_text(seeds: list[int]) -> tuple[str, str]:
+    """('seeds 0, 1, 2', what a table's cells are over them) for a report's header."""
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}", ("One seed: each cell is its run's value (--seeds=3 gives the "
+                                    "mean and spread over three)")
+    return (f"seeds {', '.join(map(str, seeds))}",
+            f"Each cell is the mean ± standard deviation over the {len(seeds)} seeds")
+
+
 def mean_spread(values: list[float], digits: int = 3) -> str:
     """'mean ± sample standard deviation' (the value alone for one run)."""
     values = np.asarray(values, np.float64)

@@ -30,3 +30,10 @@ def test_a_cell_gives_mean_and_spread_and_the_second_judges_after_a_slash():
     assert reporting.seeds_cell(results, "accuracy") == "0.950 ± 0.071 / 0.800 ± 0.000"
     assert reporting.seeds_cell(results, "l1", 2) == "0.20 ± 0.14"
     assert reporting.seeds_cell(results[:1], "l1") == "0.100"
+
+
+def test_a_header_names_one_seed_as_such():
+    assert reporting.seeds_text([0])[0] == "seed 0"
+    assert "One seed" in reporting.seeds_text([0])[1]
+    label, cells = reporting.seeds_text([3, 4, 5])
+    assert label == "seeds 3, 4, 5" and "over the 3 seeds" in cells
