@@ -134,21 +134,33 @@ def mean_spread(values: list[float], digits: int = 3) -> str:
 
 def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, float]:
     """Trains (resuming); returns the model and the seconds of training, summed over the
-    invocations that trained (kept in the workdir's benchmark_seconds.json)."""
+    invocations that trained (kept in the workdir's benchmark_seconds.json). An invocation
+    that was killed counts from its start to its last checkpoint, the work it left."""
     path = os.path.join(workdir_path, "benchmark_seconds.json")
-    seconds = 0.0
+    record = {"seconds": 0.0}
     if os.path.exists(path):
         with open(path) as f:
-            seconds = json.load(f)["seconds"]
+            record = json.load(f)
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+    if "running_since" in record:  # the last invocation was killed
+        kept = os.path.getmtime(latest + ".index") if latest else 0.0
+        record["seconds"] += max(0.0, kept - record.pop("running_since"))
     finished = latest is not None and int(latest.rsplit("-", 1)[1]) >= config.train.steps
+    if not finished:
+        workdir.ensure_writable(workdir_path, "workdir")
+        _write_record(path, {**record, "running_since": time.time()})
     start = time.perf_counter()
     trained = train.train(config, workdir_path)
     if not finished:
-        seconds += time.perf_counter() - start
-        with open(path, "w") as f:
-            json.dump({"seconds": seconds}, f)
-    return trained, seconds
+        record["seconds"] += time.perf_counter() - start
+    _write_record(path, record)
+    return trained, record["seconds"]
+
+
+def _write_record(path: str, record: dict) -> None:
+    with open(path + ".partial", "w") as f:
+        json.dump(record, f)
+    os.replace(path + ".partial", path)
 
 
 def scalars(workdir_path: str) -> dict[str, list[tuple[int, float]]]:

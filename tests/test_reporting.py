@@ -1,6 +1,10 @@
 """What the results commands share to report over seeds (benchmarks/reporting.py)."""
 
+import json
+import os
+
 import pytest
+import tensorflow as tf
 
 from benchmarks import reporting
 
@@ -37,3 +41,19 @@ def test_a_header_names_one_seed_as_such():
     assert "One seed" in reporting.seeds_text([0])[1]
     label, cells = reporting.seeds_text([3, 4, 5])
     assert label == "seeds 3, 4, 5" and "over the 3 seeds" in cells
+
+
+def test_training_time_sums_the_invocations_and_counts_a_killed_one_to_its_checkpoint(tmp_path):
+    config = smoke("cgan")
+    config.train.update(steps=2, checkpoint_every=1)
+    _, seconds = reporting.train_timed(config, str(tmp_path))
+    record = json.loads((tmp_path / "benchmark_seconds.json").read_text())
+    assert record == {"seconds": seconds} and seconds > 0
+    # As if a later invocation had started 30 s before the last checkpoint and been killed.
+    checkpoint = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+    started = os.path.getmtime(checkpoint + ".index") - 30
+    (tmp_path / "benchmark_seconds.json").write_text(json.dumps(
+        {"seconds": seconds, "running_since": started}))
+    _, total = reporting.train_timed(config, str(tmp_path))  # finished: nothing to train
+    assert total == pytest.approx(seconds + 30)
+    assert json.loads((tmp_path / "benchmark_seconds.json").read_text()) == {"seconds": total}
