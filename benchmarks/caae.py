@@ -88,8 +88,8 @@ def _measured_seed(label: str, config: ConfigDict, run: str, first: bool,
         export_dir = _EXPORT_DIR.value if first else os.path.join(run, "export")
         results["export"], = export.export_model(model, export_dir, config.name)
         transform = caae_serving.load(results["export"]).transform
-    return {**results, **evaluator(transform, model.encode if model.use_encoder else None)}, \
-        transform
+    measured = evaluator(transform, model.encode if model.use_encoder else None)
+    return {**results, **measured}, transform
 
 
 def _figures(transforms: dict[str, progression.Transform], names: dict[str, str], test,
