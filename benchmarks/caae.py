@@ -77,19 +77,27 @@ def _row(label: str, per_seed: list[dict]) -> str:
     return f"| {label} | {' | '.join(cells)} | {minutes} |"
 
 
-def _measured_seed(label: str, config: ConfigDict, run: str, first: bool,
-                   evaluator) -> tuple[dict, progression.Transform]:
-    """Trains one seed of one run (resuming) and measures it, the CAAE through its export:
-    (its metrics with its training seconds and the CAAE's export path, its transform)."""
-    trained, seconds = reporting.train_timed(config, run)
-    model = trained.model
-    transform, results = model.transform, {"seed": config.seed, "seconds": seconds}
-    if label == "CAAE":  # measured through its serving signature
-        export_dir = _EXPORT_DIR.value if first else os.path.join(run, "export")
-        results["export"], = export.export_model(model, export_dir, config.name)
-        transform = caae_serving.load(results["export"]).transform
-    measured = evaluator(transform, model.encode if model.use_encoder else None)
-    return {**results, **measured}, transform
+def _measured_seed(label: str, seed: reporting.Seed, evaluator) -> dict:
+    """Trains one seed of one run (resuming) and measures it, once (reporting.measured_once),
+    the CAAE through its export: its metrics, training seconds and exports (the CAAE's)."""
+    def measure() -> dict:
+        trained, seconds = reporting.train_timed(seed.config, seed.workdir)
+        model, exports = trained.model, []
+        transform = model.transform
+        if label == "CAAE":  # measured through its serving signature
+            exports = export.export_model(model, seed.export_dir, seed.config.name)
+            transform = caae_serving.load(exports[0]).transform
+        return {"seed": seed.config.seed, "seconds": seconds, "exports": exports,
+                **evaluator(transform, model.encode if model.use_encoder else None)}
+    return reporting.measured_once(seed, measure)
+
+
+def _transform(label: str, seed: reporting.Seed, results: dict) -> progression.Transform:
+    """What a measured run does to (images, conditions): the CAAE's export, a baseline's
+    model from its last checkpoint."""
+    if label == "CAAE":
+        return caae_serving.load(results["exports"][0]).transform
+    return reporting.train_timed(seed.config, seed.workdir)[0].model.transform
 
 
 def _figures(transforms: dict[str, progression.Transform], names: dict[str, str], test,
@@ -127,14 +135,12 @@ def main(argv: list[str]) -> None:
 
     results, transforms, names = {}, {}, {}
     for label, run_config in baselines(config).items():
-        seeded = reporting.seeded(run_config, _workdir(run_config, config), _SEEDS.value)
-        results[label] = []
-        for index, (seed_config, run) in enumerate(seeded):
-            measured, transform = _measured_seed(label, seed_config, run, index == 0, evaluator)
-            results[label].append(measured)
-            transforms.setdefault(label, transform)
+        runs = reporting.seeded(run_config, _workdir(run_config, config), _SEEDS.value,
+                                _EXPORT_DIR.value)
+        results[label] = [_measured_seed(label, run, evaluator) for run in runs]
+        transforms[label] = _transform(label, runs[0], results[label][0])
         names[label] = run_config.name
-    first_caae_run = reporting.seeded(config, _WORKDIR.value, 1)[0][1]
+    first_caae_run = reporting.seeded(config, _WORKDIR.value, 1)[0].workdir
     figures = _figures(transforms, names, test, first_caae_run)
 
     caae = results["CAAE"]
@@ -153,7 +159,7 @@ def main(argv: list[str]) -> None:
         f"judges random targets: {model.random_targets}, and mismatched reals: "
         f"{model.mismatched_reals}.  ",
         "Exports (the CAAE's metrics are read through its serving signature): "
-        + ", ".join(f"`{r['export']}`" for r in caae) + ".  ",
+        + ", ".join(f"`{r['exports'][0]}`" for r in caae) + ".  ",
         f"Metrics on the first {caae[0]['test_images']} test images, each re-generated under "
         f"every group; the condition is met when the area of the output (pixels brighter than "
         f"{data.threshold}) falls in the target group of the input's class; identity is a "

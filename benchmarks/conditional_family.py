@@ -134,14 +134,14 @@ def main(argv: list[str]) -> None:
     runs = {}
     for variant in _VARIANTS.value:
         histories, seconds = [], []
-        for seed in range(_SEEDS.value):
-            config = _config(variant, seed)
-            run = os.path.join(_WORKDIR.value, variant, f"seed{seed}")
-            seconds.append(reporting.train_timed(config, run)[1])
-            histories.append(workdir.read_metrics(run))
-            if seed == 0:
-                shutil.copy(workdir.sample_path(run, config.train.steps),
-                            os.path.join(_RESULTS.value, f"conditional_family_{variant}.png"))
+        runs_of_variant = reporting.seeded(_config(variant, 0),
+                                           os.path.join(_WORKDIR.value, variant), _SEEDS.value)
+        for run in runs_of_variant:
+            seconds.append(reporting.train_timed(run.config, run.workdir)[1])
+            histories.append(workdir.read_metrics(run.workdir))
+        first = runs_of_variant[0]
+        shutil.copy(workdir.sample_path(first.workdir, first.config.train.steps),
+                    os.path.join(_RESULTS.value, f"conditional_family_{variant}.png"))
         runs[variant] = (histories, seconds)
     _plot(runs, os.path.join(_RESULTS.value, "conditional_family_metrics.png"))
     config = _config("cgan", 0)

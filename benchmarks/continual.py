@@ -190,18 +190,18 @@ def main(argv: list[str]) -> None:
     reporting.ensure_classifier(_config(_METHODS.value[0]))
     methods = sorted(_METHODS.value, key=METHODS.index)
     runs: dict[str, list[dict]] = {method: [] for method in methods}
-    for offset in range(_SEEDS.value):  # seed by seed, so that each seed's table completes
-        seed_dir = os.path.join(_WORKDIR.value, f"seed{_config(methods[0], offset).seed}")
-        export_dir = _EXPORT_DIR.value if offset == 0 else os.path.join(seed_dir, "export")
+    seeds = reporting.seeded(_config(methods[0]), _WORKDIR.value, _SEEDS.value,
+                             _EXPORT_DIR.value)
+    for offset, seed in enumerate(seeds):  # seed by seed, so that each seed's table completes
         for method in _METHODS.value:
-            run = os.path.join(seed_dir, method)
-            _copy_first_task(method, seed_dir, offset)
-            runs[method].append(continual.run(_config(method, offset), run, export_dir))
+            run = os.path.join(seed.workdir, method)
+            _copy_first_task(method, seed.workdir, offset)
+            runs[method].append(continual.run(_config(method, offset), run, seed.export_dir))
             if method in MEMORY_REPLAY_METHODS and offset == 0:
                 last = len(runs[method][-1]["tasks"])
                 shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
                             os.path.join(_RESULTS.value, f"continual_{method}.png"))
-    means = [report.mean_summary(seeds) for seeds in runs.values()]
+    means = [reporting.mean_over_seeds(summaries) for summaries in runs.values()]
     report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
     text = "\n".join(_header(runs, command) + report.markdown(means)).rstrip() + "\n"

@@ -86,18 +86,18 @@ def _bars(per_seed: list[dict]) -> list[str]:
     return lines
 
 
-def _measured_seed(config, run: str, first: bool) -> tuple[dict, tuple[str, str]]:
-    """Trains the seed's run (resuming), exports it and measures it through its exports:
-    (its metrics with its training seconds, its two export paths)."""
-    model_class = models.of(config)
-    trained, seconds = reporting.train_timed(config, run)
-    export_dir = _EXPORT_DIR.value if first else os.path.join(run, "export")
-    paths = export.export_model(trained.model, export_dir, config.name)
-    return {"seed": config.seed, "seconds": seconds,
-            **model_class.evaluate_export(config, paths[0])}, paths
+def _measured_seed(seed: reporting.Seed) -> dict:
+    """Trains the seed's run (resuming), exports it and measures it through its exports, once
+    (reporting.measured_once): its metrics, training seconds and two export paths."""
+    def measure() -> dict:
+        trained, seconds = reporting.train_timed(seed.config, seed.workdir)
+        paths = export.export_model(trained.model, seed.export_dir, seed.config.name)
+        return {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
+                **models.of(seed.config).evaluate_export(seed.config, paths[0])}
+    return reporting.measured_once(seed, measure)
 
 
-def _first_seed_figures(config, run: str, paths: tuple[str, str]) -> None:
+def _first_seed_figures(config, run: str, paths: list[str]) -> None:
     """The first seed's test grid and curves; for folders, its translations of the test
     domains."""
     test = models.of(config).load_data(config, config.data.test_split)
@@ -121,14 +121,9 @@ def main(argv: list[str]) -> None:
     if not config.data.folder:
         reporting.ensure_classifier(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
-    per_seed, exports = [], []
-    for index, (run_config, run) in enumerate(reporting.seeded(config, _WORKDIR.value,
-                                                               _SEEDS.value)):
-        results, paths = _measured_seed(run_config, run, index == 0)
-        per_seed.append(results)
-        exports.append(paths)
-        if index == 0:
-            _first_seed_figures(run_config, run, paths)
+    runs = reporting.seeded(config, _WORKDIR.value, _SEEDS.value, _EXPORT_DIR.value)
+    per_seed = [_measured_seed(run) for run in runs]
+    _first_seed_figures(runs[0].config, runs[0].workdir, per_seed[0]["exports"])
     fashion_pair = not config.data.folder and not config.data.name.startswith("cycle_gan/")
     command = " ".join(["python benchmarks/cyclegan.py"] + sys.argv[1:])
     model, data = config.model, config.data
@@ -150,8 +145,8 @@ def main(argv: list[str]) -> None:
         f"({config.optimizer.beta_1:g}, {config.optimizer.beta_2:g}), the last "
         f"{100 * config.optimizer.decay_fraction:.0f}% of steps decaying to 0.  ",
         "Exports (measured through their serving signatures): "
-        + "; ".join(f"seed {seed}: `{a2b}`, `{b2a}`" for seed, (a2b, b2a)
-                    in zip(seeds, exports, strict=True)) + ".  ",
+        + "; ".join(f"seed {r['seed']}: `{r['exports'][0]}`, `{r['exports'][1]}`"
+                    for r in per_seed) + ".  ",
         f"Metrics on the first n = {per_seed[0]['test_images']} test images of each domain "
         "(eval.num_samples, at most half a domain, so that the Frechet distance and its floor "
         f"compare sets of n), images in [-1, 1]. {cells}"

@@ -5,6 +5,8 @@ import importlib.util
 import json
 import os
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -68,17 +70,25 @@ def trained_and_measured(config: ConfigDict, workdir_path: str) -> dict:
     """Trains `config` in `workdir_path` (resuming) and measures the final model with its
     class's evaluator; returns {"seconds": training time, "metrics": {...}}, cached in the
     workdir's results.json so that a rerun of a results command reads it back."""
-    path = os.path.join(workdir_path, "results.json")
+    def measure() -> dict:
+        trained, seconds = train_timed(config, workdir_path)
+        return {"seconds": seconds, "metrics": models.of(config).make_evaluator(config)(
+            trained.model)}
+    return cached(os.path.join(workdir_path, "results.json"), measure)
+
+
+def cached(path: str, compute: Callable[[], dict],
+           valid: Callable[[dict], bool] = lambda _: True) -> dict:
+    """The dict in the JSON file `path` if it is there and `valid`; otherwise `compute()`,
+    written there whole (through a .partial file) and returned."""
     if os.path.exists(path):
         with open(path) as f:
-            return json.load(f)
-    trained, seconds = train_timed(config, workdir_path)
-    metrics = models.of(config).make_evaluator(config)(trained.model)
-    results = {"seconds": seconds, "metrics": metrics}
-    with open(path + ".partial", "w") as f:
-        json.dump(results, f, indent=2)
-    os.replace(path + ".partial", path)
-    return results
+            kept = json.load(f)
+        if valid(kept):
+            return kept
+    result = compute()
+    _write_record(path, result)
+    return result
 
 
 def generators(metrics: dict) -> list[tuple[str, str]]:
@@ -87,22 +97,52 @@ def generators(metrics: dict) -> list[tuple[str, str]]:
     return [("raw", "")] + ([("averaged", EMA_PREFIX)] if averaged else [])
 
 
-def seeded(config: ConfigDict, workdir_path: str, seeds: int) -> list[tuple[ConfigDict, str]]:
-    """`config`'s runs over `seeds` seeds: (a copy of it with seed config.seed + i, its workdir
-    <workdir_path>/seed<that seed>) for i < seeds."""
+class Seed(NamedTuple):
+    """One seed's run of a results command."""
+    config: ConfigDict  # the command's config with this seed
+    workdir: str  # <workdir>/seed<seed>
+    export_dir: str  # the first seed's: the command's --export_dir; the others': <workdir>/export
+
+
+def seeded(config: ConfigDict, workdir_path: str, seeds: int,
+           export_dir: str | None = None) -> list[Seed]:
+    """`config`'s runs over `seeds` seeds, config.seed + i for i < seeds, each with a copy of
+    `config`. The first seed's exports go to `export_dir`, so that it stays the one served;
+    the others' (and every seed's if `export_dir` is None) into their own workdir."""
     runs = []
     for offset in range(seeds):
         run_config = ConfigDict(config.to_dict())
         run_config.seed = config.seed + offset
-        runs.append((run_config, os.path.join(workdir_path, f"seed{run_config.seed}")))
+        run = os.path.join(workdir_path, f"seed{run_config.seed}")
+        exports = export_dir if offset == 0 and export_dir else os.path.join(run, "export")
+        runs.append(Seed(run_config, run, exports))
     return runs
 
 
+def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
+    """`measure()` of a seed's run, which trains, exports and measures it and lists its exports
+    under "exports"; kept in the run's measured.json, so that a rerun of a results command
+    neither exports nor measures a finished seed again (delete the file to re-measure). It is
+    measured again if its exports have gone or belong to another --export_dir."""
+    def still_exported(kept: dict) -> bool:
+        return all(os.path.exists(path) and os.path.dirname(os.path.dirname(path))
+                   == os.path.normpath(seed.export_dir) for path in kept["exports"])
+    return cached(os.path.join(seed.workdir, "measured.json"), measure, still_exported)
+
+
 def mean_over_seeds(results: list[dict]) -> dict:
-    """The mean of every number the runs in `results` share (their lists element-wise)."""
-    keys = [k for k, v in results[0].items() if isinstance(v, (int, float, list))
-            and all(k in r for r in results)]
-    return {k: np.mean([r[k] for r in results], axis=0).tolist() for k in keys}
+    """The runs in `results` as one: every float (or array of floats) they all have averaged
+    element-wise, and every other field they all have alike (a method, its tasks, a count);
+    what differs otherwise (seeds, exports, records) and what only some runs have is left out."""
+    mean = {}
+    for key, value in results[0].items():
+        if not all(key in r for r in results):
+            continue
+        if np.asarray(value).dtype.kind == "f":
+            mean[key] = np.mean([r[key] for r in results], axis=0).tolist()
+        elif all(r[key] == value for r in results):
+            mean[key] = value
+    return mean
 
 
 def seeds_cell(results: list[dict], key: str, digits: int = 3) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from benchmarks import reporting
 from tfgan_lab import continual, data, export, runtime, train
 from tfgan_lab.config import validate
 from tfgan_lab.continual import report, runner
@@ -129,21 +130,21 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
             f"{100 * ra['generator_seen_accuracy_second'][-1]:.1f} |") in text
 
 
-def test_the_mean_of_two_seeds_averages_every_measure_and_keeps_the_first_seeds_rows(
+def test_the_mean_of_two_seeds_averages_every_measure_and_keeps_the_tasks(
         two_task_runs):
     _, summaries, _ = two_task_runs
     ra, other = summaries["ra"], json.loads(json.dumps(summaries["ra"]))
     other["generator_matrix"] = [[1.0, 0.0], [0.5, 0.25]]
     other["generator_seen_accuracy"] = [1.0, 0.375]
-    mean = report.mean_summary([ra, other])
+    mean = reporting.mean_over_seeds([ra, other])
     np.testing.assert_allclose(mean["generator_matrix"], (np.array(ra["generator_matrix"])
                                                           + other["generator_matrix"]) / 2)
     assert mean["generator_seen_accuracy"][-1] == pytest.approx(
         (ra["generator_seen_accuracy"][-1] + 0.375) / 2)
     assert mean["generator_matrix_second"] == ra["generator_matrix_second"]
-    assert mean["rows"] is ra["rows"] and mean["method"] == "ra"
+    assert mean["tasks"] == ra["tasks"] and mean["method"] == "ra"
     finetune = summaries["finetune"]
-    assert report.mean_summary([finetune])["average_accuracy"] == pytest.approx(
+    assert reporting.mean_over_seeds([finetune])["average_accuracy"] == pytest.approx(
         finetune["average_accuracy"])
 
 

@@ -14,18 +14,44 @@ from conftest import smoke
 def test_seeded_runs_start_at_the_configs_seed_each_in_its_folder(tmp_path):
     config = smoke("cyclegan")
     config.seed = 5
-    runs = reporting.seeded(config, str(tmp_path), 3)
-    assert [(c.seed, path) for c, path in runs] == [
-        (seed, str(tmp_path / f"seed{seed}")) for seed in (5, 6, 7)]
-    runs[1][0].train.steps = 1  # copies: the caller's config and the other seeds' stay as they were
-    assert config.seed == 5 and config.train.steps == runs[0][0].train.steps != 1
+    runs = reporting.seeded(config, str(tmp_path), 3, "served")
+    assert [(r.config.seed, r.workdir, r.export_dir) for r in runs] == [
+        (5, str(tmp_path / "seed5"), "served"),
+        *[(seed, str(tmp_path / f"seed{seed}"), str(tmp_path / f"seed{seed}" / "export"))
+          for seed in (6, 7)]]
+    runs[1].config.train.steps = 1  # copies: the caller's config and the others stay as they were
+    assert config.seed == 5 and config.train.steps == runs[0].config.train.steps != 1
+    assert reporting.seeded(config, str(tmp_path), 1)[0].export_dir == str(
+        tmp_path / "seed5" / "export")
 
 
-def test_means_over_seeds_of_the_numbers_all_runs_share():
-    results = [{"seed": 0, "accuracy": 0.9, "per_group": [0.0, 1.0], "export": "a", "only": 1},
-               {"seed": 1, "accuracy": 1.0, "per_group": [1.0, 0.0], "export": "b"}]
-    assert reporting.mean_over_seeds(results) == {"seed": 0.5, "accuracy": pytest.approx(0.95),
-                                                  "per_group": [0.5, 0.5]}
+def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path):
+    seed = reporting.seeded(smoke("cyclegan"), str(tmp_path / "runs"), 1,
+                            str(tmp_path / "served"))[0]
+    calls = []
+
+    def measure() -> dict:
+        calls.append(1)
+        path = tmp_path / "served" / "model" / str(len(calls))
+        path.mkdir(parents=True)
+        return {"accuracy": 0.5, "exports": [str(path)]}
+
+    os.makedirs(seed.workdir)
+    first = reporting.measured_once(seed, measure)
+    assert reporting.measured_once(seed, measure) == first and len(calls) == 1
+    os.rmdir(first["exports"][0])  # its export has gone: measured (and exported) again
+    assert reporting.measured_once(seed, measure)["exports"][0].endswith("2") and len(calls) == 2
+    reporting.measured_once(seed._replace(export_dir=str(tmp_path / "other")), measure)
+    assert len(calls) == 3  # another --export_dir: measured again, not read back
+
+
+def test_means_over_seeds_of_the_floats_all_runs_share_and_what_they_have_alike():
+    results = [{"seed": 0, "accuracy": 0.9, "per_group": [0.0, 1.0], "tasks": [[0, 1]],
+                "export": "a", "only": 1.0},
+               {"seed": 1, "accuracy": 1.0, "per_group": [1.0, 0.0], "tasks": [[0, 1]],
+                "export": "b"}]
+    assert reporting.mean_over_seeds(results) == {
+        "accuracy": pytest.approx(0.95), "per_group": [0.5, 0.5], "tasks": [[0, 1]]}
 
 
 def test_a_cell_gives_mean_and_spread_and_the_second_judges_after_a_slash():

@@ -36,16 +36,6 @@ def _table(title: str, columns: list[str], alignment: str, rows: list[str]) -> l
     return [f"## {title}", "", "| " + " | ".join(columns) + " |", alignment, *rows, ""]
 
 
-def mean_summary(summaries: list[dict]) -> dict:
-    """One method's summaries over seeds as one: its matrices, accuracies and transfer averaged
-    element-wise, its rows (per-task records) those of the first seed."""
-    mean = dict(summaries[0])
-    for key in summaries[0]:
-        if key not in ("method", "tasks", "rows"):
-            mean[key] = np.mean([s[key] for s in summaries], axis=0).tolist()
-    return mean
-
-
 def markdown(summaries: list[dict]) -> list[str]:
     """Summary tables (solvers, generators: each if any ran), then each method's matrix
     (accuracies in %)."""
