@@ -4,7 +4,6 @@ read back from TensorBoard."""
 import importlib.util
 import json
 import os
-import time
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -80,14 +79,14 @@ def trained_and_measured(config: ConfigDict, workdir_path: str) -> dict:
 def cached(path: str, compute: Callable[[], dict],
            valid: Callable[[dict], bool] = lambda _: True) -> dict:
     """The dict in the JSON file `path` if it is there and `valid`; otherwise `compute()`,
-    written there whole (through a .partial file) and returned."""
+    written there (workdir.write_json) and returned."""
     if os.path.exists(path):
         with open(path) as f:
             kept = json.load(f)
         if valid(kept):
             return kept
     result = compute()
-    _write_record(path, result)
+    workdir.write_json(path, result)
     return result
 
 
@@ -176,31 +175,18 @@ def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, f
     """Trains (resuming); returns the model and the seconds of training, summed over the
     invocations that trained (kept in the workdir's benchmark_seconds.json). An invocation
     that was killed counts from its start to its last checkpoint, the work it left."""
-    path = os.path.join(workdir_path, "benchmark_seconds.json")
-    record = {"seconds": 0.0}
-    if os.path.exists(path):
-        with open(path) as f:
-            record = json.load(f)
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
-    if "running_since" in record:  # the last invocation was killed
-        kept = os.path.getmtime(latest + ".index") if latest else 0.0
-        record["seconds"] += max(0.0, kept - record.pop("running_since"))
     finished = latest is not None and int(latest.rsplit("-", 1)[1]) >= config.train.steps
     if not finished:
         workdir.ensure_writable(workdir_path, "workdir")
-        _write_record(path, {**record, "running_since": time.time()})
-    start = time.perf_counter()
-    trained = train.train(config, workdir_path)
-    if not finished:
-        record["seconds"] += time.perf_counter() - start
-    _write_record(path, record)
-    return trained, record["seconds"]
 
+    def last_checkpoint_written() -> float | None:
+        last = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
+        return os.path.getmtime(last + ".index") if last else None
 
-def _write_record(path: str, record: dict) -> None:
-    with open(path + ".partial", "w") as f:
-        json.dump(record, f)
-    os.replace(path + ".partial", path)
+    return workdir.timed(os.path.join(workdir_path, "benchmark_seconds.json"),
+                         lambda: train.train(config, workdir_path), last_checkpoint_written,
+                         finished)
 
 
 def scalars(workdir_path: str) -> dict[str, list[tuple[int, float]]]:

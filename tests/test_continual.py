@@ -94,6 +94,9 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
         with open(root / method / "results.json") as f:
             assert json.load(f) == json.loads(json.dumps(summary))
         assert [row["classes"] for row in summary["rows"]] == [[0, 1], [2, 3]]
+        for t, row in enumerate(summary["rows"], 1):  # each task's time, kept across resumes
+            with open(root / method / f"task_{t}" / "seconds.json") as f:
+                assert json.load(f) == {"seconds": row["seconds"]} and row["seconds"] > 0
         solver = method in ("finetune", "joint", "dgr")
         assert ("solver_matrix" in summary) == solver
         assert ("generator_matrix" in summary) == (method in ("sft", "jtr", "ra"))

@@ -2,11 +2,13 @@
 
 import json
 import os
+import time
 
 import pytest
 import tensorflow as tf
 
 from benchmarks import reporting
+from tfgan_lab import workdir
 
 from conftest import smoke
 
@@ -83,3 +85,20 @@ def test_training_time_sums_the_invocations_and_counts_a_killed_one_to_its_check
     _, total = reporting.train_timed(config, str(tmp_path))  # finished: nothing to train
     assert total == pytest.approx(seconds + 30)
     assert json.loads((tmp_path / "benchmark_seconds.json").read_text()) == {"seconds": total}
+
+
+def test_a_killed_invocation_counts_to_its_last_saved_work(tmp_path):
+    """workdir.timed, which the continual runner's tasks use: the record of a killed invocation
+    (running_since) is closed at the time its work was last saved."""
+    record = str(tmp_path / "seconds.json")
+    result, seconds = workdir.timed(record, lambda: "done", lambda: None)
+    assert result == "done" and 0 < seconds < 1
+    started = time.time() - 100
+    (tmp_path / "seconds.json").write_text(json.dumps({"seconds": 5.0,
+                                                       "running_since": started}))
+    _, total = workdir.timed(record, lambda: None, lambda: started + 40)
+    assert 45 <= total < 46 and json.loads((tmp_path / "seconds.json").read_text()) == {
+        "seconds": total}
+    (tmp_path / "seconds.json").write_text(json.dumps({"seconds": 5.0,
+                                                       "running_since": started}))
+    assert workdir.timed(record, lambda: None, lambda: None, finished=True)[1] == 5.0

@@ -22,11 +22,16 @@ import os
 import socket
 import sys
 import tempfile
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from ml_collections import ConfigDict
 
 from tfgan_lab.config import added_groups, resolve_stored
 from tfgan_lab.errors import WorkdirError
+
+T = TypeVar("T")
 
 # What shapes a run's model or data; an added group (continual) adds its own.
 FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision")
@@ -158,3 +163,34 @@ def lock(workdir: str):
         yield
     finally:
         handle.close()  # Releases the lock.
+
+
+def timed(record_path: str, work: Callable[[], T], last_saved: Callable[[], float | None],
+          finished: bool = False) -> tuple[T, float]:
+    """Runs `work()`; returns its result and the seconds the work has taken over all its
+    invocations, kept in the JSON file `record_path`. An invocation that was killed counts
+    from its start to `last_saved()`, the time its last saved progress was written (None:
+    nothing was), as the work after that is lost. `finished`: nothing is left to do, so this
+    invocation only reads back and adds no time."""
+    record = {"seconds": 0.0}
+    if os.path.exists(record_path):
+        with open(record_path) as f:
+            record = json.load(f)
+    if "running_since" in record:  # the last invocation was killed
+        record["seconds"] += max(0.0, (last_saved() or 0.0) - record.pop("running_since"))
+    if not finished:
+        write_json(record_path, {**record, "running_since": time.time()})
+    start = time.perf_counter()
+    result = work()
+    if not finished:
+        record["seconds"] += time.perf_counter() - start
+    write_json(record_path, record)
+    return result, record["seconds"]
+
+
+def write_json(path: str, content: dict) -> None:
+    """Writes `content` to the JSON file `path` whole or not at all (through a .partial file),
+    so that a kill never leaves half a record."""
+    with open(path + ".partial", "w") as f:
+        json.dump(content, f, indent=2)
+    os.replace(path + ".partial", path)

@@ -4,6 +4,7 @@
     <workdir>/task_<t>/generator/      the generator's run (checkpoints, samples, TensorBoard)
     <workdir>/task_<t>/solver.weights.h5
     <workdir>/task_<t>/samples.png     every class of a conditional generator, after task t
+    <workdir>/task_<t>/seconds.json    the task's time so far, over the invocations
     <workdir>/task_<t>/result.json     written last: the task is done; names its exports
     <workdir>/results.json             matrices, average accuracy, backward transfer
     <export_dir>/<config.name>_task<t>_{generator,solver}/<version>/   SavedModels
@@ -19,7 +20,6 @@ tasks are skipped, the generator of the current one resumes from its last checkp
 import copy
 import json
 import os
-import time
 
 import numpy as np
 import tensorflow as tf
@@ -151,16 +151,30 @@ def _generator_accuracies(run: _Run, t: int, generator_path: str) -> dict[str, l
 
 
 def _run_task(run: _Run, t: int) -> dict:
-    start = time.perf_counter()
-    result = {"task": t + 1, "classes": list(run.tasks[t])}
-    if run.method.trains_generator:
-        result["generator"] = _train_generator(run, t)
-        if run.method.scores_generator:  # DGR's is unconditional: its solver labels.
-            result.update(_generator_accuracies(run, t, result["generator"]))
-    if run.method.trains_solver:
-        result["solver_task_accuracy"], result["solver"] = _train_solver(run, t)
-    result["seconds"] = time.perf_counter() - start
-    return result
+    """Task t's models trained and exported, and their accuracies; its seconds summed over the
+    invocations that worked on it (task_<t>/seconds.json), a killed one counted to the last
+    file it wrote."""
+    def work() -> dict:
+        result = {"task": t + 1, "classes": list(run.tasks[t])}
+        if run.method.trains_generator:
+            result["generator"] = _train_generator(run, t)
+            if run.method.scores_generator:  # DGR's is unconditional: its solver labels.
+                result.update(_generator_accuracies(run, t, result["generator"]))
+        if run.method.trains_solver:
+            result["solver_task_accuracy"], result["solver"] = _train_solver(run, t)
+        return result
+
+    record = os.path.join(run.task_dir(t), "seconds.json")
+    result, seconds = workdir.timed(record, work, lambda: _last_written(run.task_dir(t), record))
+    return {**result, "seconds": seconds}
+
+
+def _last_written(folder: str, record: str) -> float | None:
+    """When the newest file under `folder` but `record` was written (None: none is)."""
+    times = [os.path.getmtime(os.path.join(root, name))
+             for root, _, names in os.walk(folder) for name in names
+             if os.path.join(root, name) != record]
+    return max(times, default=None)
 
 
 def task_export(workdir_path: str, task: int, role: str) -> str:
@@ -175,12 +189,6 @@ def task_export(workdir_path: str, task: int, role: str) -> str:
     if role not in result:
         raise WorkdirError(f"Task {task} of {workdir_path} exported no {role}.")
     return result[role]
-
-
-def _write_json(path: str, content: dict) -> None:
-    with open(path + ".partial", "w") as f:
-        json.dump(content, f, indent=2)
-    os.replace(path + ".partial", path)
 
 
 def summarize(method: str, tasks: list[tuple[int, ...]], rows: list[dict]) -> dict:
@@ -214,11 +222,11 @@ def run(config: ConfigDict, workdir_path: str, export_dir: str = "export") -> di
                 print(f"{state.method.name}: task {t + 1} of {len(state.tasks)}, "
                       f"classes {state.tasks[t]}")
                 os.makedirs(state.task_dir(t), exist_ok=True)
-                _write_json(result_path, _run_task(state, t))
+                workdir.write_json(result_path, _run_task(state, t))
             with open(result_path) as f:
                 state.rows.append(json.load(f))
         summary = summarize(state.method.name, state.tasks, state.rows)
-        _write_json(os.path.join(workdir_path, "results.json"), summary)
+        workdir.write_json(os.path.join(workdir_path, "results.json"), summary)
     return summary
 
 
