@@ -4,6 +4,7 @@ MirroredStrategy tests can run two replicas on a machine without GPUs."""
 import itertools
 import os
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -39,6 +40,15 @@ def trained_classifier(tmp_path_factory) -> tuple[str, float]:
                        classifier_epochs=1)
     eval.train_classifier(config, "second")
     return eval.train_classifier(config, "first")
+
+
+def judges_env(tmp_path: Path, trained_classifier: tuple[str, float]) -> dict[str, str]:
+    """The environment of a results command run as a subprocess in `tmp_path` that finds the
+    session's two judges (TFGAN_LAB_CACHE) instead of training its own."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    os.symlink(os.path.dirname(os.path.dirname(trained_classifier[0])), cache / "classifiers")
+    return {**os.environ, "TFGAN_LAB_CACHE": str(cache)}
 
 
 def smoke(variant: str = "cgan") -> ConfigDict:

@@ -2,6 +2,7 @@
 player, the prior, the groups measured on Fashion-MNIST and parsed from UTKFace names, the
 export and --mode=progress, and the metrics on known answers."""
 
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from tfgan_lab.gans import caae as caae_lib
 from tfgan_lab.gans import caae_serving
 from tfgan_lab.nets import caae as nets
 
-from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, judges_env, smoke, training_setup
 
 
 def _config(**model):
@@ -324,3 +325,33 @@ def test_training_logs_condition_identity_and_reconstruction(tmp_path, trained_c
     assert {"condition_accuracy", "condition_error", "identity", "reconstruction_l1",
             "prior_ks_mean"} <= set(header)
     assert (tmp_path / "samples" / "step_000002.png").exists()
+
+
+def test_the_results_command_measures_the_caae_and_its_baselines_once(tmp_path,
+                                                                     trained_classifier):
+    """benchmarks/caae.py at smoke size, one seed: the CAAE and both baselines trained and
+    measured, the CAAE through its export; the report's cells are caae.json's numbers; a
+    rerun reads them back without exporting again."""
+    command = [sys.executable, os.path.join(REPO, "benchmarks", "caae.py"),
+               f"--config={os.path.join(REPO, 'configs', 'caae_fashion_mnist.py')}:smoke",
+               "--seeds=1", "--workdir=runs/caae", "--export_dir=export", "--results=report",
+               "--grid_rows=2"]
+    env = judges_env(tmp_path, trained_classifier)
+    for _ in range(2):
+        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
+                             timeout=600, env=env)
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert os.listdir(tmp_path / "export" / "caae_fashion_mnist") == ["1"]
+    results = json.loads((tmp_path / "report" / "caae.json").read_text())
+    labels = ["CAAE", "conditional GAN without the encoder", "autoencoder without adversaries"]
+    assert list(results) == labels
+    caae = results["CAAE"]["seeds"][0]
+    assert caae["exports"] == [os.path.join("export", "caae_fashion_mnist", "1")]
+    text = (tmp_path / "report" / "caae.md").read_text()
+    assert (f"| CAAE | {caae['condition_accuracy']:.3f} | {caae['condition_error']:.3f} | "
+            f"{caae['condition_accuracy_of_output_class']:.3f} / "
+            f"{caae['condition_accuracy_of_output_class_second']:.3f} | "
+            f"{caae['identity']:.3f} / {caae['identity_second']:.3f} |") in text
+    for workdir_name in ("caae", "caae_without_encoder", "caae_without_adversaries"):
+        assert (tmp_path / "runs" / workdir_name / "seed0" / "measured.json").is_file()
+    assert "One seed" in text and (tmp_path / "report" / "caae_curves.png").is_file()

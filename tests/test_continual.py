@@ -18,7 +18,7 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import classifier as classifier_lib
 from tfgan_lab.eval import continual as metrics
 
-from conftest import REPO, smoke
+from conftest import REPO, judges_env, smoke
 
 
 def test_tasks_split_the_classes_in_order(fashion_mnist):
@@ -248,14 +248,11 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     """benchmarks/continual.py over 2 seeds of a 2-task stream: each seed in its own workdir, the
     second's exports in it, the measure as mean ± sd over the seeds and the tables of their
     means."""
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    os.symlink(os.path.dirname(os.path.dirname(trained_classifier[0])), cache / "classifiers")
     run = subprocess.run(
         [sys.executable, os.path.join(REPO, "benchmarks", "continual.py"), "--methods=finetune",
          "--seeds=2", "--classes_per_task=5", "--solver_steps=2", "--workdir=runs",
          "--export_dir=export", "--results=report"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=600, env={**os.environ, "TFGAN_LAB_CACHE": str(cache)})
+        text=True, timeout=600, env=judges_env(tmp_path, trained_classifier))
     assert run.returncode == 0, run.stderr[-3000:]
     accuracies = []
     for seed in (0, 1):
