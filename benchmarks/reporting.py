@@ -179,13 +179,9 @@ def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, f
     finished = latest is not None and int(latest.rsplit("-", 1)[1]) >= config.train.steps
     if not finished:
         workdir.ensure_writable(workdir_path, "workdir")
-
-    def last_checkpoint_written() -> float | None:
-        last = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
-        return os.path.getmtime(last + ".index") if last else None
-
     return workdir.timed(os.path.join(workdir_path, "benchmark_seconds.json"),
-                         lambda: train.train(config, workdir_path), last_checkpoint_written,
+                         lambda: train.train(config, workdir_path),
+                         lambda: os.path.getmtime(latest + ".index") if latest else None,
                          finished)
 
 
