@@ -27,7 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import continual, runtime  # noqa: E402
+from tfgan_lab import continual, files, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab.config import validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
@@ -178,8 +178,8 @@ def _copy_first_task(method: str, seed_dir: str, offset: int) -> None:
         if (other != method and os.path.exists(os.path.join(source, "result.json"))
                 and _same_first_task(_config(method, offset), _config(other, offset))):
             print(f"{method}: task 1 copied from {other}'s (the same run)")
-            shutil.copytree(source, target + ".partial")
-            os.replace(target + ".partial", target)
+            with files.written_whole(target) as partial:
+                shutil.copytree(source, partial)
             return
 
 

@@ -13,7 +13,7 @@ from absl import app, logging
 from ml_collections import ConfigDict
 
 from tfgan_lab import eval as eval_lib
-from tfgan_lab import models, train, workdir
+from tfgan_lab import files, models, train, workdir
 from tfgan_lab.config import validate
 from tfgan_lab.gans.conditional import EMA_PREFIX
 
@@ -79,14 +79,14 @@ def trained_and_measured(config: ConfigDict, workdir_path: str) -> dict:
 def cached(path: str, compute: Callable[[], dict],
            valid: Callable[[dict], bool] = lambda _: True) -> dict:
     """The dict in the JSON file `path` if it is there and `valid`; otherwise `compute()`,
-    written there (workdir.write_json) and returned."""
+    written there (files.write_json) and returned."""
     if os.path.exists(path):
         with open(path) as f:
             kept = json.load(f)
         if valid(kept):
             return kept
     result = compute()
-    workdir.write_json(path, result)
+    files.write_json(path, result)
     return result
 
 

@@ -5,6 +5,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from tfgan_lab import files
+
 
 def grid_inputs(z_dim: int, num_classes: int, columns: int, seed: int,
                 same_noise_per_column: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -37,8 +39,7 @@ def write_png(path: str, images: np.ndarray, columns: int) -> str:
     """Writes the grid of `images` to `path` (atomically: never a half-written PNG)."""
     picture = grid(images, columns)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    partial = f"{path}.partial"
-    Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture).save(partial,
-                                                                                 format="PNG")
-    os.replace(partial, path)
+    with files.written_whole(path) as partial:
+        Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture).save(partial,
+                                                                                     format="PNG")
     return path

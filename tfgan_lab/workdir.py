@@ -28,6 +28,7 @@ from typing import TypeVar
 
 from ml_collections import ConfigDict
 
+from tfgan_lab import files
 from tfgan_lab.config import added_groups, resolve_stored
 from tfgan_lab.errors import WorkdirError
 
@@ -99,10 +100,7 @@ def prepare(workdir: str, config: ConfigDict) -> None:
         if changed:
             raise WorkdirError(f"{workdir!r} holds a run of another model ({'; '.join(changed)}). "
                                "Use a new --workdir, or the workdir's own settings.")
-    partial = _config_path(workdir) + ".partial"
-    with open(partial, "w") as f:
-        f.write(config.to_json(indent=2, sort_keys=True))
-    os.replace(partial, _config_path(workdir))
+    files.write_text(_config_path(workdir), config.to_json(indent=2, sort_keys=True))
 
 
 def metrics_path(workdir: str) -> str:
@@ -179,18 +177,10 @@ def timed(record_path: str, work: Callable[[], T], last_saved: Callable[[], floa
     if "running_since" in record:  # the last invocation was killed
         record["seconds"] += max(0.0, (last_saved() or 0.0) - record.pop("running_since"))
     if not finished:
-        write_json(record_path, {**record, "running_since": time.time()})
+        files.write_json(record_path, {**record, "running_since": time.time()})
     start = time.perf_counter()
     result = work()
     if not finished:
         record["seconds"] += time.perf_counter() - start
-    write_json(record_path, record)
+    files.write_json(record_path, record)
     return result, record["seconds"]
-
-
-def write_json(path: str, content: dict) -> None:
-    """Writes `content` to the JSON file `path` whole or not at all (through a .partial file),
-    so that a kill never leaves half a record."""
-    with open(path + ".partial", "w") as f:
-        json.dump(content, f, indent=2)
-    os.replace(path + ".partial", path)

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, export, images, modes, train, workdir
+from tfgan_lab import data, export, files, images, modes, train, workdir
 from tfgan_lab import eval as eval_lib
 from tfgan_lab.continual.methods import METHODS
 from tfgan_lab.continual.replay import Replay
@@ -222,11 +222,11 @@ def run(config: ConfigDict, workdir_path: str, export_dir: str = "export") -> di
                 print(f"{state.method.name}: task {t + 1} of {len(state.tasks)}, "
                       f"classes {state.tasks[t]}")
                 os.makedirs(state.task_dir(t), exist_ok=True)
-                workdir.write_json(result_path, _run_task(state, t))
+                files.write_json(result_path, _run_task(state, t))
             with open(result_path) as f:
                 state.rows.append(json.load(f))
         summary = summarize(state.method.name, state.tasks, state.rows)
-        workdir.write_json(os.path.join(workdir_path, "results.json"), summary)
+        files.write_json(os.path.join(workdir_path, "results.json"), summary)
     return summary
 
 

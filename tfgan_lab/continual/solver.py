@@ -9,14 +9,13 @@ Its one player goes through the same `minimize` as every model's (global-batch a
 mixed_float16 loss scaling).
 """
 
-import os
 import sys
 
 import keras
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import data
+from tfgan_lab import data, files
 from tfgan_lab.continual.replay import Replay
 from tfgan_lab.eval.classifier import LEARNING_RATE, accuracy, classifier_net
 from tfgan_lab.losses import classification_loss
@@ -76,9 +75,8 @@ def train_solver(config: ConfigDict, dataset: data.LabeledImages, weights_path: 
     solver.fit(data.train_batches(dataset, config.train.batch_size, config.seed),
                steps_per_epoch=config.continual.solver_steps, epochs=1, shuffle=False,
                verbose=1 if sys.stdout.isatty() else 2)
-    partial = weights_path.replace(".weights.h5", ".partial.weights.h5")
-    solver.network.save_weights(partial)
-    os.replace(partial, weights_path)
+    with files.written_whole(weights_path) as partial:
+        solver.network.save_weights(partial)
     return solver.network
 
 

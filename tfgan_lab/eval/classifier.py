@@ -10,7 +10,6 @@ each with its test accuracy in `metrics.json`; `<cache>` is `config.eval.classif
 Train both with: python main.py --mode=train_classifier --config=configs/<experiment>.py
 """
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -21,7 +20,7 @@ import numpy as np
 from keras import layers
 from ml_collections import ConfigDict
 
-from tfgan_lab import data
+from tfgan_lab import data, files
 from tfgan_lab.errors import EvaluationError
 
 BATCH_SIZE = 128
@@ -146,13 +145,13 @@ def train_classifier(config: ConfigDict, judge: str = "first") -> tuple[str, flo
                 epochs=config.eval.classifier_epochs, shuffle=False,
                 verbose=1 if sys.stdout.isatty() else 2)
     test_accuracy = accuracy(classifier, test_set.images, test_set.labels)
+    # metrics.json first: a judge whose classifier.keras exists is complete.
+    files.write_json(os.path.join(folder, "metrics.json"), {
+        "dataset": config.data.name, "test_accuracy": test_accuracy,
+        "epochs": config.eval.classifier_epochs, "seed": seed, "architecture": classifier.name})
     path = os.path.join(folder, "classifier.keras")
-    classifier.save(path + ".partial.keras")
-    os.replace(path + ".partial.keras", path)
-    with open(os.path.join(folder, "metrics.json"), "w") as f:
-        json.dump({"dataset": config.data.name, "test_accuracy": test_accuracy,
-                   "epochs": config.eval.classifier_epochs, "seed": seed,
-                   "architecture": classifier.name}, f, indent=2)
+    with files.written_whole(path) as partial:
+        classifier.save(partial)
     return path, test_accuracy
 
 
