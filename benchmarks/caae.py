@@ -15,7 +15,6 @@ per target group, the bars on the means beside the baselines, the first seed's p
 figures and training curves; and caae.json, every seed's numbers.
 """
 
-import json
 import os
 import sys
 
@@ -28,7 +27,7 @@ sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, images, runtime  # noqa: E402
+from tfgan_lab import export, files, images, runtime  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import progression  # noqa: E402
 from tfgan_lab.gans import caae_serving  # noqa: E402
@@ -198,11 +197,10 @@ def main(argv: list[str]) -> None:
         lines += [f"{label}:", "", f"![{label}]({figure})", ""]
     lines += [f"CAAE training curves (seed {caae[0]['seed']}):", "",
               "![CAAE training curves](caae_curves.png)", ""]
-    with open(os.path.join(_RESULTS.value, "caae.md"), "w") as f:
-        f.write("\n".join(lines))
-    with open(os.path.join(_RESULTS.value, "caae.json"), "w") as f:
-        json.dump({label: {"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)}
-                   for label, per_seed in results.items()}, f, indent=2)
+    files.write_text(os.path.join(_RESULTS.value, "caae.md"), "\n".join(lines))
+    files.write_json(os.path.join(_RESULTS.value, "caae.json"),
+                     {label: {"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)}
+                      for label, per_seed in results.items()})
     print("\n".join(lines))
 
 

@@ -22,7 +22,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import runtime, workdir  # noqa: E402
+from tfgan_lab import files, runtime, workdir  # noqa: E402
 from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
 
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per variant (0, 1, ...).")
@@ -170,8 +170,7 @@ def main(argv: list[str]) -> None:
         "| " + " | ".join(NAMES[v] for v in runs) + " |", "|" + "---|" * len(runs),
         "| " + " | ".join(f"![{v}](conditional_family_{v}.png)" for v in runs) + " |"]
     report = "\n".join(lines) + "\n"
-    with open(os.path.join(_RESULTS.value, "conditional_family.md"), "w") as f:
-        f.write(report)
+    files.write_text(os.path.join(_RESULTS.value, "conditional_family.md"), report)
     print(report)
 
 

@@ -205,8 +205,7 @@ def main(argv: list[str]) -> None:
     report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
     text = "\n".join(_header(runs, command) + report.markdown(means)).rstrip() + "\n"
-    with open(os.path.join(_RESULTS.value, "continual.md"), "w") as f:
-        f.write(text)
+    files.write_text(os.path.join(_RESULTS.value, "continual.md"), text)
     print(text)
 
 

@@ -17,7 +17,6 @@ seed's test grid (input | translated | reconstructed) and training curves; and c
 every seed's numbers.
 """
 
-import json
 import os
 import sys
 
@@ -30,7 +29,7 @@ sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, images, models, runtime, translate  # noqa: E402
+from tfgan_lab import export, files, images, models, runtime, translate  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import translation  # noqa: E402
 
@@ -163,10 +162,9 @@ def main(argv: list[str]) -> None:
               "to B.", "", "![test grid](cyclegan_test_grid.png)", "",
               f"Training curves (seed {seeds[0]}):", "",
               "![training curves](cyclegan_curves.png)", ""]
-    with open(os.path.join(_RESULTS.value, "cyclegan.md"), "w") as f:
-        f.write("\n".join(lines))
-    with open(os.path.join(_RESULTS.value, "cyclegan.json"), "w") as f:
-        json.dump({"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)}, f, indent=2)
+    files.write_text(os.path.join(_RESULTS.value, "cyclegan.md"), "\n".join(lines))
+    files.write_json(os.path.join(_RESULTS.value, "cyclegan.json"),
+                     {"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)})
     print("\n".join(lines))
 
 

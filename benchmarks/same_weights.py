@@ -18,7 +18,7 @@ from absl import app, flags
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tfgan_lab import runtime  # noqa: E402
+from tfgan_lab import files, runtime  # noqa: E402
 
 _REFERENCE = flags.DEFINE_string("reference", "6413c7d", "The git revision to compare with.")
 _STEPS = flags.DEFINE_integer("steps", 1500, "Train steps of both runs.")
@@ -78,8 +78,7 @@ def main(argv: list[str]) -> None:
     lines += [f"- only in the current: `{n}`" for n in sorted(set(current) - set(reference))]
     lines += [f"- differs: `{n}`" for n in differing]
     os.makedirs(_RESULTS.value, exist_ok=True)
-    with open(os.path.join(_RESULTS.value, "same_weights.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    files.write_text(os.path.join(_RESULTS.value, "same_weights.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

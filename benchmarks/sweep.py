@@ -24,7 +24,7 @@ sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
 from configs import common  # noqa: E402
-from tfgan_lab import images, runtime, train  # noqa: E402
+from tfgan_lab import files, images, runtime, train  # noqa: E402
 
 EMA = {"model.generator_ema": 0.995}
 SETTINGS = {
@@ -131,8 +131,7 @@ def main(argv: list[str]) -> None:
             table += _rows(variant, setting, results)
             print("\n".join(table[-2:]), flush=True)
         report = _report(variant, _SETTINGS.value, table, accuracies)
-        with open(os.path.join(_RESULTS.value, f"sweep_{variant}.md"), "w") as f:
-            f.write(report)
+        files.write_text(os.path.join(_RESULTS.value, f"sweep_{variant}.md"), report)
         print(report)
 
 

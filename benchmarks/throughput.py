@@ -151,9 +151,10 @@ def main(argv: list[str]) -> None:
               flush=True)
     command = "python benchmarks/throughput.py " + " ".join(
         f"--{f}={flags.FLAGS[f].value}" for f in ("steps", "rounds", "warmup"))
+    from tfgan_lab import files
+
     os.makedirs(os.path.dirname(_OUTPUT.value), exist_ok=True)
-    with open(_OUTPUT.value, "w") as f:
-        f.write(_table(results, command))
+    files.write_text(_OUTPUT.value, _table(results, command))
     print(f"Wrote {_OUTPUT.value}")
 
 

@@ -5,14 +5,13 @@ evaluator. (Continual learning's mode is in tfgan_lab/continual/runner.py, trans
 tfgan_lab/translate.py.)
 """
 
-import json
 import shutil
 import tempfile
 
 from ml_collections import ConfigDict
 
 from tfgan_lab import eval as eval_lib
-from tfgan_lab import export, images, models, modes, train, workdir
+from tfgan_lab import export, files, images, models, modes, train, workdir
 from tfgan_lab.errors import ConfigError, ExportError
 
 
@@ -89,8 +88,7 @@ def eval_mode(context: modes.Context) -> None:
         results = evaluator(trained.model)
     results = {"source": source, "dataset": config.data.name, **results}
     output = context.output_path("eval.json")
-    with open(output, "w") as f:
-        json.dump(results, f, indent=2)
+    files.write_json(output, results)
     for name, value in results.items():
         if isinstance(value, float):
             print(f"{name:24s} {value:.4f}")

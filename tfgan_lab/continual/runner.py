@@ -82,8 +82,7 @@ class _Run:
                 return path
         path = os.path.abspath(export.write(make_export(), self.export_dir,
                                             f"{self.config.name}_task{t + 1}_{role}"))
-        with open(marker, "w") as f:
-            f.write(path)
+        files.write_text(marker, path)
         return path
 
 
