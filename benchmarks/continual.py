@@ -75,7 +75,7 @@ def _config(method: str, seed_offset: int = 0):
 
 def _verdict(value: float, bound: float, direction: str) -> str:
     held = value <= bound if direction == "<=" else value >= bound
-    return "met" if held else f"MISSED by {100 * abs(value - bound):.1f} points"
+    return "met" if held else f"MISSED by {100 * abs(value - bound):.2f} points"
 
 
 def _bar(seeds: list[dict]) -> str:
@@ -92,7 +92,7 @@ def _bar(seeds: list[dict]) -> str:
     if _CLASSES_PER_TASK.value != 2:
         return ", ".join(f"{judge}{reporting.mean_spread(v, 1)}%" for judge, v in measured) + (
             " (no bar: the issue sets them for 5 tasks of 2 classes)")
-    return ", ".join(f"{judge}{reporting.mean_spread(v, 1)}% (bar {direction} "
+    return ", ".join(f"{judge}{reporting.mean_spread(v, 2)}% (bar {direction} "
                      f"{100 * bound:.0f}%: {_verdict(float(np.mean(v)) / 100, bound, direction)})"
                      for judge, v in measured)
 
