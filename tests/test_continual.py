@@ -171,6 +171,20 @@ def test_replay_reads_the_previous_tasks_exports_from_disk(two_task_runs):
     assert not set(built) - {"dgr", "jtr", "ra"}
 
 
+def test_label_use_reads_how_much_the_label_moves_an_exported_generator(two_task_runs):
+    from benchmarks import label_use
+
+    root, _, _ = two_task_runs
+    generator = export.load_conditional_generator(
+        runner.task_export(str(root / "ra"), 2, "generator"))
+    by_label, by_noise = label_use.pixel_changes(generator, samples=8)
+    z = np.random.default_rng(0).standard_normal((8, generator.z_dim)).astype(np.float32)
+    one = generator(z, np.zeros(8, np.int32)).numpy()
+    assert by_label == pytest.approx(np.mean([
+        np.abs(one - generator(z, np.full(8, c, np.int32)).numpy()).mean() for c in range(1, 10)]))
+    assert 0 < by_label < 2 and 0 < by_noise < 2
+
+
 def test_replayed_samples_carry_the_old_solvers_predictions(two_task_runs, fashion_mnist):
     root, _, _ = two_task_runs
     task_1 = root / "dgr" / "task_1"

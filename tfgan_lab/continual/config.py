@@ -14,7 +14,9 @@ def group() -> ConfigDict:
     continual.classes_per_task = 2  # Tasks split the classes in order: {0,1}, {2,3}, ...
     continual.num_tasks = 0  # Train the first N tasks only; 0: all of them.
     continual.replay_ratio = 0.0  # Share r of new data in each batch; 0: 1/t at task t.
-    continual.alignment_weight = 1e-3  # RA: weight of |G_t(z, c) - G_t-1(z, c)|^2.
+    # RA: weight of |G_t(z, c) - G_t-1(z, c)|^2 (summed over pixels), per example; the ra
+    # recipe sets 0.1.
+    continual.alignment_weight = 1e-3
     continual.generator_steps = 1000  # Generator training steps per task.
     continual.solver_steps = 500  # Solver steps per task (batch train.batch_size).
     continual.label_smoothing = 0.0  # Solver's cross-entropy target: (1-s) one-hot + s/K.
