@@ -115,8 +115,19 @@ def _generators_description(summaries: list[dict]) -> str:
     if not steps:
         return ""
     return (f"Generators, steps per task: {steps}; DGR's is an unconditional DCGAN, MeRGAN's "
-            f"{_mergan_description()}. Replay share of new data r = 1/t; RA weight "
+            f"{_mergan_description()}, G taking its label through "
+            f"{_conditionings()}. Replay share of new data r = 1/t; RA weight "
             f"{_config('ra').continual.alignment_weight:g}. ")
+
+
+def _conditionings() -> str:
+    """How each Memory Replay GAN's G takes its label: 'a label embedding (sft, jtr),
+    conditional batch norm (ra)'."""
+    names = {"embedding": "a label embedding", "batch_norm": "conditional batch norm"}
+    by_kind: dict[str, list[str]] = {}
+    for method in MEMORY_REPLAY_METHODS:
+        by_kind.setdefault(names[_config(method).model.generator_conditioning], []).append(method)
+    return ", ".join(f"{kind} ({', '.join(methods)})" for kind, methods in by_kind.items())
 
 
 def _header(runs: dict[str, list[dict]], command: str) -> list[str]:

@@ -131,6 +131,11 @@ class ReplayAlignment(SequentialFineTuning):
         # G loss whose other terms are of order 10. The paper's code weighs half the sum over
         # its batch of 64, divided by the k old classes: 1e-3 there is 0.032 / k here.
         config.continual.alignment_weight = 0.1
+        # The paper's conditioning: each class's own BN scales and offsets. RA's D learns the
+        # new task's images only, so on a one-class task nothing in G's loss tells classes
+        # apart, and G with a label embedding learns to ignore its label (10 tasks: 17.1%
+        # against 71.1%, docs/continual.md; benchmarks/label_use.py).
+        config.model.generator_conditioning = "batch_norm"
 
     @classmethod
     def generator_hook(cls, run, t):
