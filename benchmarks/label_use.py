@@ -5,7 +5,8 @@
 Feeds the task's exported generator the same noise under every label and prints the mean
 absolute pixel change between labels, beside the change between two noise draws under one
 label. A generator whose labels change its images far less than its noise does draws the same
-image whatever class it is asked for (RA's on one-class tasks, docs/continual.md).
+image whatever class it is asked for (RA's with a label embedding on one-class tasks,
+docs/continual.md).
 """
 
 import os
