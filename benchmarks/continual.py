@@ -14,7 +14,12 @@ seed's exports go into --export_dir, the others' into --workdir/seed<seed>/expor
 --results: continual.md (each method's measure as mean ± sd over the seeds by both judges, the
 bars of issue 4 checked on the means, then the tables and matrices averaged over the seeds),
 continual.png (mean accuracy over the tasks seen against the task) and continual_<method>.png
-(every class after the last task, first seed, for SFT, JTR and RA).
+(every class after the last task, first seed, for SFT, JTR and RA), and continual.json: each
+run's result, config and machine, written as the run finishes. With --from_records, a run whose
+workdir folder is gone is read back from continual.json when it was recorded with the same
+config, so that the 10-task stream (about 100 min a seed) can run a seed per sitting:
+
+    python benchmarks/continual.py --from_records --seeds=2 ...   # seed 0 read back, seed 1 trained
 """
 
 import importlib.util
@@ -29,7 +34,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import continual, files, runtime  # noqa: E402
+from tfgan_lab import continual, files  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab.config import validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
@@ -49,7 +54,12 @@ _WORKDIR = flags.DEFINE_string("workdir", "runs/continual",
                                "Where the runs live: seed<N>/<method> each.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's exports of "
                                   "every task go (the others' go into seed<N>/export).")
-_RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
+_RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written, with "
+                               "continual.json: every run's result, config and machine.")
+_FROM_RECORDS = flags.DEFINE_boolean(
+    "from_records", False, "Read a run whose --workdir folder is gone from --results' "
+    "continual.json if it was recorded there with the same config, instead of training it "
+    "again: a stream longer than one sitting runs seed by seed, on fresh machines.")
 
 # Issue 4's bars for 5 tasks of 2 classes: (summary key, bound, at most / at least).
 BARS = {"finetune": ("average_accuracy", 0.25, "<="), "joint": ("average_accuracy", 0.88, ">="),
@@ -130,14 +140,15 @@ def _conditionings() -> str:
     return ", ".join(f"{kind} ({', '.join(methods)})" for kind, methods in by_kind.items())
 
 
-def _header(runs: dict[str, list[dict]], command: str) -> list[str]:
+def _header(runs: dict[str, list[dict]], machines: list[tuple[int, str]],
+            command: str) -> list[str]:
     first = [seeds[0] for seeds in runs.values()]
     config, count = _config(first[0]["method"]), len(runs[first[0]["method"]])
     accuracies = reporting.judge_accuracies(config)
     seeds_label, cells = reporting.seeds_text([config.seed + i for i in range(count)])
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
-        f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
+        f"Command: `{command}`  ", reporting.machines_line(machines),
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
@@ -205,19 +216,30 @@ def main(argv: list[str]) -> None:
     runs: dict[str, list[dict]] = {method: [] for method in methods}
     seeds = reporting.seeded(_config(methods[0]), _WORKDIR.value, _SEEDS.value,
                              _EXPORT_DIR.value)
+    records = reporting.Records(os.path.join(_RESULTS.value, "continual.json"))
+    machines = []
     for offset, seed in enumerate(seeds):  # seed by seed, so that each seed's table completes
         for method in _METHODS.value:
-            run = os.path.join(seed.workdir, method)
-            _copy_first_task(method, seed.workdir, offset)
-            runs[method].append(continual.run(_config(method, offset), run, seed.export_dir))
-            if method in MEMORY_REPLAY_METHODS and offset == 0:
-                last = len(runs[method][-1]["tasks"])
-                shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
-                            os.path.join(_RESULTS.value, f"continual_{method}.png"))
+            config, run = _config(method, offset), os.path.join(seed.workdir, method)
+            key = f"seed{config.seed}/{method}"
+            entry = (records.get(key, config) if _FROM_RECORDS.value and not os.path.exists(run)
+                     else None)
+            if entry:
+                print(f"{key}: read from {records.path} (its run, on {entry['machine']}, is not "
+                      f"in {seed.workdir})")
+            else:
+                _copy_first_task(method, seed.workdir, offset)
+                entry = records.put(key, config, continual.run(config, run, seed.export_dir))
+                if method in MEMORY_REPLAY_METHODS and offset == 0:
+                    last = len(entry["result"]["tasks"])
+                    shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
+                                os.path.join(_RESULTS.value, f"continual_{method}.png"))
+            runs[method].append(entry["result"])
+            machines.append((config.seed, entry["machine"]))
     means = [reporting.mean_over_seeds(summaries) for summaries in runs.values()]
     report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
-    text = "\n".join(_header(runs, command) + report.markdown(means)).rstrip() + "\n"
+    text = "\n".join(_header(runs, machines, command) + report.markdown(means)).rstrip() + "\n"
     files.write_text(os.path.join(_RESULTS.value, "continual.md"), text)
     print(text)
 

@@ -13,8 +13,9 @@ from absl import app, logging
 from ml_collections import ConfigDict
 
 from tfgan_lab import eval as eval_lib
-from tfgan_lab import files, models, train, workdir
+from tfgan_lab import files, models, runtime, train, workdir
 from tfgan_lab.config import validate
+from tfgan_lab.errors import WorkdirError
 from tfgan_lab.gans.conditional import EMA_PREFIX
 
 
@@ -127,6 +128,58 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
         return all(os.path.exists(path) and os.path.dirname(os.path.dirname(path))
                    == os.path.normpath(seed.export_dir) for path in kept["exports"])
     return cached(os.path.join(seed.workdir, "measured.json"), measure, still_exported)
+
+
+class Records:
+    """Each seed's result of a results command, with its config and machine, kept in a JSON file
+    beside the report (<results>/<name>.json) and written as each run finishes. A run whose
+    workdir is gone is read back from here if it was recorded with the same config, so that a
+    command longer than one sitting can run seed by seed, on fresh machines, and its report be
+    rebuilt from what was recorded."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._entries: dict[str, dict] = {}
+        if os.path.exists(path):
+            try:
+                with open(path) as f:
+                    self._entries = json.load(f)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise WorkdirError(
+                    f"{path} is not a readable record of results ({error}). Restore it "
+                    f"(git checkout -- {path}) or delete it to train every run again.") from None
+
+    def get(self, key: str, config: ConfigDict) -> dict | None:
+        """The entry {"config", "machine", "result"} of run `key` if it was recorded with
+        `config`; None otherwise."""
+        entry = self._entries.get(key)
+        return entry if entry and entry["config"] == json.loads(config.to_json()) else None
+
+    def put(self, key: str, config: ConfigDict, result: dict) -> dict:
+        """Records `result` of run `key` (on this machine, unless it is already recorded as it
+        is) and returns its entry."""
+        result = json.loads(json.dumps(result))
+        entry = self.get(key, config)
+        if entry is None or entry["result"] != result:
+            entry = {"config": json.loads(config.to_json()),
+                     "machine": runtime.machine_description(), "result": result}
+            self._entries[key] = entry
+            files.write_json(self.path, self._entries)
+        return entry
+
+
+def machines_line(runs: list[tuple[int, str]]) -> str:
+    """A report's 'Machine:' line from its runs' (seed, machine): the one machine, or which
+    seeds ran on which (a seed whose runs ran on two is named under both)."""
+    by_machine: dict[str, list[int]] = {}
+    for seed, machine in runs:
+        if seed not in by_machine.setdefault(machine, []):
+            by_machine[machine].append(seed)
+    if len(by_machine) == 1:
+        return f"Machine: {next(iter(by_machine))}  "
+    return "Machines (times compare only within one): " + "; ".join(
+        f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))} on {machine}"
+        for machine, seeds in by_machine.items()) + "  "
 
 
 def mean_over_seeds(results: list[dict]) -> dict:

@@ -3,6 +3,7 @@ run of every method on real Fashion-MNIST."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -262,11 +263,12 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     """benchmarks/continual.py over 2 seeds of a 2-task stream: each seed in its own workdir, the
     second's exports in it, the measure as mean ± sd over the seeds and the tables of their
     means."""
+    env = judges_env(tmp_path, trained_classifier)
     run = subprocess.run(
         [sys.executable, os.path.join(REPO, "benchmarks", "continual.py"), "--methods=finetune",
          "--seeds=2", "--classes_per_task=5", "--solver_steps=2", "--workdir=runs",
          "--export_dir=export", "--results=report"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=600, env=judges_env(tmp_path, trained_classifier))
+        text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     accuracies = []
     for seed in (0, 1):
@@ -280,3 +282,17 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     task = "continual_fashion_mnist_finetune_task2_solver"
     assert (tmp_path / "export" / task / "1").is_dir()
     assert (tmp_path / "runs" / "seed1" / "export" / task / "1").is_dir()
+
+    # On a fresh machine, with --from_records, both seeds are read back from continual.json
+    # (tests/test_reporting.py checks that a record of another config is not) into the report.
+    records = json.loads((tmp_path / "report" / "continual.json").read_text())
+    assert [records[f"seed{s}/finetune"]["result"]["average_accuracy"] for s in (0, 1)] == (
+        accuracies)
+    shutil.rmtree(tmp_path / "runs")
+    rerun = subprocess.run(run.args + ["--from_records"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600, env=env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "seed1/finetune: read from report/continual.json" in rerun.stdout
+    assert not (tmp_path / "runs").exists()
+    reread = (tmp_path / "report" / "continual.md").read_text()
+    assert reread.replace(" --from_records", "") == text

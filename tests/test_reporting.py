@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 
 from benchmarks import reporting
-from tfgan_lab import workdir
+from tfgan_lab import runtime, workdir
+from tfgan_lab.errors import WorkdirError
 
 from conftest import smoke
 
@@ -45,6 +46,34 @@ def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path):
     assert reporting.measured_once(seed, measure)["exports"][0].endswith("2") and len(calls) == 2
     reporting.measured_once(seed._replace(export_dir=str(tmp_path / "other")), measure)
     assert len(calls) == 3  # another --export_dir: measured again, not read back
+
+
+def test_records_give_back_a_run_only_with_the_config_it_was_recorded_with(tmp_path):
+    path = str(tmp_path / "results.json")
+    config = smoke("cyclegan")
+    reporting.Records(path).put("seed0/cyclegan", config, {"accuracy": 0.5, "tasks": [(0, 1)]})
+    records = reporting.Records(path)  # read back from the file, as on another day
+    entry = records.get("seed0/cyclegan", config)
+    assert entry["result"] == {"accuracy": 0.5, "tasks": [[0, 1]]}
+    assert entry["machine"] == runtime.machine_description()
+    assert records.get("seed1/cyclegan", config) is None
+    config.train.steps += 1
+    assert records.get("seed0/cyclegan", config) is None
+    records.put("seed0/cyclegan", config, {"accuracy": 0.75})  # a retrained run replaces it
+    assert reporting.Records(path).get("seed0/cyclegan", config)["result"] == {"accuracy": 0.75}
+
+
+def test_a_corrupt_record_says_how_to_recover(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text('{"seed0/cyclegan": {"config"')  # cut off mid-write by another tool
+    with pytest.raises(WorkdirError, match="not a readable record.*git checkout -- .*delete it"):
+        reporting.Records(str(path))
+
+
+def test_the_machine_line_names_which_seeds_ran_where():
+    assert reporting.machines_line([(0, "A"), (0, "A"), (1, "A")]) == "Machine: A  "
+    assert reporting.machines_line([(0, "A"), (1, "B"), (1, "A"), (2, "B")]) == (
+        "Machines (times compare only within one): seeds 0, 1 on A; seeds 1, 2 on B  ")
 
 
 def test_means_over_seeds_of_the_floats_all_runs_share_and_what_they_have_alike():
