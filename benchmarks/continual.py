@@ -140,15 +140,19 @@ def _conditionings() -> str:
     return ", ".join(f"{kind} ({', '.join(methods)})" for kind, methods in by_kind.items())
 
 
-def _header(runs: dict[str, list[dict]], machines: list[tuple[int, str]],
+def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
             command: str) -> list[str]:
+    """The report's header; `entries` are its runs' (seed, record entry)."""
     first = [seeds[0] for seeds in runs.values()]
     config, count = _config(first[0]["method"]), len(runs[first[0]["method"]])
-    accuracies = reporting.judge_accuracies(config)
+    judges = {judge: reporting.judge_accuracy_text([(seed, e["judges"][judge])
+                                                    for seed, e in entries])
+              for judge in eval_lib.JUDGES}
     seeds_label, cells = reporting.seeds_text([config.seed + i for i in range(count)])
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
-        f"Command: `{command}`  ", reporting.machines_line(machines),
+        f"Command: `{command}`  ",
+        reporting.machines_line([(seed, entry["machine"]) for seed, entry in entries]),
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
@@ -157,8 +161,8 @@ def _header(runs: dict[str, list[dict]], machines: list[tuple[int, str]],
         f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
         + _generators_description(first) + " ",
         f"Reference classifiers (the judges of generated samples): the first, test accuracy "
-        f"{accuracies['first']:.4f}, on which the settings were chosen; the second, another "
-        f"architecture and seed, {accuracies['second']:.4f}. Generated-sample accuracy: "
+        f"{judges['first']}, on which the settings were chosen; the second, another "
+        f"architecture and seed, {judges['second']}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
         f"SavedModel. {cells}"
         + ("; the bars are checked on the means." if count > 1 else "."), "",
@@ -211,13 +215,13 @@ def main(argv: list[str]) -> None:
     del argv
     logging.set_verbosity(logging.WARNING)
     os.makedirs(_RESULTS.value, exist_ok=True)
-    reporting.ensure_classifier(_config(_METHODS.value[0]))
     methods = sorted(_METHODS.value, key=METHODS.index)
+    judges = reporting.judge_accuracies(_config(methods[0]))  # trains them if not cached
     runs: dict[str, list[dict]] = {method: [] for method in methods}
     seeds = reporting.seeded(_config(methods[0]), _WORKDIR.value, _SEEDS.value,
                              _EXPORT_DIR.value)
     records = reporting.Records(os.path.join(_RESULTS.value, "continual.json"))
-    machines = []
+    entries = []
     for offset, seed in enumerate(seeds):  # seed by seed, so that each seed's table completes
         for method in _METHODS.value:
             config, run = _config(method, offset), os.path.join(seed.workdir, method)
@@ -229,17 +233,18 @@ def main(argv: list[str]) -> None:
                       f"in {seed.workdir})")
             else:
                 _copy_first_task(method, seed.workdir, offset)
-                entry = records.put(key, config, continual.run(config, run, seed.export_dir))
+                entry = records.put(key, config, continual.run(config, run, seed.export_dir),
+                                    judges)
                 if method in MEMORY_REPLAY_METHODS and offset == 0:
                     last = len(entry["result"]["tasks"])
                     shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
                                 os.path.join(_RESULTS.value, f"continual_{method}.png"))
             runs[method].append(entry["result"])
-            machines.append((config.seed, entry["machine"]))
+            entries.append((config.seed, entry))
     means = [reporting.mean_over_seeds(summaries) for summaries in runs.values()]
     report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])
-    text = "\n".join(_header(runs, machines, command) + report.markdown(means)).rstrip() + "\n"
+    text = "\n".join(_header(runs, entries, command) + report.markdown(means)).rstrip() + "\n"
     files.write_text(os.path.join(_RESULTS.value, "continual.md"), text)
     print(text)
 

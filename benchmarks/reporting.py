@@ -150,36 +150,55 @@ class Records:
                     f"(git checkout -- {path}) or delete it to train every run again.") from None
 
     def get(self, key: str, config: ConfigDict) -> dict | None:
-        """The entry {"config", "machine", "result"} of run `key` if it was recorded with
-        `config`; None otherwise."""
+        """The entry {"config", "machine", "judges", "result"} of run `key` if it was recorded
+        with `config`; None otherwise."""
         entry = self._entries.get(key)
         return entry if entry and entry["config"] == json.loads(config.to_json()) else None
 
-    def put(self, key: str, config: ConfigDict, result: dict) -> dict:
-        """Records `result` of run `key` (on this machine, unless it is already recorded as it
-        is) and returns its entry."""
+    def put(self, key: str, config: ConfigDict, result: dict,
+            judges: dict[str, float] | None = None) -> dict:
+        """Records `result` of run `key`, judged by reference classifiers of test accuracies
+        `judges` ({judge: accuracy}, retrained on each machine), on this machine unless it is
+        recorded as it is already; returns its entry."""
         result = json.loads(json.dumps(result))
         entry = self.get(key, config)
-        if entry is None or entry["result"] != result:
+        if entry is None or entry["result"] != result or entry["judges"] != judges:
             entry = {"config": json.loads(config.to_json()),
-                     "machine": runtime.machine_description(), "result": result}
+                     "machine": runtime.machine_description(), "judges": judges,
+                     "result": result}
             self._entries[key] = entry
             files.write_json(self.path, self._entries)
         return entry
 
 
+def by_seeds(runs: list[tuple[int, str]]) -> dict[str, str]:
+    """The values of `runs` [(seed, value)], each with the seeds that had it: {value: 'seed 0'
+    or 'seeds 1, 2'} (a seed whose runs had two values is named under both)."""
+    seeds: dict[str, list[int]] = {}
+    for seed, value in runs:
+        if seed not in seeds.setdefault(value, []):
+            seeds[value].append(seed)
+    return {value: f"seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}"
+            for value, s in seeds.items()}
+
+
 def machines_line(runs: list[tuple[int, str]]) -> str:
     """A report's 'Machine:' line from its runs' (seed, machine): the one machine, or which
-    seeds ran on which (a seed whose runs ran on two is named under both)."""
-    by_machine: dict[str, list[int]] = {}
-    for seed, machine in runs:
-        if seed not in by_machine.setdefault(machine, []):
-            by_machine[machine].append(seed)
-    if len(by_machine) == 1:
-        return f"Machine: {next(iter(by_machine))}  "
+    seeds ran on which."""
+    machines = by_seeds(runs)
+    if len(machines) == 1:
+        return f"Machine: {next(iter(machines))}  "
     return "Machines (times compare only within one): " + "; ".join(
-        f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))} on {machine}"
-        for machine, seeds in by_machine.items()) + "  "
+        f"{seeds} on {machine}" for machine, seeds in machines.items()) + "  "
+
+
+def judge_accuracy_text(runs: list[tuple[int, float]]) -> str:
+    """A judge's test accuracy over its runs' (seed, accuracy): '0.9247', or '0.9247 (seed 0),
+    0.9259 (seeds 1, 2)' when the judges the seeds were scored by differ."""
+    accuracies = by_seeds([(seed, f"{accuracy:.4f}") for seed, accuracy in runs])
+    if len(accuracies) == 1:
+        return next(iter(accuracies))
+    return ", ".join(f"{accuracy} ({seeds})" for accuracy, seeds in accuracies.items())
 
 
 def mean_over_seeds(results: list[dict]) -> dict:

@@ -51,11 +51,13 @@ def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path):
 def test_records_give_back_a_run_only_with_the_config_it_was_recorded_with(tmp_path):
     path = str(tmp_path / "results.json")
     config = smoke("cyclegan")
-    reporting.Records(path).put("seed0/cyclegan", config, {"accuracy": 0.5, "tasks": [(0, 1)]})
+    reporting.Records(path).put("seed0/cyclegan", config, {"accuracy": 0.5, "tasks": [(0, 1)]},
+                                {"first": 0.9})
     records = reporting.Records(path)  # read back from the file, as on another day
     entry = records.get("seed0/cyclegan", config)
     assert entry["result"] == {"accuracy": 0.5, "tasks": [[0, 1]]}
-    assert entry["machine"] == runtime.machine_description()
+    assert entry["machine"] == runtime.machine_description() and entry["judges"] == {
+        "first": 0.9}
     assert records.get("seed1/cyclegan", config) is None
     config.train.steps += 1
     assert records.get("seed0/cyclegan", config) is None
@@ -70,10 +72,13 @@ def test_a_corrupt_record_says_how_to_recover(tmp_path):
         reporting.Records(str(path))
 
 
-def test_the_machine_line_names_which_seeds_ran_where():
+def test_the_header_names_which_seeds_ran_on_which_machine_and_judges():
     assert reporting.machines_line([(0, "A"), (0, "A"), (1, "A")]) == "Machine: A  "
     assert reporting.machines_line([(0, "A"), (1, "B"), (1, "A"), (2, "B")]) == (
         "Machines (times compare only within one): seeds 0, 1 on A; seeds 1, 2 on B  ")
+    assert reporting.judge_accuracy_text([(0, 0.92474), (1, 0.92471)]) == "0.9247"
+    assert reporting.judge_accuracy_text([(0, 0.9247), (1, 0.9259), (2, 0.9259)]) == (
+        "0.9247 (seed 0), 0.9259 (seeds 1, 2)")
 
 
 def test_means_over_seeds_of_the_floats_all_runs_share_and_what_they_have_alike():
