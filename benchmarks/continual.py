@@ -15,8 +15,8 @@ seed's exports go into --export_dir, the others' into --workdir/seed<seed>/expor
 bars of issue 4 checked on the means, then the tables and matrices averaged over the seeds),
 continual.png (mean accuracy over the tasks seen against the task) and continual_<method>.png
 (every class after the last task, first seed, for SFT, JTR and RA), and continual.json: each
-run's result, config and machine, written as the run finishes. With --from_records, a run whose
-workdir folder is gone is read back from continual.json when it was recorded with the same
+run's result, config, machine and judges, written as the run finishes. With --from_records, a run
+whose workdir folder is gone is read back from continual.json when it was recorded with the same
 config, so that the 10-task stream (about 100 min a seed) can run a seed per sitting:
 
     python benchmarks/continual.py --from_records --seeds=2 ...   # seed 0 read back, seed 1 trained
@@ -55,7 +55,7 @@ _WORKDIR = flags.DEFINE_string("workdir", "runs/continual",
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's exports of "
                                   "every task go (the others' go into seed<N>/export).")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written, with "
-                               "continual.json: every run's result, config and machine.")
+                               "continual.json: every run's result, config, machine and judges.")
 _FROM_RECORDS = flags.DEFINE_boolean(
     "from_records", False, "Read a run whose --workdir folder is gone from --results' "
     "continual.json if it was recorded there with the same config, instead of training it "
