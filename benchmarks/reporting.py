@@ -131,7 +131,7 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
 
 
 class Records:
-    """Each seed's result of a results command, with its config and machine, kept in a JSON file
+    """Each run's result of a results command, with its config, machine and judges, in a JSON file
     beside the report (<results>/<name>.json) and written as each run finishes. A run whose
     workdir is gone is read back from here if it was recorded with the same config, so that a
     command longer than one sitting can run seed by seed, on fresh machines, and its report be
