@@ -150,12 +150,13 @@ def main(argv: list[str]) -> None:
         f"# CAAE: {data.name}, the garment's area in {data.groups} groups per class", "",
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per run "
-        f"({config.runtime.precision}, {seeds_label}); z {model.z_dim}, E {model.e_filters}"
-        f", G {model.g_filters}, D_img {model.d_filters} filters; weights: reconstruction "
-        f"{model.reconstruction_weight:g}, image adversary {model.image_weight:g}, z adversary "
-        f"{model.z_weight:g}, TV {model.tv_weight:g}; the first {100 * model.warmup_fraction:.0f}%"
-        f" of steps a plain autoencoder; condition maps in G: {model.condition_maps}; D_img also "
-        f"judges random targets: {model.random_targets}, and mismatched reals: "
+        f"({runtime.precision_text(config.runtime)}, {seeds_label}); z {model.z_dim}, "
+        f"E {model.e_filters}, G {model.g_filters}, D_img {model.d_filters} filters; weights: "
+        f"reconstruction {model.reconstruction_weight:g}, image adversary "
+        f"{model.image_weight:g}, z adversary {model.z_weight:g}, TV {model.tv_weight:g}; the "
+        f"first {100 * model.warmup_fraction:.0f}% of steps a plain autoencoder; condition maps "
+        f"in G: {model.condition_maps}; D_img also judges random targets: "
+        f"{model.random_targets}, and mismatched reals: "
         f"{model.mismatched_reals}.  ",
         "Exports (the CAAE's metrics are read through its serving signature): "
         + ", ".join(f"`{r['exports'][0]}`" for r in caae) + ".  ",

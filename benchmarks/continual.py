@@ -34,7 +34,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from benchmarks import reporting  # noqa: E402
-from tfgan_lab import continual, files  # noqa: E402
+from tfgan_lab import continual, files, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab.config import validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
@@ -156,7 +156,8 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
-        f"mixed_bfloat16, {seeds_label}. Solvers: the reference classifier's network, "
+        f"{runtime.precision_text(config.runtime)}, {seeds_label}. Solvers: the reference "
+        f"classifier's network, "
         f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver, "
         f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
         + _generators_description(first) + " ",

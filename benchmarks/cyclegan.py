@@ -135,7 +135,7 @@ def main(argv: list[str]) -> None:
         f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per seed in "
         f"{reporting.mean_spread([r['seconds'] / 60 for r in per_seed], 1)} min "
-        f"({config.runtime.precision}, {seeds_label}); ResNet "
+        f"({runtime.precision_text(config.runtime)}, {seeds_label}); ResNet "
         f"generators (ngf {model.g_filters}, {model.blocks or 'default'} blocks, "
         f"{model.upsampling} upsampling), PatchGANs (ndf {model.d_filters}, {model.d_layers} "
         f"strided layers), {model.loss}, cycle weight {model.cycle_weight:g}, identity "

@@ -30,5 +30,5 @@ def get_config(arg: str | None = None) -> ConfigDict:
                         image_weight=0.03, z_weight=1e-4)
     config.train.update(steps=9000, sample_every=1000, checkpoint_every=1000, log_every=100)
     config.eval.every = 1000
-    config.runtime.precision = "mixed_bfloat16"
+    config.runtime.precision = "auto"  # configs/common.py says why
     return apply_arg(config, arg)

@@ -27,6 +27,6 @@ def get_config(arg: str | None = None) -> ConfigDict:
     config.data.name = "fashion_mnist"
     config.train.batch_size = 64
     config.train.sample_every = 250
-    config.runtime.precision = "mixed_bfloat16"
+    config.runtime.precision = "auto"  # configs/common.py says why
     config.model.spectral_norm = False
     return apply_arg(config, rest)

@@ -29,5 +29,5 @@ def get_config(arg: str | None = None) -> ConfigDict:
     config.train.update(steps=5000, batch_size=16, sample_every=500, checkpoint_every=500,
                         log_every=50)
     config.eval.every = 500
-    config.runtime.precision = "mixed_bfloat16"
+    config.runtime.precision = "auto"  # configs/common.py says why
     return apply_arg(config, arg)

@@ -44,7 +44,7 @@ def test_unknown_field_and_bad_value_stop_before_writing(tmp_path):
                 cwd=tmp_path)
     assert bad.returncode == 1
     assert "config.runtime.precision='float64' is not valid" in bad.stderr
-    assert "float32, mixed_bfloat16, mixed_float16" in bad.stderr
+    assert "auto, float32, mixed_bfloat16, mixed_float16" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert os.listdir(tmp_path) == []
 

@@ -65,7 +65,7 @@ def test_missing_field():
 
 
 @pytest.mark.parametrize("path,value,message", [
-    ("runtime.precision", "float64", "float32, mixed_bfloat16, mixed_float16"),
+    ("runtime.precision", "float64", "auto, float32, mixed_bfloat16, mixed_float16"),
     ("runtime.strategy", "mirored", "did you mean 'mirrored'"),
     ("model.variant", "dcgan", "choose one of .*cgan"),
     ("model.loss", "hinj", "did you mean 'hinge'"),

@@ -30,14 +30,35 @@ def test_cpu_split_after_start_up_is_refused_with_a_reason():
         runtime.split_cpu(3)
 
 
-@pytest.mark.parametrize("name", runtime.PRECISIONS)
+@pytest.mark.parametrize("name", ["float32", "mixed_bfloat16", "mixed_float16"])
 def test_precision_policies(name):
-    runtime.set_precision(name)
+    assert runtime.set_precision(name) == name
     assert keras.mixed_precision.dtype_policy().name == name
 
 
+@pytest.mark.parametrize("flags, policy", [
+    ({"avx2", "fma"}, "float32"),  # AMD EPYC of these machines: bfloat16 emulated
+    ({"avx2", "avx512f", "avx512_bf16"}, "mixed_bfloat16"),
+    ({"avx512f", "amx_bf16", "amx_tile"}, "mixed_bfloat16"),
+    ({"fp", "asimd", "bf16"}, "mixed_bfloat16"),  # Arm with the BF16 extension
+])
+def test_auto_precision_is_bfloat16_only_where_it_is_native(monkeypatch, flags, policy):
+    monkeypatch.setattr(runtime, "_cpu_flags", lambda: flags)
+    assert runtime.set_precision("auto") == policy
+    assert keras.mixed_precision.dtype_policy().name == policy
+    assert runtime.policy_name("auto", strategy="tpu") == "mixed_bfloat16"
+    assert (", bfloat16 emulated, " in runtime.machine_description()) == (policy == "float32")
+
+
+def test_cpu_flags_are_read_from_this_machine():
+    flags = runtime._cpu_flags()
+    assert {"sse2", "fp"} & flags, "neither an x86 nor an Arm CPU's flags in /proc/cpuinfo"
+    assert runtime.policy_name("auto") == (
+        "mixed_bfloat16" if set(runtime.BFLOAT16_CPU_FLAGS) & flags else "float32")
+
+
 def test_unknown_precision():
-    with pytest.raises(ConfigError, match="float32, mixed_bfloat16, mixed_float16"):
+    with pytest.raises(ConfigError, match="auto, float32, mixed_bfloat16, mixed_float16"):
         runtime.set_precision("float64")
 
 
@@ -47,3 +68,11 @@ def test_setup_seeds_everything():
     a = keras.random.normal([3]).numpy()
     runtime.setup(config.runtime, seed=5)
     assert (a == keras.random.normal([3]).numpy()).all()
+
+
+def test_precision_text_names_what_auto_picks_by_the_machine_line():
+    config = base_config().runtime
+    config.precision = "mixed_bfloat16"
+    assert runtime.precision_text(config) == "mixed_bfloat16"
+    config.precision = "auto"
+    assert "float32 where it is emulated" in runtime.precision_text(config)

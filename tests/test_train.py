@@ -4,11 +4,12 @@ import glob
 import json
 import os
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import train, workdir
+from tfgan_lab import runtime, train, workdir
 from tfgan_lab.errors import TrainingDivergedError, WorkdirError
 
 
@@ -32,6 +33,30 @@ def test_resumed_run_ends_like_an_uninterrupted_one(smoke_config, tmp_path):
         np.testing.assert_allclose(value, expected[name], rtol=1e-5, atol=1e-6, err_msg=name)
     for name in ("g_optimizer", "d_optimizer"):
         assert int(getattr(resumed, name).iterations.numpy()) == 6
+
+
+def test_an_auto_run_resumes_where_auto_picks_another_policy(smoke_config, tmp_path,
+                                                             monkeypatch):
+    """Precision 'auto' is mixed_bfloat16 on a CPU with AVX-512 BF16 and float32 on one without:
+    a run checkpointed on the first goes on on the second (its variables are float32 in both)."""
+    smoke_config.runtime.precision = "auto"
+    smoke_config.train.update(steps=2, checkpoint_every=1)
+    monkeypatch.setattr(runtime, "_cpu_flags", lambda: {"avx2"})
+    float32_only = _weights(train.train(smoke_config, str(tmp_path / "float32")).model)
+
+    run = str(tmp_path / "run")
+    smoke_config.train.steps = 1
+    monkeypatch.setattr(runtime, "_cpu_flags", lambda: {"avx2", "avx512_bf16"})
+    train.train(smoke_config, run)
+    assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"
+    monkeypatch.setattr(runtime, "_cpu_flags", lambda: {"avx2"})
+    smoke_config.train.steps = 2
+    resumed = _weights(train.train(smoke_config, run).model)
+    assert keras.mixed_precision.dtype_policy().name == "float32"
+    assert workdir.load_config(run).runtime.precision == "auto"
+    assert all(np.isfinite(value).all() for value in resumed.values())
+    # Its first step was a bfloat16 one: it went on from it, not from scratch.
+    assert any(not np.allclose(value, float32_only[name]) for name, value in resumed.items())
 
 
 def test_a_run_leaves_checkpoints_samples_logs_and_config(smoke_config, tmp_path):

@@ -9,12 +9,15 @@ import platform
 
 import keras
 import tensorflow as tf
+from absl import logging
 from ml_collections import ConfigDict
 
 from tfgan_lab.errors import ConfigError
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+# CPU flags of native bfloat16 arithmetic: AVX-512 BF16 and AMX (x86), the BF16 extension (Arm).
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")
 
 
 def split_cpu(num_devices: int) -> None:
@@ -60,21 +63,65 @@ def make_strategy(runtime: ConfigDict) -> tf.distribute.Strategy:
                       f"{', '.join(STRATEGIES)}.")
 
 
-def set_precision(name: str) -> None:
-    """Sets the Keras dtype policy for every layer built afterwards.
+def _cpu_flags() -> set[str]:
+    if not os.path.exists("/proc/cpuinfo"):
+        return set()
+    with open("/proc/cpuinfo") as f:
+        return {flag for line in f if line.startswith(("flags", "Features"))
+                for flag in line.split(":", 1)[1].split()}
+
+
+def native_bfloat16(strategy: str = "default") -> str | None:
+    """What computes bfloat16 natively here (a TPU, a GPU of compute capability 8.0 or newer,
+    or the CPU flag that does), or None: then bfloat16 is emulated, and on a CPU several times
+    slower than float32 (docs/distributed.md)."""
+    if strategy == "tpu":
+        return "TPU"
+    for gpu in tf.config.list_physical_devices("GPU"):
+        if tf.config.experimental.get_device_details(gpu).get("compute_capability",
+                                                               (0, 0)) >= (8, 0):
+            return "GPU"
+    flags = [flag for flag in BFLOAT16_CPU_FLAGS if flag in _cpu_flags()]
+    return f"CPU ({flags[0]})" if flags else None
+
+
+def policy_name(precision: str, strategy: str = "default") -> str:
+    """The Keras dtype policy of `precision`: 'auto' is mixed_bfloat16 where bfloat16 is native
+    and float32 elsewhere (never mixed_float16, whose loss scaling changes the checkpoint)."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"Unknown precision {precision!r}: choose one of "
+                          f"{', '.join(PRECISIONS)}.")
+    if precision != "auto":
+        return precision
+    return "mixed_bfloat16" if native_bfloat16(strategy) else "float32"
+
+
+def precision_text(runtime: ConfigDict) -> str:
+    """`runtime.precision` as a results report states it; what 'auto' picked follows from the
+    report's machine line (machine_description), which can name several machines."""
+    if runtime.precision != "auto":
+        return runtime.precision
+    return ("precision auto: mixed_bfloat16 on a machine with native bfloat16, float32 where "
+            "it is emulated")
+
+
+def set_precision(precision: str, strategy: str = "default") -> str:
+    """Sets the Keras dtype policy of `precision` for every layer built afterwards, and returns
+    its name.
 
     Under mixed_float16 the variants wrap their optimizers in LossScaleOptimizer themselves
     (see players.py); model outputs (images, logits) stay float32 either way.
     """
-    if name not in PRECISIONS:
-        raise ConfigError(f"Unknown precision {name!r}: choose one of {', '.join(PRECISIONS)}.")
+    name = policy_name(precision, strategy)
     keras.mixed_precision.set_global_policy(name)
+    return name
 
 
 def setup(runtime: ConfigDict, seed: int) -> tf.distribute.Strategy:
     """Seeds everything, sets the precision policy and returns the strategy."""
     keras.utils.set_random_seed(seed)
-    set_precision(runtime.precision)
+    policy = set_precision(runtime.precision, runtime.strategy)
+    logging.info("Precision %s: the %s policy", runtime.precision, policy)
     return make_strategy(runtime)
 
 
@@ -84,12 +131,15 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
 
 
 def machine_description() -> str:
-    """CPU model, visible cores, GPUs and Python version: the 'Machine' line of results."""
+    """CPU model, visible cores, GPUs, whether bfloat16 is native (what precision 'auto'
+    picks) and Python version: the 'Machine' line of results."""
     cpu = platform.processor() or "unknown CPU"
     if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as f:
             names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
         cpu = names[0] if names else cpu
     gpus = len(tf.config.list_physical_devices("GPU"))
+    bfloat16 = native_bfloat16()
     return (f"{cpu}, {os.cpu_count()} cores visible, {gpus or 'no'} GPU{'s' * (gpus != 1)}, "
+            f"{f'native bfloat16 ({bfloat16})' if bfloat16 else 'bfloat16 emulated'}, "
             f"Python {platform.python_version()}")

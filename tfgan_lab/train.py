@@ -97,7 +97,7 @@ def restore_latest(config: ConfigDict, workdir_path: str) -> Trained:
     directory = workdir.checkpoint_dir(workdir_path)
     if not tf.train.latest_checkpoint(directory):
         raise WorkdirError(f"{workdir_path!r} holds no checkpoint: train first (--mode=train).")
-    runtime.set_precision(config.runtime.precision)
+    runtime.set_precision(config.runtime.precision, config.runtime.strategy)
     info = models.of(config).load_data(config, config.data.split).info
     model = build(config, info, tf.distribute.get_strategy())
     logging.info("Restored %s", restore(_checkpoint(model), directory))
