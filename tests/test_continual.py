@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -248,6 +249,26 @@ def test_label_smoothing_keeps_a_one_class_solver_s_logits_finite(fashion_mnist,
         logits = network(images)["logits"].numpy()
         gaps[smoothing] = float(np.mean(logits[:, 0] - np.delete(logits, 0, axis=1).max(-1)))
     assert gaps[0.1] < np.log(91) + 1.0 < gaps[0.0], gaps
+
+
+def test_the_solver_trains_in_its_config_s_precision_whatever_ran_before(fashion_mnist,
+                                                                         tmp_path):
+    """The benchmark runs every method in one process: a solver's policy is its config's, not
+    the one the last generator's training left set."""
+    from configs.continual_fashion_mnist import get_config
+
+    config = get_config("finetune")
+    config.continual.solver_steps = 1
+    config.train.batch_size = 8
+    for precision, left_set, compute in (("mixed_bfloat16", "float32", "bfloat16"),
+                                         ("float32", "mixed_bfloat16", "float32")):
+        keras.mixed_precision.set_global_policy(left_set)
+        config.runtime.precision = precision
+        network = continual.train_solver(config, fashion_mnist.select((0,)),
+                                         str(tmp_path / f"{precision}.weights.h5"))
+        convolutions = [layer for layer in network.layers
+                        if isinstance(layer, keras.layers.Conv2D)]
+        assert convolutions and {layer.compute_dtype for layer in convolutions} == {compute}
 
 
 def test_the_config_file_needs_a_known_method():

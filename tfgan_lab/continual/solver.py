@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, files
+from tfgan_lab import data, files, runtime
 from tfgan_lab.continual.replay import Replay
 from tfgan_lab.eval.classifier import LEARNING_RATE, accuracy, classifier_net
 from tfgan_lab.losses import classification_loss
@@ -63,8 +63,10 @@ def train_solver(config: ConfigDict, dataset: data.LabeledImages, weights_path: 
                  replay: Replay | None = None) -> keras.Model:
     """Trains a solver for `config.continual.solver_steps` steps of batch
     `config.train.batch_size` on `dataset` (mixed with `replay`), starting from
-    `previous_weights` if given, and saves its weights to `weights_path` (atomically)."""
+    `previous_weights` if given, and saves its weights to `weights_path` (atomically). It
+    trains in `config.runtime.precision`, not in whatever policy the last generator set."""
     keras.utils.set_random_seed(config.seed)
+    runtime.set_precision(config.runtime.precision, config.runtime.strategy)
     solver = Solver(classifier_net(dataset.info.image_shape, dataset.info.num_classes),
                     seed=config.seed, label_smoothing=config.continual.label_smoothing,
                     name="solver")
