@@ -22,6 +22,6 @@ setup(
         "matplotlib",  # result plots (benchmarks/conditional_family.py)
         "tqdm",
     ],
-    extras_require={"test": ["pytest", "ruff"]},
+    extras_require={"test": ["pytest", "pytest-xdist", "ruff"]},
     entry_points={"console_scripts": ["tfgan-lab=tfgan_lab.cli:run"]},
 )
