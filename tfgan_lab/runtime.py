@@ -63,12 +63,16 @@ def make_strategy(runtime: ConfigDict) -> tf.distribute.Strategy:
                       f"{', '.join(STRATEGIES)}.")
 
 
-def _cpu_flags() -> set[str]:
+def _cpuinfo(*keys: str) -> list[str]:
+    """The values of /proc/cpuinfo's lines that start with one of `keys`; none off Linux."""
     if not os.path.exists("/proc/cpuinfo"):
-        return set()
+        return []
     with open("/proc/cpuinfo") as f:
-        return {flag for line in f if line.startswith(("flags", "Features"))
-                for flag in line.split(":", 1)[1].split()}
+        return [line.split(":", 1)[1].strip() for line in f if line.startswith(keys)]
+
+
+def _cpu_flags() -> set[str]:
+    return {flag for value in _cpuinfo("flags", "Features") for flag in value.split()}
 
 
 def native_bfloat16(strategy: str = "default") -> str | None:
@@ -133,11 +137,8 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
 def machine_description() -> str:
     """CPU model, visible cores, GPUs, whether bfloat16 is native (what precision 'auto'
     picks) and Python version: the 'Machine' line of results."""
-    cpu = platform.processor() or "unknown CPU"
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = names[0] if names else cpu
+    names = _cpuinfo("model name")
+    cpu = names[0] if names else platform.processor() or "unknown CPU"
     gpus = len(tf.config.list_physical_devices("GPU"))
     bfloat16 = native_bfloat16()
     return (f"{cpu}, {os.cpu_count()} cores visible, {gpus or 'no'} GPU{'s' * (gpus != 1)}, "
