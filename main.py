@@ -1,6 +1,6 @@
 """tfgan_lab command line: python main.py --config=configs/<experiment>.py --workdir=DIR."""
 
-from tfgan_lab.cli import run
+from tfgan_lab.console import run
 
 if __name__ == "__main__":
     run()

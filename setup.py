@@ -23,5 +23,5 @@ setup(
         "tqdm",
     ],
     extras_require={"test": ["pytest", "pytest-xdist", "ruff"]},
-    entry_points={"console_scripts": ["tfgan-lab=tfgan_lab.cli:run"]},
+    entry_points={"console_scripts": ["tfgan-lab=tfgan_lab.console:run"]},
 )

@@ -25,6 +25,10 @@ from ml_collections import ConfigDict, config_flags
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from tfgan_lab.console import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
+
 from benchmarks import reporting  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab import export, files, images, runtime  # noqa: E402

@@ -12,11 +12,16 @@ import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 from absl import app, flags
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+
+from tfgan_lab.console import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
+
+import tensorflow as tf  # noqa: E402
 
 from tfgan_lab.continual import task_export  # noqa: E402
 

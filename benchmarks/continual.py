@@ -33,6 +33,10 @@ from absl import app, flags, logging
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from tfgan_lab.console import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
+
 from benchmarks import reporting  # noqa: E402
 from tfgan_lab import continual, files, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402

@@ -22,6 +22,10 @@ from absl import app, flags
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from tfgan_lab.console import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
+
 from benchmarks import reporting  # noqa: E402
 from configs import common  # noqa: E402
 from tfgan_lab import files, images, runtime, train  # noqa: E402

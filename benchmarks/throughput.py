@@ -160,4 +160,7 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from tfgan_lab.console import quiet_tensorflow
+
+    quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
     app.run(main)

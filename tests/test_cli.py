@@ -17,9 +17,22 @@ def _main(*args, cwd):
                           capture_output=True, text=True, timeout=600)
 
 
+TENSORFLOW_LOG = ("I0000", "E0000", "W0000", "WARNING: All log messages before absl")
+
+
+def _tensorflow_lines(stderr: str) -> list[str]:
+    """The lines of `stderr` that TensorFlow's C++ logging wrote (a progress bar's carriage
+    returns split lines too)."""
+    return [line for line in stderr.replace("\r", "\n").splitlines()
+            if line.startswith(TENSORFLOW_LOG)]
+
+
 def test_train_export_sample(tmp_path):
     run = _main(f"--config={CONFIG}:smoke", "--workdir=run", "--config.train.steps=3", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+    # A quiet console: none of TensorFlow's start-up, cuInit or Grappler lines.
+    assert _tensorflow_lines(run.stderr) == [], run.stderr
+    assert "cgan_fashion_mnist: 100%" in run.stderr  # the progress bar still shows
     assert "Exported export/cgan_fashion_mnist/1" in run.stdout
     assert (tmp_path / "run" / "samples" / "step_000003.png").exists()
 
@@ -33,6 +46,15 @@ def test_train_export_sample(tmp_path):
     assert "from export/cgan_fashion_mnist/2" in sample.stdout
     grid = np.asarray(Image.open(tmp_path / "grid.png"))
     assert grid.shape == (10 * 30 - 2, 6 * 30 - 2)  # 10 classes x 6 columns of 28+2 pixels
+
+
+def test_tf_log_shows_tensorflow_lines(tmp_path):
+    shown = _main("--mode=sample", "--model_path=missing", "--tf_log", cwd=tmp_path)
+    assert shown.returncode == 1 and "error: missing holds no saved_model.pb" in shown.stderr
+    assert any(line.startswith("I0000") for line in _tensorflow_lines(shown.stderr))
+    hidden = _main("--mode=sample", "--model_path=missing", cwd=tmp_path)
+    assert hidden.returncode == 1 and _tensorflow_lines(hidden.stderr) == []
+    assert hidden.stderr.startswith("error: missing holds no saved_model.pb"), hidden.stderr
 
 
 def test_unknown_field_and_bad_value_stop_before_writing(tmp_path):

@@ -22,7 +22,7 @@ import tensorflow as tf
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from tfgan_lab import commands, continual, modes, translate  # noqa: F401 (register modes)
+from tfgan_lab import commands, console, continual, modes, translate  # noqa: F401 (register modes, --tf_log)
 from tfgan_lab.config import check_field_path
 from tfgan_lab.errors import TfganLabError
 
@@ -102,6 +102,6 @@ def _importable_config_package(argv: list[str]) -> None:
 
 
 def run() -> None:
-    """Console-script entry point (`tfgan-lab`)."""
+    """The command line, once TensorFlow is imported (tfgan_lab/console.py's `run` first)."""
     _importable_config_package(sys.argv)
     app.run(main, flags_parser=_parse_flags)
