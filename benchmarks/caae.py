@@ -85,11 +85,11 @@ def _measured_seed(label: str, seed: reporting.Seed, evaluator) -> dict:
     the CAAE through its export: its metrics, training seconds and exports (the CAAE's)."""
     def measure() -> dict:
         trained, seconds = reporting.train_timed(seed.config, seed.workdir)
-        model, exports = trained.model, []
+        model, exports = trained.model, {}
         transform = model.transform
         if label == "CAAE":  # measured through its serving signature
             exports = export.export_model(model, seed.export_dir, seed.config.name)
-            transform = caae_serving.load(exports[0]).transform
+            transform = caae_serving.load(exports["progression"]).transform
         return {"seed": seed.config.seed, "seconds": seconds, "exports": exports,
                 **evaluator(transform, model.encode if model.use_encoder else None)}
     return reporting.measured_once(seed, measure)
@@ -99,7 +99,7 @@ def _transform(label: str, seed: reporting.Seed, results: dict) -> progression.T
     """What a measured run does to (images, conditions): the CAAE's export, a baseline's
     model from its last checkpoint."""
     if label == "CAAE":
-        return caae_serving.load(results["exports"][0]).transform
+        return caae_serving.load(results["exports"]["progression"]).transform
     return reporting.train_timed(seed.config, seed.workdir)[0].model.transform
 
 
@@ -131,7 +131,7 @@ def main(argv: list[str]) -> None:
     if config.data.folder:
         raise app.UsageError("Pass a CAAE config on a labelled set (its groups measured): the "
                              "bars and baselines are defined there.")
-    reporting.ensure_classifier(config)
+    eval_lib.ensure_judges(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
     test = model_class.load_data(config, config.data.test_split)
     evaluator = model_class.progression_evaluator(config)  # the same test set for every run
@@ -163,7 +163,7 @@ def main(argv: list[str]) -> None:
         f"{model.random_targets}, and mismatched reals: "
         f"{model.mismatched_reals}.  ",
         "Exports (the CAAE's metrics are read through its serving signature): "
-        + ", ".join(f"`{r['exports'][0]}`" for r in caae) + ".  ",
+        + ", ".join(f"`{r['exports']['progression']}`" for r in caae) + ".  ",
         f"Metrics on the first {caae[0]['test_images']} test images, each re-generated under "
         f"every group; the condition is met when the area of the output (pixels brighter than "
         f"{data.threshold}) falls in the target group of the input's class; identity is a "

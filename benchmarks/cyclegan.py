@@ -96,15 +96,15 @@ def _measured_seed(seed: reporting.Seed) -> dict:
         trained, seconds = reporting.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name)
         return {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
-                **models.of(seed.config).evaluate_export(seed.config, paths[0])}
+                **models.of(seed.config).evaluate_export(seed.config, paths["a2b"])}
     return reporting.measured_once(seed, measure)
 
 
-def _first_seed_figures(config, run: str, paths: list[str]) -> None:
+def _first_seed_figures(config, run: str, paths: dict[str, str]) -> None:
     """The first seed's test grid and curves; for folders, its translations of the test
     domains."""
     test = models.of(config).load_data(config, config.data.test_split)
-    translators = export.load_translator(paths[0]), export.load_translator(paths[1])
+    translators = export.load_translator(paths["a2b"]), export.load_translator(paths["b2a"])
     grid, columns = translation.grid(image_files.first(test.a, _GRID_ROWS.value),
                                      image_files.first(test.b, _GRID_ROWS.value), *translators)
     images.write_png(os.path.join(_RESULTS.value, "cyclegan_test_grid.png"), grid, columns)
@@ -122,7 +122,7 @@ def main(argv: list[str]) -> None:
     config = _CONFIG.value
     reporting.model_class_of(config, "cyclegan")
     if not config.data.folder:
-        reporting.ensure_classifier(config)
+        eval_lib.ensure_judges(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
     runs = reporting.seeded(config, _WORKDIR.value, _SEEDS.value, _EXPORT_DIR.value)
     per_seed = [_measured_seed(run) for run in runs]
@@ -148,7 +148,7 @@ def main(argv: list[str]) -> None:
         f"({config.optimizer.beta_1:g}, {config.optimizer.beta_2:g}), the last "
         f"{100 * config.optimizer.decay_fraction:.0f}% of steps decaying to 0.  ",
         "Exports (measured through their serving signatures): "
-        + "; ".join(f"seed {r['seed']}: `{r['exports'][0]}`, `{r['exports'][1]}`"
+        + "; ".join(f"seed {r['seed']}: `{r['exports']['a2b']}`, `{r['exports']['b2a']}`"
                     for r in per_seed) + ".  ",
         f"Metrics on the first n = {per_seed[0]['test_images']} test images of each domain "
         "(eval.num_samples, at most half a domain, so that the Frechet distance and its floor "

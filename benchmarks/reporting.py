@@ -16,7 +16,7 @@ from tfgan_lab import eval as eval_lib
 from tfgan_lab import files, models, runtime, train, workdir
 from tfgan_lab.config import validate
 from tfgan_lab.errors import WorkdirError
-from tfgan_lab.gans.conditional import EMA_PREFIX
+from tfgan_lab.gans.gan import EMA_PREFIX
 
 
 def model_class_of(config: ConfigDict, variant: str) -> type:
@@ -49,16 +49,9 @@ def experiment_file_config(name: str, overrides: dict, seed: int) -> ConfigDict:
     return override(module.get_config(), overrides, seed)
 
 
-def ensure_classifier(config: ConfigDict) -> None:
-    """Trains the dataset's reference classifiers (both judges) first if they are not cached."""
-    for judge in eval_lib.missing_judges(config):
-        print(f"Training the {judge} reference classifier first ...")
-        eval_lib.train_classifier(config, judge)
-
-
 def judge_accuracies(config: ConfigDict) -> dict[str, float]:
     """Each judge's test accuracy, from its cache: {judge: accuracy}."""
-    ensure_classifier(config)
+    eval_lib.ensure_judges(config)
     accuracies = {}
     for judge in eval_lib.JUDGES:
         with open(os.path.join(eval_lib.cache_dir(config, judge), "metrics.json")) as f:
@@ -124,9 +117,10 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
     under "exports"; kept in the run's measured.json, so that a rerun of a results command
     neither exports nor measures a finished seed again (delete the file to re-measure). It is
     measured again if its exports have gone or belong to another --export_dir."""
-    def still_exported(kept: dict) -> bool:
-        return all(os.path.exists(path) and os.path.dirname(os.path.dirname(path))
-                   == os.path.normpath(seed.export_dir) for path in kept["exports"])
+    def still_exported(kept: dict) -> bool:  # (a list of paths: measured before roles)
+        return isinstance(kept["exports"], dict) and all(
+            os.path.exists(path) and os.path.dirname(os.path.dirname(path))
+            == os.path.normpath(seed.export_dir) for path in kept["exports"].values())
     return cached(os.path.join(seed.workdir, "measured.json"), measure, still_exported)
 
 

@@ -42,7 +42,7 @@ def _measure(precision: str, jit: bool) -> dict:
     from tfgan_lab.config import base_config
     from tfgan_lab.players import adam
 
-    config = base_config()
+    config = base_config("cgan")
     config.runtime.precision, config.runtime.jit_compile = precision, jit
     strategy = runtime.setup(config.runtime, config.seed)
     dataset = data.load(config.data.name)

@@ -34,7 +34,7 @@ def trained_classifier(tmp_path_factory) -> tuple[str, float]:
     grandparent), where the second judge is trained the same way."""
     from tfgan_lab import eval
 
-    config = apply_arg(base_config(), "smoke")
+    config = apply_arg(base_config("cgan"), "smoke")
     config.data.split = "train[:8000]"
     config.eval.update(classifier_dir=str(tmp_path_factory.mktemp("classifiers")),
                        classifier_epochs=1)

@@ -97,12 +97,12 @@ def test_total_variation_and_the_losses_warm_up():
 
 def test_prior_discriminator_sees_uniform_samples():
     caae, _, _ = training_setup(_config())
-    prior = caae.prior(4000, caae_lib.PRIOR_Z).numpy()
+    prior = caae.prior(4000, "prior_z").numpy()
     assert prior.min() >= -1 and prior.max() <= 1
     assert progression.uniform_ks(prior).max() < 0.05  # 4000 draws: KS ~ 0.02
     # Its loss takes this step's prior draws as real and the codes as fake.
     z = tf.fill([4, caae.z_dim], 0.9)
-    logits = caae.z_discriminator(tf.concat([caae.prior(4, caae_lib.PRIOR_Z), z], 0),
+    logits = caae.z_discriminator(tf.concat([caae.prior(4, "prior_z"), z], 0),
                                   training=False)["logits"]
     expected = caae.adversarial_loss.discriminator(logits[:4], logits[4:])
     np.testing.assert_allclose(caae.z_discriminator_loss(z, training=False), expected,
@@ -250,7 +250,7 @@ def test_export_round_trips_and_the_target_changes_the_output(tmp_path):
     caae, step, batches = training_setup(_config())
     for _ in range(3):
         step(batches)
-    path, = export.export_model(caae, str(tmp_path), "caae")
+    path, = export.export_model(caae, str(tmp_path), "caae").values()
     progress = caae_serving.load(path)
     assert (progress.num_groups, progress.image_shape, progress.gender) == (4, (28, 28, 1), False)
     images, _ = next(batches)
@@ -273,7 +273,7 @@ def test_gender_export_and_progress_mode(tmp_path):
     config.data.update(folder=folder, gender=True, image_size=16, test_percent=20)
     caae, step, batches = training_setup(config)
     step(batches)
-    path, = export.export_model(caae, str(tmp_path / "export"), "faces")
+    path, = export.export_model(caae, str(tmp_path / "export"), "faces").values()
     progress = caae_serving.load(path)
     assert progress.gender and progress.num_groups == 10
     run = subprocess.run([sys.executable, os.path.join(REPO, "main.py"), "--mode=progress",
@@ -341,12 +341,13 @@ def test_the_results_command_measures_the_caae_and_its_baselines_once(tmp_path,
         run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
                              timeout=600, env=env)
         assert run.returncode == 0, run.stderr[-3000:]
-        assert os.listdir(tmp_path / "export" / "caae_fashion_mnist") == ["1"]
+        assert sorted(os.listdir(tmp_path / "export" / "caae_fashion_mnist")) == [
+            "1", "1.exports.json"]
     results = json.loads((tmp_path / "report" / "caae.json").read_text())
     labels = ["CAAE", "conditional GAN without the encoder", "autoencoder without adversaries"]
     assert list(results) == labels
     caae = results["CAAE"]["seeds"][0]
-    assert caae["exports"] == [os.path.join("export", "caae_fashion_mnist", "1")]
+    assert caae["exports"] == {"progression": os.path.join("export", "caae_fashion_mnist", "1")}
     text = (tmp_path / "report" / "caae.md").read_text()
     assert (f"| CAAE | {caae['condition_accuracy']:.3f} | {caae['condition_error']:.3f} | "
             f"{caae['condition_accuracy_of_output_class']:.3f} / "

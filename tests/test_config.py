@@ -22,8 +22,8 @@ def _load(path, arg=""):
 
 
 def test_defaults_are_valid():
-    validate(base_config())
-    validate(apply_arg(base_config(), "smoke"))
+    validate(base_config("cgan"))
+    validate(apply_arg(base_config("cgan"), "smoke"))
 
 
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=os.path.basename)
@@ -37,7 +37,7 @@ def test_every_config_file_is_valid(path):
 
 
 def test_unknown_field_names_it_and_the_valid_ones():
-    config = base_config()
+    config = base_config("cgan")
     config.train.unlock()
     config.train.step = 100
     with pytest.raises(ConfigError, match=r"config\.train\.step \(did you mean 'steps'\?\).*"
@@ -58,7 +58,7 @@ def test_override_paths_are_checked_against_the_fields():
 
 
 def test_missing_field():
-    config = base_config()
+    config = base_config("cgan")
     del config.model["loss"]
     with pytest.raises(ConfigError, match="config.model lacks fields loss"):
         validate(config)
@@ -84,7 +84,8 @@ def test_missing_field():
 def test_bad_values_name_the_field_and_the_choices(path, value, message):
     from tfgan_lab import continual
 
-    config = continual.base_config("finetune") if path.startswith("continual") else base_config()
+    config = (continual.base_config("finetune") if path.startswith("continual")
+              else base_config("cgan"))
     group, _, key = path.rpartition(".")
     (config[group] if group else config)[key] = value
     with pytest.raises(ConfigError, match=message) as error:
@@ -93,7 +94,7 @@ def test_bad_values_name_the_field_and_the_choices(path, value, message):
 
 
 def test_jit_with_a_distribution_strategy_is_refused():
-    config = base_config()
+    config = base_config("cgan")
     config.runtime.jit_compile, config.runtime.strategy = True, "mirrored"
     with pytest.raises(ConfigError, match="jit_compile=True works with runtime.strategy "
                                           "'default' only"):
@@ -102,4 +103,4 @@ def test_jit_with_a_distribution_strategy_is_refused():
 
 def test_unknown_config_argument():
     with pytest.raises(ConfigError, match="only one is 'smoke'"):
-        apply_arg(base_config(), "tiny")
+        apply_arg(base_config("cgan"), "tiny")

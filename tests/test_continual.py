@@ -72,7 +72,8 @@ def _exported(root, method: str, task: int, role: str) -> str:
 @pytest.fixture(scope="module")
 def two_task_runs(tmp_path_factory, trained_classifier):
     """Every method through tasks {0, 1} and {2, 3}, with the Replay objects each built; the
-    exports of all of them in one export folder, root/export."""
+    exports of all of them in one export folder, root/export. JTR's generator keeps an
+    averaged copy (two exports of its model: the task takes the raw one, by role)."""
     root = tmp_path_factory.mktemp("continual")
     built = {}
 
@@ -85,8 +86,10 @@ def two_task_runs(tmp_path_factory, trained_classifier):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner, "Replay", RecordingReplay)
         for method in METHODS:
-            summaries[method] = continual.run(_config(method, root, trained_classifier),
-                                              str(root / method), str(root / "export"))
+            config = _config(method, root, trained_classifier)
+            if method == "jtr":
+                config.model.generator_ema = 0.99
+            summaries[method] = continual.run(config, str(root / method), str(root / "export"))
     return root, summaries, built
 
 
@@ -118,6 +121,10 @@ def test_every_method_runs_two_tasks_and_writes_its_report(two_task_runs):
                 path = _exported(root, method, t, name)
                 assert summary["rows"][t - 1][name] == path
                 assert export.versions(os.path.dirname(path)) == [1]
+    # With an averaged G beside the raw one, the task still exports (and replays) one: G's.
+    with open(root / "jtr" / "config.json") as f:
+        assert json.load(f)["model"]["generator_ema"] == 0.99
+    assert not [name for name in os.listdir(root / "export") if "ema" in name]
     # Task 1's solver learned its two classes from real images: far above chance on them.
     assert summaries["finetune"]["solver_matrix"][0][0] > 0.6
     results = root / "report"
@@ -215,7 +222,7 @@ def test_replay_mixes_a_share_r_of_new_data(two_task_runs, fashion_mnist):
     mixed_images, mixed_labels = gan.real_batch(images, labels)
     np.testing.assert_array_equal(mixed_images[:4], images[:4])  # r * 16 = 4 new examples
     assert set(mixed_labels[:4].numpy()) <= {2, 3} and set(mixed_labels[4:].numpy()) <= {0, 1}
-    expected = replay.generate(gan.noise(12, 2), mixed_labels[4:])
+    expected = replay.generate(gan.noise(12, "replay_z"), mixed_labels[4:])
     np.testing.assert_allclose(mixed_images[4:], expected, atol=1e-6)
 
 

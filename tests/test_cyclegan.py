@@ -11,6 +11,7 @@ import tensorflow as tf
 from tfgan_lab import export, losses
 from tfgan_lab.data import domains
 from tfgan_lab.eval import translation
+from tfgan_lab.gans.cyclegan import CycleGAN
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
 
@@ -130,13 +131,30 @@ def test_data_domains_are_two_classes_from_disjoint_halves(fashion_mnist):
         domains.load(config.data, "train", train=True)
 
 
-def test_exports_load_through_their_signatures(fashion_mnist, tmp_path):
-    gan, step, batches = training_setup(_config())
+def test_exports_load_through_their_signatures(fashion_mnist, trained_classifier, tmp_path):
+    config = _config()
+    gan, step, batches = training_setup(config)
     step(batches)
     paths = export.export_model(gan, str(tmp_path), "cg")
-    assert [os.path.relpath(p, tmp_path) for p in paths] == ["cg_a2b/1", "cg_b2a/1"]
+    assert {role: os.path.relpath(p, tmp_path) for role, p in paths.items()} == {
+        "a2b": "cg_a2b/1", "b2a": "cg_b2a/1"}
+    # The manifest beside each version names both, so either finds the other.
+    assert sorted(os.listdir(tmp_path / "cg_b2a")) == ["1", "1.exports.json"]
+    manifest = export.read_manifest(paths["b2a"])
+    assert (manifest.role, manifest.model) == ("b2a", "cyclegan")
+    assert manifest.require("a2b", "b2a") == [paths["a2b"], paths["b2a"]]
+    config.eval.update(classifier_dir=os.path.dirname(os.path.dirname(trained_classifier[0])),
+                       num_samples=20)
+    from_b2a = CycleGAN.evaluate_export(config, paths["b2a"])
+    assert from_b2a == CycleGAN.evaluate_export(config, paths["a2b"])
+    assert from_b2a["a2b_cycle_l1"] > 0
+    os.remove(paths["a2b"] + export.MANIFEST_SUFFIX)
+    with pytest.raises(export.ExportError, match="was not exported with a2b and b2a: it has "
+                                                 "no manifest"):
+        CycleGAN.evaluate_export(config, paths["a2b"])
     images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
-    for path, generator in zip(paths, (gan.generator_ab, gan.generator_ba), strict=True):
+    for path, generator in zip(paths.values(), (gan.generator_ab, gan.generator_ba),
+                               strict=True):
         loaded = tf.saved_model.load(path)
         signature = loaded.signatures["serving_default"]
         inputs = signature.structured_input_signature[1]
@@ -146,7 +164,7 @@ def test_exports_load_through_their_signatures(fashion_mnist, tmp_path):
         np.testing.assert_allclose(translator(images), generator(images, training=False),
                                    atol=1e-5)
     with pytest.raises(Exception, match="is not a conditional generator"):
-        export.load_conditional_generator(paths[0])
+        export.load_conditional_generator(paths["a2b"])
 
 
 def test_translation_metrics_on_known_translators(trained_classifier):

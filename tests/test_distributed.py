@@ -66,7 +66,8 @@ def test_two_workers_train_and_only_the_chief_keeps_outputs(tmp_path):
         assert worker.returncode == 0, stderr[-3000:]
     assert "Exported export/cgan_fashion_mnist/1" in outputs[0][0]
     assert "Exported" not in outputs[1][0]
-    assert os.listdir(tmp_path / "export" / "cgan_fashion_mnist") == ["1"]
+    assert sorted(os.listdir(tmp_path / "export" / "cgan_fashion_mnist")) == [
+        "1", "1.exports.json"]
 
     # The two workers (one replica each) trained exactly like one device on the same batches.
     config = workdir.load_config(str(tmp_path / "run"))

@@ -5,12 +5,13 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from tfgan_lab import data, eval, export, train, workdir
-from tfgan_lab.errors import EvaluationError
+from tfgan_lab.errors import EvaluationError, WorkdirError
 from tfgan_lab.eval import classifier as classifier_lib
 
 from conftest import REPO
@@ -21,7 +22,7 @@ def classifier_config(trained_classifier):
     """A smoke config that scores with the session's reference classifier every 2 steps."""
     from tfgan_lab.config import apply_arg, base_config
 
-    config = apply_arg(base_config(), "smoke")
+    config = apply_arg(base_config("cgan"), "smoke")
     config.name = "eval_test"
     config.data.split = "train[:8000]"
     config.eval.update(classifier_dir=os.path.dirname(os.path.dirname(trained_classifier[0])),
@@ -70,6 +71,38 @@ def test_missing_classifier_says_how_to_train_it(smoke_config, tmp_path):
     smoke_config.eval.classifier_dir = str(tmp_path)
     with pytest.raises(EvaluationError, match="--mode=train_classifier"):
         eval.load_classifier(smoke_config)
+
+
+def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, capfd):
+    """Missing judges are trained once, in a process of their own (this one's seeds and
+    precision untouched), then read from the cache; an unwritable cache is one clear error."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    smoke_config.data.split = "train[:2000]"
+    smoke_config.eval.update(classifier_dir=str(tmp_path / "cache"), classifier_epochs=1)
+    judges = eval.load_judges(smoke_config)
+    out = capfd.readouterr().out
+    assert "No cached reference classifier (first and second judge) for fashion_mnist" in out
+    assert "they are trained once now" in out and "test accuracy" in out
+    assert set(judges) == {"", eval.SECOND_SUFFIX}
+    assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"
+    assert eval.missing_judges(smoke_config) == []
+    eval.load_judges(smoke_config)
+    assert "No cached" not in capfd.readouterr().out  # cached: not trained again
+    (tmp_path / "file").write_text("")
+    smoke_config.eval.classifier_dir = str(tmp_path / "file" / "cache")
+    with pytest.raises(WorkdirError, match="classifier cache .* is not writable"):
+        eval.load_judges(smoke_config)
+
+
+def test_a_judge_trains_in_float32_whatever_the_run_set(smoke_config, tmp_path):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    smoke_config.data.split = "train[:1000]"
+    smoke_config.eval.update(classifier_dir=str(tmp_path), classifier_epochs=1)
+    path, _ = eval.train_classifier(smoke_config)
+    assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"  # the run's, restored
+    judge = keras.models.load_model(path)
+    computing = [layer for layer in judge.layers if not isinstance(layer, keras.layers.InputLayer)]
+    assert {layer.dtype_policy.name for layer in computing} == {"float32"}
 
 
 def test_real_images_score_the_classifiers_own_accuracy(classifier_config):

@@ -15,7 +15,7 @@ def trained(tmp_path_factory):
     """A generator after a short real training run (smoke config)."""
     from tfgan_lab.config import apply_arg, base_config
 
-    config = apply_arg(base_config(), "smoke")
+    config = apply_arg(base_config("cgan"), "smoke")
     config.name = "contract"
     gan, info, _ = train.train(config, str(tmp_path_factory.mktemp("run")))
     return gan, info, config

@@ -100,8 +100,10 @@ def test_augmented_averaged_runs_export_both_generators(variant, upsampling, tmp
     layer_types = {type(layer).__name__ for layer in trained.model.generator.layers}
     assert ("Conv2DTranspose" in layer_types) == (upsampling == "transpose")
     paths = export.export_model(trained.model, str(tmp_path / "export"), config.name)
-    assert [os.path.basename(os.path.dirname(p)) for p in paths] == [
-        config.name, f"{config.name}_ema"]
+    assert {role: os.path.basename(os.path.dirname(p)) for role, p in paths.items()} == {
+        "generator": config.name, "generator_ema": f"{config.name}_ema"}
+    assert export.read_manifest(paths["generator_ema"]).role == "generator_ema"
+    paths = paths.values()
     z = np.random.default_rng(0).standard_normal((4, config.model.z_dim)).astype(np.float32)
     labels = np.arange(4, dtype=np.int32)
     raw, averaged = (np.asarray(export.load_conditional_generator(p)(z, labels)) for p in paths)

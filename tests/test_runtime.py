@@ -8,7 +8,7 @@ from tfgan_lab.errors import ConfigError
 
 
 def test_default_and_mirrored_strategies():
-    config = base_config().runtime
+    config = base_config("cgan").runtime
     assert runtime.make_strategy(config).num_replicas_in_sync == 1
     config.strategy, config.num_cpu_devices = "mirrored", 2
     mirrored = runtime.make_strategy(config)
@@ -19,7 +19,7 @@ def test_default_and_mirrored_strategies():
 
 def test_multi_worker_needs_tf_config(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
-    config = base_config().runtime
+    config = base_config("cgan").runtime
     config.strategy = "multi_worker"
     with pytest.raises(ConfigError, match="TF_CONFIG"):
         runtime.make_strategy(config)
@@ -63,7 +63,7 @@ def test_unknown_precision():
 
 
 def test_setup_seeds_everything():
-    config = base_config()
+    config = base_config("cgan")
     runtime.setup(config.runtime, seed=5)
     a = keras.random.normal([3]).numpy()
     runtime.setup(config.runtime, seed=5)
@@ -71,7 +71,7 @@ def test_setup_seeds_everything():
 
 
 def test_precision_text_names_what_auto_picks_by_the_machine_line():
-    config = base_config().runtime
+    config = base_config("cgan").runtime
     config.precision = "mixed_bfloat16"
     assert runtime.precision_text(config) == "mixed_bfloat16"
     config.precision = "auto"

@@ -84,7 +84,7 @@ def test_discriminator_class_targets_for_fakes(fashion_mnist, variant, classify_
     np.testing.assert_array_equal(targets, labels if fake_class is None else [fake_class] * 16)
     # The class loss of D's update is the cross-entropy with exactly those targets.
     _, class_loss = gan.discriminator_losses(images, labels, training=False)
-    z = gan.noise(tf.shape(labels)[0], stream=0)
+    z = gan.noise(tf.shape(labels)[0], stream="d_fakes")
     fakes = gan.generator(gan.generator_inputs(z, labels), training=False)
     class_logits = gan.discriminator({"images": tf.concat([images, fakes], 0)},
                                      training=False)["class_logits"]
@@ -94,7 +94,7 @@ def test_discriminator_class_targets_for_fakes(fashion_mnist, variant, classify_
     np.testing.assert_allclose(class_loss, expected, rtol=1e-5)
     # G's targets are the conditioning labels, whatever the variant.
     _, g_class_loss = gan.generator_losses(labels, training=False)
-    z = gan.noise(tf.shape(labels)[0], stream=1)
+    z = gan.noise(tf.shape(labels)[0], stream="g_fakes")
     g_logits = gan.discriminator({"images": gan.generator(gan.generator_inputs(z, labels),
                                                           training=False)},
                                  training=False)["class_logits"]
@@ -155,11 +155,11 @@ def test_a_conditional_batch_norm_generator_trains_and_exports(fashion_mnist, pr
 
 def test_noise_depends_on_seed_and_step_only(smoke_config, fashion_mnist):
     gan, step, batches = _setup(smoke_config, fashion_mnist)
-    first = gan.noise(tf.constant(4), stream=0).numpy()
-    np.testing.assert_array_equal(first, gan.noise(tf.constant(4), stream=0))
-    assert not np.allclose(first, gan.noise(tf.constant(4), stream=1))
+    first = gan.noise(tf.constant(4), stream="d_fakes").numpy()
+    np.testing.assert_array_equal(first, gan.noise(tf.constant(4), stream="d_fakes"))
+    assert not np.allclose(first, gan.noise(tf.constant(4), stream="g_fakes"))
     step(batches)
-    assert not np.allclose(first, gan.noise(tf.constant(4), stream=0))
+    assert not np.allclose(first, gan.noise(tf.constant(4), stream="d_fakes"))
 
 
 def test_wgan_gp_updates_the_critic_several_times_per_step(fashion_mnist):

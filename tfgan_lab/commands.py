@@ -19,7 +19,7 @@ def _export(trained: train.Trained, config: ConfigDict, export_dir: str) -> None
     """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
     target = export_dir if trained.chief else tempfile.mkdtemp()
     try:
-        paths = export.export_model(trained.model, target, config.name)
+        paths = export.export_model(trained.model, target, config.name).values()
     finally:
         if not trained.chief:
             shutil.rmtree(target, ignore_errors=True)
@@ -76,8 +76,15 @@ def sample_mode(context: modes.Context) -> None:
 def eval_mode(context: modes.Context) -> None:
     config = context.config()
     model_class = models.of(config)
+    role = None
     if context.model_path:
         source = context.model_path
+        manifest = export.read_manifest(source)
+        if manifest.model not in (None, config.model.variant):
+            raise ConfigError(f"{source} was exported by a {manifest.model!r} model, and "
+                              f"--config is a {config.model.variant!r}'s: pass the config it "
+                              "was trained with.")
+        role = manifest.role
         results = model_class.evaluate_export(config, source)
     else:
         trained = train.restore_latest(config, context.require_workdir())
@@ -86,7 +93,8 @@ def eval_mode(context: modes.Context) -> None:
             raise ConfigError(f"Model {config.model.variant!r} has no metrics.")
         source = f"{context.workdir} at step {int(trained.model.step.numpy())}"
         results = evaluator(trained.model)
-    results = {"source": source, "dataset": config.data.name, **results}
+    results = {"source": source, **({"role": role} if role else {}),
+               "dataset": config.data.name, **results}
     output = context.output_path("eval.json")
     files.write_json(output, results)
     for name, value in results.items():

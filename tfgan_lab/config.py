@@ -57,7 +57,7 @@ def _common() -> ConfigDict:
     return config
 
 
-def base_config(model: str = "cgan") -> ConfigDict:
+def base_config(model: str) -> ConfigDict:
     """Every field a run of `model` understands, with its default."""
     config = _common()
     model_class = models.get(model)

@@ -1,9 +1,13 @@
 """SavedModel export and loading, in TF Serving's layout: <export_dir>/<name>/<version>/.
 
 One rule for every mode: a model is exported under `--export_dir` (default export/) as
-`<config.name><suffix>/<version>/`, version 1, 2, 3, ...; each model says which suffixes it
-exports (`PlayerModel.exports`: "" for a generator, "_a2b" and "_b2a" for CycleGAN's two
-directions, "_task<t>_generator" ... for a continual run's tasks).
+`<config.name><suffix>/<version>/`, version 1, 2, 3, ...; each model says what it exports by
+role (`PlayerModel.exports`: "generator" with suffix "" and "generator_ema" with "_ema" for a
+conditional GAN, "a2b" and "b2a" for CycleGAN's two directions), and a continual run writes
+its tasks' "_task<t>_generator" ... itself. Beside each version written, a manifest,
+`<version>.exports.json`, names every role written with it and its path (relative to the
+export directory), so that a model with several exports is found from any one of them
+(`read_manifest`); TF Serving skips it, as it skips every name that is not a number.
 
 Every export has one `serving_default` signature that honours a registered contract; a model
 module may register its own next to its code (`@CONTRACTS.register(...)`):
@@ -18,6 +22,7 @@ continual learning and `--mode=translate` take exports trained anywhere.
 """
 
 import dataclasses
+import json
 import os
 import shutil
 from typing import Any
@@ -25,6 +30,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfgan_lab import files
 from tfgan_lab.errors import ExportError
 from tfgan_lab.registry import Registry
 
@@ -53,10 +59,12 @@ CONTRACTS: Registry[type[Contract]] = Registry("export contract")
 
 @dataclasses.dataclass(frozen=True)
 class Export:
-    """One model to export: the contract it honours, the network it serves, its options."""
+    """One model to export: the contract it honours, the network it serves, its options, and
+    the suffix of its name (<name><suffix>/<version>)."""
     contract: str
     network: keras.Model
     options: dict = dataclasses.field(default_factory=dict)
+    suffix: str = ""
 
 
 def label_checks(label: tf.Tensor, count: tf.Variable, what: str, inputs: tf.Tensor,
@@ -258,11 +266,68 @@ def write(export: Export, export_dir: str, name: str) -> str:
     return final
 
 
-def export_model(model, export_dir: str, name: str) -> list[str]:
-    """Writes every export the model declares, `<export_dir>/<name><suffix>/<version>`;
-    returns their paths."""
-    return [write(export, export_dir, name + suffix)
-            for suffix, export in model.exports().items()]
+MANIFEST_SUFFIX = ".exports.json"  # <model_root>/<version>.exports.json
+
+
+def write_set(exports: dict[str, Export], export_dir: str, name: str,
+              model: str | None = None) -> dict[str, str]:
+    """Writes each export, `<export_dir>/<name><suffix>/<version>`, then beside each version
+    the manifest of them all (roles, contracts, paths, and the `model` that made them);
+    returns {role: path}."""
+    paths = {role: write(export, export_dir, name + export.suffix)
+             for role, export in exports.items()}
+    manifest = {"model": model, "exports": {
+        role: {"path": os.path.relpath(path, export_dir), "contract": exports[role].contract}
+        for role, path in paths.items()}}
+    for path in paths.values():
+        files.write_json(os.path.normpath(path) + MANIFEST_SUFFIX, manifest)
+    return paths
+
+
+def export_model(model, export_dir: str, name: str) -> dict[str, str]:
+    """Writes every export the model declares with their manifest; returns {role: path}."""
+    return write_set(model.exports(), export_dir, name, getattr(model, "VARIANT", None))
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    """What was exported together with the export at `path`: {role: path} and the model that
+    wrote them; `role` is `path`'s own. Empty (role None) for an export without a manifest
+    (written elsewhere, or before manifests)."""
+    path: str
+    role: str | None
+    model: str | None
+    paths: dict[str, str]
+
+    def require(self, *roles: str) -> list[str]:
+        """The paths of `roles`; ExportError naming what is missing and what to do."""
+        missing = [role for role in roles if role not in self.paths]
+        if missing:
+            found = (f"its manifest names {', '.join(sorted(self.paths))}" if self.paths
+                     else f"it has no manifest ({os.path.normpath(self.path)}{MANIFEST_SUFFIX})")
+            raise ExportError(f"{self.path} was not exported with {' and '.join(missing)}: "
+                              f"{found}. Export the run again (--mode=export --workdir=...) "
+                              "and pass one of the new versions.")
+        return [self.paths[role] for role in roles]
+
+
+def read_manifest(path: str) -> Manifest:
+    """The manifest beside the export at `path` (an empty one if there is none)."""
+    manifest_file = os.path.normpath(path) + MANIFEST_SUFFIX
+    if not os.path.exists(manifest_file):
+        return Manifest(path, None, None, {})
+    try:
+        with open(manifest_file) as f:
+            manifest = json.load(f)
+        export_dir = os.path.dirname(os.path.dirname(os.path.normpath(path)))
+        paths = {role: os.path.join(export_dir, entry["path"])
+                 for role, entry in manifest["exports"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ExportError(f"{manifest_file} cannot be read ({e}): restore it, or delete it "
+                          "and pass each export by its own path.") from e
+    role = next((role for role, p in paths.items()
+                 if os.path.normpath(p) == os.path.normpath(path)), None)
+    return Manifest(path, role, manifest.get("model"), paths)
 
 
 def export_generator(generator: keras.Model, *, z_dim: int, num_classes: int | None,

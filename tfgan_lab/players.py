@@ -129,7 +129,8 @@ class PlayerModel(StepDraws, keras.Model):
         return None
 
     def exports(self) -> dict[str, Any]:
-        """{name suffix: export.Export}: what `--mode=export` writes, each with its contract."""
+        """{role: export.Export}: what `--mode=export` writes ("generator", "a2b", ...), each
+        with its contract and the suffix of its name; a manifest beside them names them all."""
         raise NotImplementedError
 
     def examples_per_step(self, batch_size: int) -> int:
@@ -182,10 +183,12 @@ class PlayerModel(StepDraws, keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
 
-    def minimize(self, per_example_loss_fn: Callable[[], tf.Tensor],
-                 players: str | Sequence[str]) -> tf.Tensor:
+    def minimize(self, per_example_loss_fn: Callable[[], Any], players: str | Sequence[str],
+                 has_aux: bool = False) -> Any:
         """One update of `players` (one name or several) on the loss `per_example_loss_fn`
-        computes; returns the per-example loss.
+        computes; returns the per-example loss. With `has_aux` (as JAX's `value_and_grad`),
+        the function returns (per-example loss, aux), a dict of what else it computed (parts
+        of the loss to log, fakes for a pool), and so does `minimize`.
 
         The loss is summed over this replica and divided by the *global* batch, so the
         replicas' gradients sum (the optimizers all-reduce with SUM) to the single-device
@@ -198,7 +201,9 @@ class PlayerModel(StepDraws, keras.Model):
         scaled = any(isinstance(p.optimizer, keras.optimizers.LossScaleOptimizer)
                      for p in chosen)
         with tf.GradientTape(persistent=scaled) as tape:
-            per_example_loss = tf.cast(per_example_loss_fn(), tf.float32)
+            per_example_loss, aux = (per_example_loss_fn() if has_aux
+                                     else (per_example_loss_fn(), None))
+            per_example_loss = tf.cast(per_example_loss, tf.float32)
             loss = tf.nn.compute_average_loss(per_example_loss)
             losses = [p.optimizer.scale_loss(loss) for p in chosen] if scaled else None
         if scaled:
@@ -206,12 +211,12 @@ class PlayerModel(StepDraws, keras.Model):
                 variables = player.network.trainable_variables
                 player.optimizer.apply(tape.gradient(scaled_loss, variables), variables)
             del tape
-            return per_example_loss
-        variables = [p.network.trainable_variables for p in chosen]
-        gradients = tape.gradient(loss, variables)
-        for player, grads, variables_ in zip(chosen, gradients, variables, strict=True):
-            player.optimizer.apply(grads, variables_)
-        return per_example_loss
+        else:
+            variables = [p.network.trainable_variables for p in chosen]
+            gradients = tape.gradient(loss, variables)
+            for player, grads, variables_ in zip(chosen, gradients, variables, strict=True):
+                player.optimizer.apply(grads, variables_)
+        return (per_example_loss, aux) if has_aux else per_example_loss
 
     def track(self, **per_example_losses: tf.Tensor) -> dict[str, tf.Tensor]:
         """Updates the trackers with this replica's mean losses and returns all results."""

@@ -43,7 +43,7 @@ class Method:
 
     @classmethod
     def generator_hook(cls, run, t: int):
-        """The training hook of task t's generator (gans/conditional.py), if any."""
+        """The training hook of task t's generator (gans/gan.py), if any."""
         return None
 
 

@@ -4,7 +4,7 @@ bring it into training.
 Deep Generative Replay (Shin et al. 2017) labels the old generator's samples with the old
 solver's predictions; Memory Replay GANs (Wu et al. 2018) use the class each sample was
 generated for. Any export that honours the serving contract works, wherever it was trained.
-A `Replay` is a training hook of the conditional GANs (gans/conditional.py): it mixes old
+A `Replay` is a training hook of the GAN family (gans/gan.py): it mixes old
 samples into the batch D learns as real. `Alignment` is the other hook: replay alignment.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from tfgan_lab import export
-from tfgan_lab.draws import ALIGN_CLASSES, ALIGN_Z, REPLAY_CLASSES, REPLAY_Z
+from tfgan_lab.draws import indexed
 from tfgan_lab.errors import ExportError
 
 
@@ -27,6 +27,8 @@ class Replay:
       solver_path: an exported classifier that labels the samples (DGR); required for an
         unconditional generator.
     """
+
+    STREAMS = ("replay_z", "replay_classes")  # The model's draws for the replayed samples.
 
     def __init__(self, generator_path: str, *, classes: Sequence[int], new_fraction: float,
                  solver_path: str | None = None):
@@ -67,8 +69,8 @@ class Replay:
         batch_size = tf.shape(labels)[0]
         new = tf.cast(tf.round(self.new_fraction * tf.cast(batch_size, tf.float32)), tf.int32)
         old = batch_size - new
-        old_images, old_labels = self(model.noise(old, REPLAY_Z + 16 * update, self.z_dim),
-                                      model.uniform(old, REPLAY_CLASSES + 16 * update))
+        old_images, old_labels = self(model.noise(old, indexed("replay_z", update), self.z_dim),
+                                      model.uniform(old, indexed("replay_classes", update)))
         return (tf.concat([images[:new], tf.cast(old_images, images.dtype)], axis=0),
                 tf.concat([labels[:new], tf.cast(old_labels, labels.dtype)], axis=0))
 
@@ -80,6 +82,8 @@ class Alignment:
     """Replay alignment (Wu et al. 2018, RA): G's loss gains the weighted squared distance
     between G(z, c) and the earlier generator's image for the same z and an old class c."""
 
+    STREAMS = ("align_z", "align_classes")  # The model's draws for the aligned samples.
+
     def __init__(self, replay: Replay, weight: float):
         self.replay, self.weight = replay, weight
 
@@ -88,8 +92,8 @@ class Alignment:
         return images, labels
 
     def generator_loss(self, model, batch_size: tf.Tensor, training: bool) -> tf.Tensor:
-        z = model.noise(batch_size, ALIGN_Z)
-        classes = self.replay.classes(model.uniform(batch_size, ALIGN_CLASSES))
+        z = model.noise(batch_size, "align_z")
+        classes = self.replay.classes(model.uniform(batch_size, "align_classes"))
         images = tf.cast(model.generator(model.generator_inputs(z, classes), training=training),
                          tf.float32)
         target = tf.stop_gradient(self.replay.generate(z, classes))

@@ -108,7 +108,7 @@ def _train_generator(run: _Run, t: int) -> str:
     trained = train.train(config, os.path.join(task_dir, "generator"),
                           dataset=run.train.select(run.tasks[t]), warm_start=warm_start,
                           configure=configure)
-    (generator,) = trained.model.exports().values()
+    generator = trained.model.exports()["generator"]  # the raw G, not its average
     return run.export_once(t, "generator", lambda: generator)
 
 

@@ -42,19 +42,22 @@ class Solver(PlayerModel):
     def call(self, images: tf.Tensor, training: bool = False) -> dict[str, tf.Tensor]:
         return self.network(images, training=training)
 
+    def streams(self) -> tuple[str, ...]:
+        """The replay's draws, its only ones."""
+        return self.replay.STREAMS if self.replay is not None else ()
+
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         images, labels = data
         if self.replay is not None:
             images, labels = self.replay.real_batch(self, images, labels)
-        outputs = {}
 
         def loss():
-            outputs["logits"] = self.network(images, training=True)["logits"]
-            return classification_loss(outputs["logits"], labels, self.label_smoothing)
+            logits = self.network(images, training=True)["logits"]
+            return classification_loss(logits, labels, self.label_smoothing), logits
 
-        per_example_loss = self.minimize(loss, "solver")
+        per_example_loss, logits = self.minimize(loss, "solver", has_aux=True)
         self.step.assign_add(1)
-        self.accuracy_tracker.update_state(labels, outputs["logits"])
+        self.accuracy_tracker.update_state(labels, logits)
         return {**self.track(loss=per_example_loss), "accuracy": self.accuracy_tracker.result()}
 
 

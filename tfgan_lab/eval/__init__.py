@@ -6,6 +6,7 @@ from tfgan_lab.eval.classifier import (
     SUFFIXES,
     cache_dir,
     classifier_net,
+    ensure_judges,
     load_classifier,
     load_judges,
     missing_judges,
@@ -15,5 +16,5 @@ from tfgan_lab.eval.classifier import (
 from tfgan_lab.eval.evaluator import SCALARS, Evaluator, make_evaluator
 
 __all__ = ["JUDGES", "SCALARS", "SECOND_SUFFIX", "SUFFIXES", "Evaluator", "cache_dir",
-           "classifier_net", "load_classifier", "load_judges", "make_evaluator",
+           "classifier_net", "ensure_judges", "load_classifier", "load_judges", "make_evaluator",
            "missing_judges", "predict", "train_classifier"]

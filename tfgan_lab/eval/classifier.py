@@ -7,11 +7,15 @@ artefact of the first's blind spots. The first is cached as
 `<cache>/<dataset>/classifier.keras`, the second as `<cache>/<dataset>/second/classifier.keras`,
 each with its test accuracy in `metrics.json`; `<cache>` is `config.eval.classifier_dir`, else
 `$TFGAN_LAB_CACHE/classifiers`, else `~/.cache/tfgan_lab/classifiers`.
-Train both with: python main.py --mode=train_classifier --config=configs/<experiment>.py
+A run that needs them and finds them missing trains them first, once (`ensure_judges`), as
+TFDS downloads a data set on first use; to train them ahead:
+    python main.py --mode=train_classifier --config=configs/<experiment>.py
 """
 
 import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -20,7 +24,7 @@ import numpy as np
 from keras import layers
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, files
+from tfgan_lab import data, files, workdir
 from tfgan_lab.errors import EvaluationError
 
 BATCH_SIZE = 128
@@ -83,8 +87,35 @@ SUFFIXES = {"first": "", "second": SECOND_SUFFIX}  # judge -> suffix of the metr
 
 
 def load_judges(config: ConfigDict) -> dict[str, keras.Model]:
-    """Both cached judges of `config.data.name`, keyed by the suffix of their metrics."""
+    """Both judges of `config.data.name` (trained first if not cached), keyed by the suffix of
+    their metrics."""
+    ensure_judges(config)
     return {suffix: load_classifier(config, judge) for judge, suffix in SUFFIXES.items()}
+
+
+def ensure_judges(config: ConfigDict) -> None:
+    """Trains the judges of `config.data.name` that are not cached, once, in a process of their
+    own: the run that needs them then seeds, sets its precision and builds its networks exactly
+    as if they had been cached."""
+    missing = missing_judges(config)
+    if not missing:
+        return
+    for judge in missing:
+        workdir.ensure_writable(cache_dir(config, judge), "classifier cache")
+    print(f"No cached reference classifier ({' and '.join(missing)} judge) for "
+          f"{config.data.name}: every metric of generated images reads them, so they are "
+          f"trained once now (a few minutes on 2 cores) and kept in {cache_dir(config)}.",
+          flush=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as config_file:
+        config_file.write(config.to_json())
+        config_file.flush()
+        trained = subprocess.run([sys.executable, "-m", "tfgan_lab.eval.train_judges",
+                                  config_file.name, *missing])
+    if trained.returncode or missing_judges(config):
+        raise EvaluationError(
+            f"Training the reference classifiers of {config.data.name} failed (its output is "
+            "above); train them alone with: python main.py --mode=train_classifier "
+            "--config=<this config>.")
 
 
 def cache_dir(config: ConfigDict, judge: str = "first") -> str:
@@ -135,7 +166,13 @@ def train_classifier(config: ConfigDict, judge: str = "first") -> tuple[str, flo
     os.makedirs(folder, exist_ok=True)
     seed = config.seed + JUDGES[judge].seed_offset
     keras.utils.set_random_seed(seed)
-    classifier = JUDGES[judge].network(train_set.info.image_shape, train_set.info.num_classes)
+    run_policy = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_global_policy("float32")  # A judge is float32, whatever a run set.
+    try:
+        classifier = JUDGES[judge].network(train_set.info.image_shape,
+                                           train_set.info.num_classes)
+    finally:
+        keras.mixed_precision.set_global_policy(run_policy)
     trainer = keras.Model(classifier.input, classifier.output["logits"])
     trainer.compile(keras.optimizers.Adam(LEARNING_RATE),
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -163,6 +200,5 @@ def load_classifier(config: ConfigDict, judge: str = "first") -> keras.Model:
         raise EvaluationError(
             f"No {judge} reference classifier for {config.data.name} at {path}. Train the "
             f"judges once with: python main.py --mode=train_classifier --config=<this config> "
-            "(about 15 minutes on 2 cores), or set --config.eval.every=0 to train without "
-            "metrics.")
+            "(a few minutes on 2 cores).")
     return keras.models.load_model(path)

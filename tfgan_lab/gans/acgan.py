@@ -18,16 +18,17 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab import checks, data, models, nets
-from tfgan_lab.draws import AUGMENT_FAKES, AUGMENT_G_FAKES, AUGMENT_REALS, D_FAKES, G_FAKES, PENALTY
+from tfgan_lab.draws import indexed
 from tfgan_lab.gans.conditional import ConditionalGAN
 from tfgan_lab.losses import classification_loss, gradient_penalty
 
 
-@models.register("acgan")
-class ACGAN(ConditionalGAN):
-    """`critic_steps` D updates (real/fake + class heads), then one G update; D sees real and
-    fake images in one call, so spectral normalisation's power iteration runs once per D
-    update. Each step's batch holds `critic_steps` slices, one per D update."""
+class AuxiliaryClassifierGAN(ConditionalGAN):
+    """AC-GAN's and FC-GAN's shared updates: `critic_steps` D updates (real/fake + class
+    heads), then one G update; D sees real and fake images in one call, so spectral
+    normalisation's power iteration runs once per D update. Each step's batch holds
+    `critic_steps` slices, one per D update. The variants say what D's class head learns of
+    fakes (`fake_class_targets`) and how wide it is (`class_outputs`)."""
 
     def __init__(self, generator, discriminator, *, critic_steps: int = 1,
                  penalty_weight: float = 0.0, classify_fakes: bool = True,
@@ -42,11 +43,9 @@ class ACGAN(ConditionalGAN):
 
     @classmethod
     def model_fields(cls, model: ConfigDict) -> None:
+        super().model_fields(model)
         model.critic_steps = 1  # D updates per G update (WGAN-GP: 5).
         model.gradient_penalty = 0.0  # WGAN-GP's weight (10 in the paper).
-        # D's class head also learns fakes as their class (Odena et al.); False: real images
-        # only, as in Gulrajani et al.'s AC-WGAN-GP.
-        model.classify_fakes = True
         model.generator_class_weight = 1.0  # G's class loss, times this.
 
     @classmethod
@@ -56,37 +55,37 @@ class ACGAN(ConditionalGAN):
         checks.at_least_zero(config, "model.gradient_penalty", "model.generator_class_weight")
 
     @classmethod
-    def options(cls, config: ConfigDict) -> dict:
+    def options(cls, config: ConfigDict, info: data.DatasetInfo) -> dict:
         model = config.model
-        return {"critic_steps": model.critic_steps, "penalty_weight": model.gradient_penalty,
-                "classify_fakes": model.get("classify_fakes", True),
+        return {**super().options(config, info), "critic_steps": model.critic_steps,
+                "penalty_weight": model.gradient_penalty,
                 "generator_class_weight": model.generator_class_weight}
 
     @classmethod
     def class_outputs(cls, info: data.DatasetInfo) -> int:
-        """The class head's width: N classes."""
-        return info.num_classes
+        """The class head's width."""
+        raise NotImplementedError
 
     @classmethod
     def discriminator_network(cls, config: ConfigDict, info: data.DatasetInfo) -> keras.Model:
-        return nets.auxiliary_classifier_discriminator(
-            info.image_shape, cls.class_outputs(info), filters=config.model.d_filters,
-            spectral_norm=config.model.spectral_norm)
+        return nets.discriminator(info.image_shape, filters=config.model.d_filters,
+                                  spectral_norm=config.model.spectral_norm,
+                                  class_outputs=cls.class_outputs(info))
 
     def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
-        """The class D learns for fakes generated for `labels`: AC-GAN keeps the label."""
-        return labels
+        """The class D learns for fakes generated for `labels`."""
+        raise NotImplementedError
 
     def discriminator_losses(self, images: tf.Tensor, labels: tf.Tensor, training: bool,
                              critic_update: int = 0) -> tuple[tf.Tensor, tf.Tensor]:
         """Per-example (adversarial + gradient penalty, class) losses of D on real images and
         fakes, for D update `critic_update` of the step."""
         batch_size = tf.shape(labels)[0]
-        z = self.noise(batch_size, stream=D_FAKES + 16 * critic_update)
+        z = self.noise(batch_size, stream=indexed("d_fakes", critic_update))
         fakes = tf.stop_gradient(self.generator(self.generator_inputs(z, labels),
                                                 training=training))
-        seen = tf.concat([self.augment(images, AUGMENT_REALS + 16 * critic_update),
-                          self.augment(fakes, AUGMENT_FAKES + 16 * critic_update)], axis=0)
+        seen = tf.concat([self.augment(images, indexed("augment_reals", critic_update)),
+                          self.augment(fakes, indexed("augment_fakes", critic_update))], axis=0)
         out = self.discriminator({"images": seen}, training=training)
         real_logits, fake_logits = tf.split(out["logits"], 2)
         real_classes, fake_classes = tf.split(out["class_logits"], 2)
@@ -94,7 +93,7 @@ class ACGAN(ConditionalGAN):
         if self.penalty_weight:
             adversarial += self.penalty_weight * gradient_penalty(
                 lambda x: self.discriminator({"images": x}, training=training)["logits"],
-                images, fakes, self.uniform(batch_size, PENALTY + 16 * critic_update))
+                images, fakes, self.uniform(batch_size, indexed("penalty", critic_update)))
         class_loss = classification_loss(real_classes, labels)
         if self.classify_fakes:
             class_loss += classification_loss(fake_classes, self.fake_class_targets(labels))
@@ -103,9 +102,9 @@ class ACGAN(ConditionalGAN):
     def generator_losses(self, labels: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
         """Per-example (adversarial + the hook's term, class) losses of G: fool D, and be
         classified as `labels`."""
-        z = self.noise(tf.shape(labels)[0], stream=G_FAKES)
+        z = self.noise(tf.shape(labels)[0], stream="g_fakes")
         fakes = self.generator(self.generator_inputs(z, labels), training=training)
-        out = self.discriminator({"images": self.augment(fakes, AUGMENT_G_FAKES)}, training=False)
+        out = self.discriminator({"images": self.augment(fakes, "augment_g_fakes")}, training=False)
         return (self.adversarial_loss.generator(out["logits"])
                 + self.generator_penalty(tf.shape(labels)[0], training),
                 classification_loss(out["class_logits"], labels))
@@ -115,26 +114,26 @@ class ACGAN(ConditionalGAN):
         return adversarial + self.generator_class_weight * class_loss
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
-        parts = {}
         slices = zip(tf.split(data[0], self.critic_steps), tf.split(data[1], self.critic_steps),
                      strict=True)
         for critic_update, (images, labels) in enumerate(slices):
             images, labels = self.real_batch(images, labels, critic_update)
 
             def d_loss(images=images, labels=labels, critic_update=critic_update):
-                adversarial, parts["d_class_loss"] = self.discriminator_losses(
-                    images, labels, True, critic_update)
-                return adversarial + parts["d_class_loss"]
+                adversarial, class_loss = self.discriminator_losses(images, labels, True,
+                                                                    critic_update)
+                return adversarial + class_loss, {"d_class_loss": class_loss}
 
-            d_total = self.minimize(d_loss, "d")
+            d_total, d_parts = self.minimize(d_loss, "d", has_aux=True)
 
         def g_loss():  # For the labels of the last slice: replayed classes included.
-            adversarial, parts["g_class_loss"] = self.generator_losses(labels, True)
-            return self.generator_objective(adversarial, parts["g_class_loss"])
+            adversarial, class_loss = self.generator_losses(labels, True)
+            return (self.generator_objective(adversarial, class_loss),
+                    {"g_class_loss": class_loss})
 
-        g_total = self.minimize(g_loss, "g")
+        g_total, g_parts = self.minimize(g_loss, "g", has_aux=True)
         self.step.assign_add(1)
-        return self.track(d_loss=d_total, g_loss=g_total, **parts)
+        return self.track(d_loss=d_total, g_loss=g_total, **d_parts, **g_parts)
 
     def test_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         images, labels = data
@@ -145,15 +144,34 @@ class ACGAN(ConditionalGAN):
                           d_class_loss=d_class, g_class_loss=g_class)
 
 
-@models.register("fcgan")
-class FCGAN(ACGAN):
-    """AC-GAN with an N+1-way class head whose extra class N holds every fake, for D (its
-    class head exists to learn fakes: it has no `classify_fakes` field)."""
+@models.register("acgan")
+class ACGAN(AuxiliaryClassifierGAN):
+    """An N-way class head, which learns fakes as the class they were generated for (or,
+    with `classify_fakes=False`, real images only)."""
 
     @classmethod
     def model_fields(cls, model: ConfigDict) -> None:
         super().model_fields(model)
-        del model["classify_fakes"]
+        # D's class head also learns fakes as their class (Odena et al.); False: real images
+        # only, as in Gulrajani et al.'s AC-WGAN-GP.
+        model.classify_fakes = True
+
+    @classmethod
+    def options(cls, config: ConfigDict, info: data.DatasetInfo) -> dict:
+        return {**super().options(config, info), "classify_fakes": config.model.classify_fakes}
+
+    @classmethod
+    def class_outputs(cls, info: data.DatasetInfo) -> int:
+        return info.num_classes
+
+    def fake_class_targets(self, labels: tf.Tensor) -> tf.Tensor:
+        return labels
+
+
+@models.register("fcgan")
+class FCGAN(AuxiliaryClassifierGAN):
+    """An N+1-way class head whose extra class N holds every fake, for D: the classifier is a
+    second discriminator (it always learns fakes)."""
 
     @classmethod
     def class_outputs(cls, info: data.DatasetInfo) -> int:

@@ -27,16 +27,11 @@ import tensorflow as tf
 from absl import logging
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, data, export, losses, models
+from tfgan_lab import checks, data, draws, export, losses, models
 from tfgan_lab.data import groups, images
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.nets import caae as nets
 from tfgan_lab.players import PlayerModel, adam
-
-# Random streams of a step (tfgan_lab/draws.py): the prior's z for D_z, the random targets,
-# G's z when there is no encoder; and the stream of the fixed codes that stand in for E(x) in
-# the encoder-less baseline's evaluations.
-PRIOR_Z, TARGETS, GENERATOR_Z, EVALUATION_Z, MISMATCHES = range(5)
 
 
 def total_variation(images: tf.Tensor) -> tf.Tensor:
@@ -53,6 +48,10 @@ def total_variation(images: tf.Tensor) -> tf.Tensor:
 class CAAE(PlayerModel):
     PLAYERS = {"e": "encoder", "g": "generator", "d_z": "z_discriminator",
                "d_img": "image_discriminator"}
+    # Each step's draws (tfgan_lab/draws.py): the prior's z for D_z, the random targets, G's z
+    # when there is no encoder, the mismatched groups; and the fixed codes that stand in for
+    # E(x) in the encoder-less baseline's evaluations.
+    STREAMS = ("prior_z", "targets", "generator_z", "mismatches", "evaluation_z")
 
     def __init__(self, encoder: keras.Model, generator: keras.Model,
                  z_discriminator: keras.Model, image_discriminator: keras.Model, *,
@@ -217,7 +216,8 @@ class CAAE(PlayerModel):
         network = keras.Model({"images": images_, **conditions}, outputs, name="progression")
         contract = ("conditional_image_to_image_gender" if self.info.second_condition
                     else "conditional_image_to_image")
-        return {"": export.Export(contract, network, {"num_groups": self.info.num_groups})}
+        return {"progression": export.Export(contract, network,
+                                             {"num_groups": self.info.num_groups})}
 
     # --- Encoding and generating. ---
 
@@ -238,8 +238,8 @@ class CAAE(PlayerModel):
         if self.use_encoder:
             return self.encoder(images, training=False)
         count = tf.shape(images)[0]
-        return tf.random.stateless_uniform([count, self.z_dim], [self.seed, EVALUATION_Z],
-                                           -1.0, 1.0)
+        return tf.random.stateless_uniform([count, self.z_dim],
+                                           draws.fixed_seed(self.seed, "evaluation_z"), -1.0, 1.0)
 
     def transform(self, images, conditions) -> tf.Tensor:
         """G(E(x), conditions) in inference mode: conditions int32 [B, K]."""
@@ -249,7 +249,7 @@ class CAAE(PlayerModel):
 
     # --- Training. ---
 
-    def prior(self, batch_size: tf.Tensor, stream: int) -> tf.Tensor:
+    def prior(self, batch_size: tf.Tensor, stream: str) -> tf.Tensor:
         """This replica's slice of z ~ U(-1, 1)^Z for the current step."""
         return self.draw(lambda n, seed: tf.random.stateless_uniform(
             [n, self.z_dim], seed=seed, minval=-1.0, maxval=1.0), batch_size, stream)
@@ -258,14 +258,14 @@ class CAAE(PlayerModel):
         """The conditions with a random group in place of each example's own."""
         groups_ = self.draw(lambda n, seed: tf.random.stateless_uniform(
             [n], seed=seed, maxval=self.info.num_groups, dtype=tf.int32),
-            tf.shape(conditions)[0], TARGETS)
+            tf.shape(conditions)[0], "targets")
         return tf.concat([groups_[:, None], conditions[:, 1:]], axis=1)
 
     def mismatched(self, conditions: tf.Tensor) -> tf.Tensor:
         """The conditions with a group other than each example's own, drawn uniformly."""
         shift = self.draw(lambda n, seed: tf.random.stateless_uniform(
             [n], seed=seed, minval=1, maxval=self.info.num_groups, dtype=tf.int32),
-            tf.shape(conditions)[0], MISMATCHES)
+            tf.shape(conditions)[0], "mismatches")
         groups_ = (conditions[:, 0] + shift) % self.info.num_groups
         return tf.concat([groups_[:, None], conditions[:, 1:]], axis=1)
 
@@ -279,7 +279,7 @@ class CAAE(PlayerModel):
         """E and G's per-example loss and its parts, with the fakes D_img learns from."""
         batch = tf.shape(images)[0]
         z = (self.encoder(images, training=training) if self.use_encoder
-             else self.prior(batch, GENERATOR_Z))
+             else self.prior(batch, "generator_z"))
         fakes = self.generator(self.generator_inputs(z, conditions), training=training)
         weights, zeros = self.loss_weights, tf.zeros([batch])
         parts = {"z": z, "fakes": [(fakes, conditions)], "total_variation": total_variation(fakes),
@@ -307,7 +307,7 @@ class CAAE(PlayerModel):
 
     def z_discriminator_loss(self, z: tf.Tensor, training: bool) -> tf.Tensor:
         """Per-example: the prior's samples are real, E's codes fake, in one call."""
-        prior = self.prior(tf.shape(z)[0], PRIOR_Z)
+        prior = self.prior(tf.shape(z)[0], "prior_z")
         logits = self.z_discriminator(tf.concat([prior, z], axis=0), training=training)
         real, fake = tf.split(logits["logits"], 2)
         return self.adversarial_loss.discriminator(real, fake)
@@ -326,13 +326,13 @@ class CAAE(PlayerModel):
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         images, conditions = data
-        parts = {}
 
         def autoencoder_loss():
-            parts.update(self.autoencoder_losses(images, conditions, training=True))
-            return parts["eg_loss"]
+            parts = self.autoencoder_losses(images, conditions, training=True)
+            return parts["eg_loss"], parts
 
-        eg_loss = self.minimize(autoencoder_loss, ("e", "g") if self.use_encoder else "g")
+        eg_loss, parts = self.minimize(autoencoder_loss, ("e", "g") if self.use_encoder else "g",
+                                       has_aux=True)
         # A discriminator whose weight is 0 cannot change E or G: it is not trained (the
         # official code trains it anyway, at HEAD D_z, which only costs time).
         d_img_loss = d_z_loss = tf.zeros_like(eg_loss)

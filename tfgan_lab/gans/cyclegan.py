@@ -14,7 +14,6 @@ variable, and both players of a pair are updated at every step).
 Run: python main.py --config=configs/cyclegan_fashion_mnist.py --workdir=runs/cyclegan
 """
 
-import os
 
 import keras
 import numpy as np
@@ -28,14 +27,12 @@ from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
 from tfgan_lab.players import PlayerModel, adam
 
-# Random streams of a step (tfgan_lab/draws.py): the pools' swap and slot draws.
-POOL_A_SWAP, POOL_A_SLOT, POOL_B_SWAP, POOL_B_SLOT = range(8, 12)
-
 
 @models.register("cyclegan")
 class CycleGAN(PlayerModel):
     PLAYERS = {"g_ab": "generator_ab", "g_ba": "generator_ba",
                "d_a": "discriminator_a", "d_b": "discriminator_b"}
+    STREAMS = ("pool_a/swap", "pool_a/slot", "pool_b/swap", "pool_b/slot")  # each step's draws
 
     def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model,
                  discriminator_a: keras.Model, discriminator_b: keras.Model, *,
@@ -160,21 +157,17 @@ class CycleGAN(PlayerModel):
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
-        """Both directions' metrics, read through their serving signatures: `path` is the
-        a2b export (<name>_a2b/<version>); the b2a export of the same version beside it."""
-        model_root, version = os.path.split(os.path.normpath(path))
-        export_dir, name = os.path.split(model_root)
-        if not name.endswith("_a2b"):
-            raise ConfigError(f"Pass the a2b export of a CycleGAN (<name>_a2b/<version>), not "
-                              f"{path}: its b2a export is read from beside it.")
-        b2a = os.path.join(export_dir, name[:-len("_a2b")] + "_b2a", version)
-        return cls.translation_evaluator(config)(export.load_translator(path),
+        """Both directions' metrics, read through their serving signatures: `path` is either
+        direction's export; the other is the one its manifest names."""
+        a2b, b2a = export.read_manifest(path).require("a2b", "b2a")
+        return cls.translation_evaluator(config)(export.load_translator(a2b),
                                                  export.load_translator(b2a))
 
     def exports(self) -> dict[str, export.Export]:
-        """Two models, one per direction, each with the image-to-image contract."""
-        return {"_a2b": export.Export("image_to_image", self.generator_ab),
-                "_b2a": export.Export("image_to_image", self.generator_ba)}
+        """Two models, "a2b" and "b2a" (`<name>_a2b`, `<name>_b2a`), each with the
+        image-to-image contract."""
+        return {"a2b": export.Export("image_to_image", self.generator_ab, suffix="_a2b"),
+                "b2a": export.Export("image_to_image", self.generator_ba, suffix="_b2a")}
 
     # --- Training. ---
 
@@ -186,8 +179,7 @@ class CycleGAN(PlayerModel):
     def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.generator_ab(images, training=training)
 
-    def pooled(self, pool: HistoryPool, fakes: tf.Tensor, swap_stream: int,
-               slot_stream: int) -> tf.Tensor:
+    def pooled(self, pool: HistoryPool, fakes: tf.Tensor) -> tf.Tensor:
         """This replica's share of the pool's answer for the global batch of fakes: every
         replica gathers all fakes and updates its copy of the pool the same way, so N replicas
         see what one device sees."""
@@ -198,7 +190,7 @@ class CycleGAN(PlayerModel):
         if replicas > 1:
             fakes = tf.ensure_shape(context.all_gather(fakes, axis=0), [count, *fakes.shape[1:]])
         draws = [tf.random.stateless_uniform([count], seed=self.step_seed(stream))
-                 for stream in (swap_stream, slot_stream)]
+                 for stream in (f"{pool.name}/swap", f"{pool.name}/slot")]
         returned = pool.query(fakes, *draws)
         replica = context.replica_id_in_sync_group if context and replicas > 1 else 0
         return returned[local * replica: local * (replica + 1)]
@@ -243,19 +235,16 @@ class CycleGAN(PlayerModel):
 
     def train_step(self, data: tuple[tf.Tensor, tf.Tensor]) -> dict[str, tf.Tensor]:
         real_a, real_b = data
-        parts = {}
 
         def generator_loss():
-            parts.update(self.generator_losses(real_a, real_b, training=True))
-            return parts["g_loss"]
+            parts = self.generator_losses(real_a, real_b, training=True)
+            return parts["g_loss"], parts
 
-        g_loss = self.minimize(generator_loss, ("g_ab", "g_ba"))
+        g_loss, parts = self.minimize(generator_loss, ("g_ab", "g_ba"), has_aux=True)
         # D learns from the fakes of this step's generators, before their update, through
         # the pools (as the official code's optimize_parameters).
-        fake_a = self.pooled(self.pool_a, tf.stop_gradient(parts["fake_a"]),
-                             POOL_A_SWAP, POOL_A_SLOT)
-        fake_b = self.pooled(self.pool_b, tf.stop_gradient(parts["fake_b"]),
-                             POOL_B_SWAP, POOL_B_SLOT)
+        fake_a = self.pooled(self.pool_a, tf.stop_gradient(parts["fake_a"]))
+        fake_b = self.pooled(self.pool_b, tf.stop_gradient(parts["fake_b"]))
         d_loss = self.minimize(
             lambda: self.discriminator_loss(real_a, real_b, fake_a, fake_b, training=True),
             ("d_a", "d_b"))

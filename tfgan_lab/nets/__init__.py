@@ -4,12 +4,12 @@ from tfgan_lab.nets.dcgan import (
     CONDITIONINGS,
     UPSAMPLINGS,
     ConditionalBatchNorm,
-    auxiliary_classifier_discriminator,
     conditional_generator,
+    discriminator,
     projection_discriminator,
     unconditional_generator,
 )
 
 __all__ = ["CONDITIONINGS", "UPSAMPLINGS", "ConditionalBatchNorm",
-           "auxiliary_classifier_discriminator", "conditional_generator",
+           "conditional_generator", "discriminator",
            "projection_discriminator", "unconditional_generator"]

@@ -184,14 +184,14 @@ def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int
                        {"logits": logits, "features": features}, name="discriminator")
 
 
-def auxiliary_classifier_discriminator(image_shape: tuple[int, int, int], class_outputs: int,
-                                       filters: int = 64,
-                                       spectral_norm: bool = True) -> keras.Model:
-    """D(images) -> {"logits": [B], "class_logits": [B, class_outputs], "features"}.
+def discriminator(image_shape: tuple[int, int, int], filters: int = 64,
+                  spectral_norm: bool = True, class_outputs: int = 0) -> keras.Model:
+    """D(images) -> {"logits": [B], "features"[, "class_logits": [B, class_outputs]]}.
 
-    AC-GAN's discriminator (Odena et al. 2017): a real/fake head and a class head on the same
-    features phi(x) as the projection discriminator. FC-GAN (Li et al. 2018) asks for one more
-    class output, the class of every fake; the unconditional GAN for none (no class head).
+    A real/fake head psi on the same features phi(x) as the projection discriminator: the
+    unconditional GAN's D. With `class_outputs`, AC-GAN's discriminator (Odena et al. 2017),
+    a class head beside it; FC-GAN (Li et al. 2018) asks for one more class output, the class
+    of every fake.
     """
     _check_image_shape(image_shape)
     sn = _spectral_norm(spectral_norm)

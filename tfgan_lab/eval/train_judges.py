@@ -1,0 +1,28 @@
+"""Trains reference classifiers in a process of their own (eval/classifier.py's `ensure_judges`):
+
+    python -m tfgan_lab.eval.train_judges CONFIG.json JUDGE [JUDGE ...]
+"""
+
+import json
+import sys
+
+from tfgan_lab.console import quiet_tensorflow
+
+
+def main(argv: list[str]) -> None:
+    quiet_tensorflow(argv)
+    from ml_collections import ConfigDict
+
+    from tfgan_lab.eval.classifier import train_classifier
+
+    config_path, *judges = argv[1:]
+    with open(config_path) as f:
+        config = ConfigDict(json.load(f))
+    for judge in judges:
+        path, accuracy = train_classifier(config, judge)
+        print(f"The {judge} reference classifier for {config.data.name}: test accuracy "
+              f"{accuracy:.4f}, saved to {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
