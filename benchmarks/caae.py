@@ -34,7 +34,7 @@ from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab import export, files, images, runtime  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import progression  # noqa: E402
-from tfgan_lab.gans import caae_serving  # noqa: E402
+from tfgan_lab.gans import caae_eval, caae_serving  # noqa: E402
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", os.path.join(REPO, "configs", "caae_fashion_mnist.py"), "A CAAE config.",
@@ -134,7 +134,7 @@ def main(argv: list[str]) -> None:
     eval_lib.ensure_judges(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
     test = model_class.load_data(config, config.data.test_split)
-    evaluator = model_class.progression_evaluator(config)  # the same test set for every run
+    evaluator = caae_eval.progression_evaluator(config)  # the same test set for every run
 
     results, transforms, names = {}, {}, {}
     for label, run_config in baselines(config).items():

@@ -112,8 +112,10 @@ def _first_seed_figures(config, run: str, paths: dict[str, str]) -> None:
         for direction, translator in zip(translation.DIRECTIONS, translators, strict=True):
             domain = f"{config.data.test_split}{direction[0].upper()}"
             source = os.path.join(config.data.folder, domain)
-            translate.translate_files(translator, image_files.list_images(source),
-                                      os.path.join(_RESULTS.value, f"translated_{direction}"))
+            paths = image_files.list_images(source)
+            outputs = translate.output_paths(
+                paths, os.path.join(_RESULTS.value, f"translated_{direction}"))
+            translate.translate_files(translator, paths, outputs)
     _curves(os.path.join(_RESULTS.value, "cyclegan_curves.png"), run)
 
 

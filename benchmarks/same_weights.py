@@ -3,6 +3,7 @@ run (configs/cgan_fashion_mnist.py) with the code of a git revision and with thi
 compares every variable of their final checkpoints.
 
     python benchmarks/same_weights.py --reference=6413c7d          # 1500 steps: ~2 x 5-8 min
+    python benchmarks/same_weights.py --reference=fce7e53 --recipe --results=docs/results/recipe
 
 The reference revision is checked out in a git worktree under --workdir; both runs resume if
 interrupted. Writes --results/same_weights.md.
@@ -28,6 +29,10 @@ _REFERENCE = flags.DEFINE_string("reference", "6413c7d", "The git revision to co
 _STEPS = flags.DEFINE_integer("steps", 1500, "Train steps of both runs.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/same_weights", "Where both runs live.")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
+_RECIPE = flags.DEFINE_boolean(
+    "recipe", False, "Train both runs with the config as it is, recipe included: for a "
+    "reference that has the recipe (issue 13 on). Off: this tree's run leaves it out, as the "
+    "revisions before it knew the config.")
 
 
 # The default config took a recipe in issue 13 (configs/common.py's `recipe`); this tree's run
@@ -61,7 +66,7 @@ def main(argv: list[str]) -> None:
         subprocess.run(["git", "-C", REPO, "worktree", "add", "--detach", tree,
                         _REFERENCE.value], check=True)
     reference = _variables(_train(tree, "reference"))
-    current = _variables(_train(REPO, "current", WITHOUT_RECIPE))
+    current = _variables(_train(REPO, "current", () if _RECIPE.value else WITHOUT_RECIPE))
     shared = sorted(set(reference) & set(current))
     differing = [n for n in shared if not np.array_equal(reference[n], current[n])]
     largest = max((float(np.max(np.abs(reference[n].astype(np.float64) - current[n])))
@@ -70,7 +75,9 @@ def main(argv: list[str]) -> None:
     lines = ["# The default run's weights before and after a change", "",
              f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
              f"Reference: git revision {_REFERENCE.value}; current: the working tree. Both "
-             f"train configs/cgan_fashion_mnist.py for {_STEPS.value} steps.", "",
+             f"train configs/cgan_fashion_mnist.py for {_STEPS.value} steps"
+             + (", recipe included." if _RECIPE.value else
+                ", the current one without the recipe the reference does not know."), "",
              "| | count |", "|---|---:|",
              f"| variables in both final checkpoints (weights, optimizer slots, step) | "
              f"{len(shared)} |",

@@ -13,13 +13,12 @@ import tensorflow as tf
 from PIL import Image
 
 from tfgan_lab import eval as eval_lib
-from tfgan_lab import export, train
+from tfgan_lab import export, losses, train
 from tfgan_lab.config import validate
 from tfgan_lab.data import attributes, groups
 from tfgan_lab.errors import ConfigError, DataError
 from tfgan_lab.eval import progression
-from tfgan_lab.gans import caae as caae_lib
-from tfgan_lab.gans import caae_serving
+from tfgan_lab.gans import caae_eval, caae_serving
 from tfgan_lab.nets import caae as nets
 
 from conftest import REPO, assert_mirrored_equals_default, judges_env, smoke, training_setup
@@ -80,7 +79,7 @@ def test_depth_and_condition_codes():
 def test_total_variation_and_the_losses_warm_up():
     images = tf.constant([[[0.0], [2.0]], [[1.0], [2.0]]])[None]  # 2x2
     # vertical: (1 - 0)^2 + (2 - 2)^2 = 1; horizontal: (2 - 0)^2 + (2 - 1)^2 = 5; halves over 2
-    np.testing.assert_allclose(caae_lib.total_variation(images), [0.5 * 1 / 2 + 0.5 * 5 / 2])
+    np.testing.assert_allclose(losses.total_variation(images), [0.5 * 1 / 2 + 0.5 * 5 / 2])
     config = _config(warmup_fraction=0.5, image_weight=0.5, tv_weight=0.1)
     caae, _, batches = training_setup(config)
     images, conditions = next(batches)
@@ -290,7 +289,7 @@ def test_metrics_on_known_answers(trained_classifier):
     config = smoke("caae")
     config.eval.update(num_samples=400,
                        classifier_dir=os.path.dirname(os.path.dirname(trained_classifier[0])))
-    evaluator = caae_lib.CAAE.progression_evaluator(config)
+    evaluator = caae_eval.progression_evaluator(config)
     share = np.bincount(evaluator.conditions[:, 0], minlength=4) / evaluator.n
 
     def unchanged(images, conditions):

@@ -37,13 +37,14 @@ def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path):
         calls.append(1)
         path = tmp_path / "served" / "model" / str(len(calls))
         path.mkdir(parents=True)
-        return {"accuracy": 0.5, "exports": [str(path)]}
+        return {"accuracy": 0.5, "exports": {"a2b": str(path)}}
 
     os.makedirs(seed.workdir)
     first = reporting.measured_once(seed, measure)
     assert reporting.measured_once(seed, measure) == first and len(calls) == 1
-    os.rmdir(first["exports"][0])  # its export has gone: measured (and exported) again
-    assert reporting.measured_once(seed, measure)["exports"][0].endswith("2") and len(calls) == 2
+    os.rmdir(first["exports"]["a2b"])  # its export has gone: measured (and exported) again
+    assert reporting.measured_once(seed, measure)["exports"]["a2b"].endswith("2")
+    assert len(calls) == 2
     reporting.measured_once(seed._replace(export_dir=str(tmp_path / "other")), measure)
     assert len(calls) == 3  # another --export_dir: measured again, not read back
 

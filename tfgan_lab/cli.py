@@ -24,7 +24,7 @@ from ml_collections import config_flags
 
 from tfgan_lab import commands, console, continual, modes, translate  # noqa: F401 (register modes, --tf_log)
 from tfgan_lab.config import check_field_path
-from tfgan_lab.errors import TfganLabError
+from tfgan_lab.errors import Interrupted, TfganLabError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
@@ -58,7 +58,11 @@ def main(argv: list[str]) -> None:
         modes.MODES.get(_MODE.value).run(context)
     except TfganLabError as e:
         print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(130 if isinstance(e, Interrupted) else 1)
+    except KeyboardInterrupt:
+        print("error: Interrupted; nothing half-written is kept (every file and export appears "
+              "only when complete): rerun the same command.", file=sys.stderr)
+        sys.exit(130)
 
 
 def _load_config_file(argv: list[str]):
@@ -76,9 +80,16 @@ def _load_config_file(argv: list[str]):
 def _parse_flags(argv: list[str]) -> list[str]:
     """absl's parser, reporting bad flags and overrides of unknown config fields cleanly."""
     try:
-        return flags.FLAGS(argv)
+        remaining = flags.FLAGS(argv)
+        if _CONFIG.value is not None:  # the config file, loaded now: its errors are the flags'
+            _CONFIG.value.keys()
+        return remaining
     except flags.Error as e:
         message = str(e)
+    except TfganLabError as e:  # the config file's :ARG, or its values
+        message = str(e)
+    except OSError as e:  # the config file cannot be loaded
+        message = _config_file_error(argv, e)
     except (AttributeError, KeyError) as e:  # ml_collections: an override of an unknown field
         message = str(e)
         overrides = [a[len("--config."):].split("=")[0] for a in argv if a.startswith("--config.")]
@@ -90,6 +101,21 @@ def _parse_flags(argv: list[str]) -> list[str]:
             message = str(unknown)
     print(f"error: {message}\nSee --helpfull for the flags.", file=sys.stderr)
     sys.exit(1)
+
+
+def _config_file_error(argv: list[str], error: OSError) -> str:
+    """What is wrong with the --config file: missing, or failing (with its own error)."""
+    arg = next(a[len("--config="):] for a in argv if a.startswith("--config="))
+    path = arg.partition(":")[0]
+    if not os.path.isfile(path):
+        return (f"--config={arg}: there is no file {path!r}; name a config file, e.g. "
+                "configs/cgan_fashion_mnist.py.")
+    cause = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, TfganLabError):
+        return str(cause)
+    return f"--config={arg} failed to load: {type(cause).__name__}: {cause}"
 
 
 def _importable_config_package(argv: list[str]) -> None:

@@ -15,11 +15,20 @@ from tfgan_lab import export, files, images, models, modes, train, workdir
 from tfgan_lab.errors import ConfigError, ExportError
 
 
-def _export(trained: train.Trained, config: ConfigDict, export_dir: str) -> None:
-    """Exports on every worker (saving may need all of them); only the chief's copy is kept."""
+def _export(trained: train.Trained, config: ConfigDict, export_dir: str, workdir_path: str,
+            again: bool) -> None:
+    """Exports on every worker (saving may need all of them); only the chief's copy is kept.
+    Unless `again`, a model whose newest exports already hold this step of this workdir (a
+    rerun of a finished run) is not exported once more."""
+    current = export.current_exports(trained.model, export_dir, config.name, workdir_path)
+    if current and not again:
+        if trained.chief:
+            print(f"Already exported at step {int(trained.model.step.numpy())}: "
+                  f"{', '.join(current.values())} (--mode=export writes a new version)")
+        return
     target = export_dir if trained.chief else tempfile.mkdtemp()
     try:
-        paths = export.export_model(trained.model, target, config.name).values()
+        paths = export.export_model(trained.model, target, config.name, workdir_path).values()
     finally:
         if not trained.chief:
             shutil.rmtree(target, ignore_errors=True)
@@ -31,8 +40,9 @@ def _export(trained: train.Trained, config: ConfigDict, export_dir: str) -> None
 @modes.register("train", "train (resuming from the workdir's last checkpoint), then export.")
 def train_mode(context: modes.Context) -> None:
     config, workdir_path = context.config(), context.require_workdir()
-    workdir.ensure_writable(context.export_dir, "export directory")
-    _export(train.train(config, workdir_path), config, context.export_dir)
+    workdir.ensure_writable(context.export_dir, "export directory", create=False)
+    _export(train.train(config, workdir_path), config, context.export_dir, workdir_path,
+            again=False)
 
 
 @modes.register("export", "export the workdir's latest checkpoint (its config is the "
@@ -40,8 +50,9 @@ def train_mode(context: modes.Context) -> None:
 def export_mode(context: modes.Context) -> None:
     workdir_path = context.require_workdir()
     config = context.config()
-    workdir.ensure_writable(context.export_dir, "export directory")
-    _export(train.restore_latest(config, workdir_path), config, context.export_dir)
+    workdir.ensure_writable(context.export_dir, "export directory", create=False)
+    _export(train.restore_latest(config, workdir_path), config, context.export_dir, workdir_path,
+            again=True)
 
 
 @modes.register("sample", "write a PNG grid from an exported generator (--model_path, or the "
@@ -54,6 +65,8 @@ def sample_mode(context: modes.Context) -> None:
         path = export.latest(context.export_dir, config.name)
     else:
         raise ConfigError("--mode=sample needs --model_path, or --config for the model's name.")
+    output = context.output_path("samples.png")
+    workdir.ensure_output_file(output, "--output")
     generator = export.load_generator(path)
     if generator.conditional and generator.num_classes is None:
         raise ExportError(f"{path} does not record its number of classes (not exported by "
@@ -64,7 +77,6 @@ def sample_mode(context: modes.Context) -> None:
     z, labels = images.grid_inputs(generator.z_dim, rows, columns,
                                    config.seed if config is not None else 0,
                                    same_noise_per_column=generator.conditional)
-    output = context.output_path("samples.png")
     images.write_png(output, generator(z, labels).numpy(), columns)
     what = "classes" if generator.conditional else "samples"
     print(f"Wrote {output}: {rows} rows ({what}) x {columns} from {path}")
@@ -76,6 +88,8 @@ def sample_mode(context: modes.Context) -> None:
 def eval_mode(context: modes.Context) -> None:
     config = context.config()
     model_class = models.of(config)
+    output = context.output_path("eval.json")
+    workdir.ensure_output_file(output, "--output")
     role = None
     if context.model_path:
         source = context.model_path
@@ -95,7 +109,6 @@ def eval_mode(context: modes.Context) -> None:
         results = evaluator(trained.model)
     results = {"source": source, **({"role": role} if role else {}),
                "dataset": config.data.name, **results}
-    output = context.output_path("eval.json")
     files.write_json(output, results)
     for name, value in results.items():
         if isinstance(value, float):

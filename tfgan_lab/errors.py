@@ -30,6 +30,10 @@ class ExportError(TfganLabError):
     """An export that cannot be written or a SavedModel that breaks the serving contract."""
 
 
+class Interrupted(TfganLabError):
+    """Ctrl-C during training: where the run stopped and how to resume it."""
+
+
 class EvaluationError(TfganLabError):
     """A metric that cannot be computed: no reference classifier, or samples that do not fit."""
 

@@ -269,14 +269,14 @@ def write(export: Export, export_dir: str, name: str) -> str:
 MANIFEST_SUFFIX = ".exports.json"  # <model_root>/<version>.exports.json
 
 
-def write_set(exports: dict[str, Export], export_dir: str, name: str,
-              model: str | None = None) -> dict[str, str]:
+def write_set(exports: dict[str, Export], export_dir: str, name: str, model: str | None = None,
+              step: int | None = None, source: str | None = None) -> dict[str, str]:
     """Writes each export, `<export_dir>/<name><suffix>/<version>`, then beside each version
-    the manifest of them all (roles, contracts, paths, and the `model` that made them);
-    returns {role: path}."""
+    the manifest of them all (roles, contracts, paths; the `model` that made them, its `step`
+    and the `source` workdir); returns {role: path}."""
     paths = {role: write(export, export_dir, name + export.suffix)
              for role, export in exports.items()}
-    manifest = {"model": model, "exports": {
+    manifest = {"model": model, "step": step, "source": source, "exports": {
         role: {"path": os.path.relpath(path, export_dir), "contract": exports[role].contract}
         for role, path in paths.items()}}
     for path in paths.values():
@@ -284,9 +284,29 @@ def write_set(exports: dict[str, Export], export_dir: str, name: str,
     return paths
 
 
-def export_model(model, export_dir: str, name: str) -> dict[str, str]:
-    """Writes every export the model declares with their manifest; returns {role: path}."""
-    return write_set(model.exports(), export_dir, name, getattr(model, "VARIANT", None))
+def export_model(model, export_dir: str, name: str, source: str | None = None) -> dict[str, str]:
+    """Writes every export the model declares with their manifest; returns {role: path}.
+    `source`: the workdir the model was trained in."""
+    return write_set(model.exports(), export_dir, name, getattr(model, "VARIANT", None),
+                     int(model.step.numpy()), source and os.path.abspath(source))
+
+
+def current_exports(model, export_dir: str, name: str, source: str) -> dict[str, str] | None:
+    """The newest exports of `name` if they hold `model` at its current step, exported from the
+    workdir `source` with every role it exports now: {role: path}; None otherwise."""
+    roles = model.exports()
+    if not roles:
+        return None
+    root = os.path.join(export_dir, name + next(iter(roles.values())).suffix)
+    found = versions(root)
+    if not found:
+        return None
+    manifest = read_manifest(os.path.join(root, str(found[-1])))
+    same = (manifest.step == int(model.step.numpy())
+            and manifest.source == os.path.abspath(source) and set(manifest.paths) == set(roles)
+            and all(os.path.exists(os.path.join(p, "saved_model.pb"))
+                    for p in manifest.paths.values()))
+    return manifest.paths if same else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,6 +318,8 @@ class Manifest:
     role: str | None
     model: str | None
     paths: dict[str, str]
+    step: int | None = None  # the model's train step when exported
+    source: str | None = None  # the workdir it was exported from
 
     def require(self, *roles: str) -> list[str]:
         """The paths of `roles`; ExportError naming what is missing and what to do."""
@@ -327,7 +349,8 @@ def read_manifest(path: str) -> Manifest:
                           "and pass each export by its own path.") from e
     role = next((role for role, p in paths.items()
                  if os.path.normpath(p) == os.path.normpath(path)), None)
-    return Manifest(path, role, manifest.get("model"), paths)
+    return Manifest(path, role, manifest.get("model"), paths, manifest.get("step"),
+                    manifest.get("source"))
 
 
 def export_generator(generator: keras.Model, *, z_dim: int, num_classes: int | None,
@@ -359,7 +382,13 @@ def load(path: str, *contracts: str) -> Any:
     if not os.path.exists(os.path.join(path, "saved_model.pb")):
         raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
                           "version, e.g. export/<name>/<version>.")
-    loaded = tf.saved_model.load(path)
+    try:
+        loaded = tf.saved_model.load(path)
+    except Exception as e:  # noqa: BLE001 (a corrupt SavedModel raises protobuf, OS, TF errors)
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise ExportError(f"{path} holds a SavedModel that cannot be loaded ({type(e).__name__}"
+                          f"{': ' + first_line[:200] if first_line else ''}): it is corrupt or "
+                          "incomplete; export it again (--mode=export --workdir=...).") from None
     signature = loaded.signatures.get(SIGNATURE)
     inputs = set(signature.structured_input_signature[1]) if signature is not None else set()
     outputs = set(signature.structured_outputs) if signature is not None else set()

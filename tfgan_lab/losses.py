@@ -128,6 +128,16 @@ def get(name: str) -> AdversarialLoss:
     return _LOSSES[name]
 
 
+def total_variation(images: tf.Tensor) -> tf.Tensor:
+    """Per example, as the CAAE's official code: half the summed squared differences between
+    vertical neighbours over the height, plus the same horizontally over the width."""
+    images = tf.cast(images, tf.float32)
+    height, width = images.shape[1], images.shape[2]
+    vertical = tf.reduce_sum(tf.square(images[:, 1:] - images[:, :-1]), axis=[1, 2, 3])
+    horizontal = tf.reduce_sum(tf.square(images[:, :, 1:] - images[:, :, :-1]), axis=[1, 2, 3])
+    return 0.5 * vertical / height + 0.5 * horizontal / width
+
+
 def l1(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
     """Mean absolute difference per example: CycleGAN's cycle and identity losses."""
     return per_example(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))

@@ -28,7 +28,7 @@ from ml_collections import ConfigDict
 from tqdm import tqdm
 
 from tfgan_lab import images, models, runtime, workdir
-from tfgan_lab.errors import ConfigError, TrainingDivergedError, WorkdirError
+from tfgan_lab.errors import ConfigError, Interrupted, TrainingDivergedError, WorkdirError
 from tfgan_lab.players import Evaluator, PlayerModel, Sampler
 
 
@@ -58,14 +58,18 @@ def _checkpoint(model: PlayerModel) -> tf.train.Checkpoint:
 
 def _set_aside(directory: str, paths: list[str], kept: list[str]) -> None:
     """Moves unreadable checkpoints' files into <directory>/corrupt/ (nothing is deleted) and
-    leaves `kept` as the checkpoints that a CheckpointManager will find."""
+    leaves `kept` as the checkpoints that a CheckpointManager will find (none: the state file
+    goes too, so that the next run starts from step 0)."""
     corrupt = os.path.join(directory, "corrupt")
     os.makedirs(corrupt, exist_ok=True)
     for path in paths:
         for name in os.listdir(directory):
             if name.startswith(os.path.basename(path) + "."):
                 os.replace(os.path.join(directory, name), os.path.join(corrupt, name))
-    tf.compat.v1.train.update_checkpoint_state(directory, kept[-1], kept)
+    if kept:
+        tf.compat.v1.train.update_checkpoint_state(directory, kept[-1], kept)
+    else:
+        os.replace(os.path.join(directory, "checkpoint"), os.path.join(corrupt, "checkpoint"))
 
 
 def restore(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
@@ -80,15 +84,18 @@ def restore(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
         except Exception as e:  # TF raises OpError, IndexError, ValueError ... for bad files.
             message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             print(f"warning: checkpoint {paths[i]} cannot be read ({message}); it is moved to "
-                  f"{os.path.join(directory, 'corrupt')} and the one before it is used.",
-                  file=sys.stderr)
+                  f"{os.path.join(directory, 'corrupt')}"
+                  + (" and the one before it is tried." if i else "."), file=sys.stderr)
             continue
         if i < len(paths) - 1:
             _set_aside(directory, paths[i + 1:], paths[:i + 1])
         return paths[i]
     if paths:
-        raise WorkdirError(f"No checkpoint in {directory} can be read (all are in "
-                           f"{os.path.join(directory, 'corrupt')}): start in a new workdir.")
+        _set_aside(directory, paths, [])
+        raise WorkdirError(f"No checkpoint in {directory} can be read: all {len(paths)} are "
+                           f"moved to {os.path.join(directory, 'corrupt')}. Rerun the command to "
+                           "train this workdir from step 0, or put them back if they can be "
+                           "repaired.")
     return None
 
 
@@ -218,7 +225,16 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
             manager = tf.train.CheckpointManager(checkpoint, save_dir,
                                                  max_to_keep=config.train.keep_checkpoints)
             sampler = model_class.make_sampler(config, dataset) if chief else None
-            _loop(model, dataset, config, strategy, manager, workdir_path, sampler, evaluator)
+            try:
+                _loop(model, dataset, config, strategy, manager, workdir_path, sampler,
+                      evaluator)
+            except KeyboardInterrupt:
+                latest = manager.latest_checkpoint
+                raise Interrupted(
+                    f"Interrupted at step {int(model.step.numpy())}; "
+                    + (f"its last checkpoint, {os.path.basename(latest)}, is kept"
+                       if latest else "no checkpoint was written yet")
+                    + ": rerun the same command to resume.") from None
         finally:
             if not chief:
                 shutil.rmtree(save_dir, ignore_errors=True)

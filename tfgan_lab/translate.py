@@ -12,19 +12,39 @@ import os
 
 from tfgan_lab import export, images, modes, workdir
 from tfgan_lab.data import images as image_files
+from tfgan_lab.errors import DataError
 
 
-def translate_files(translator: export.LoadedTranslator, paths: list[str], output: str,
+def output_paths(paths: list[str], output: str) -> list[str]:
+    """<output>/<name>.png for each input; DataError, before anything is written, when one
+    would overwrite an input or two inputs would share one (a.jpg and a.png)."""
+    outputs = [os.path.join(output, os.path.splitext(os.path.basename(p))[0] + ".png")
+               for p in paths]
+    first: dict[str, str] = {}
+    for path, target in zip(paths, outputs, strict=True):
+        key = os.path.realpath(target)
+        if key in first:
+            raise DataError(f"{first[key]} and {path} would both be written as {target}: rename "
+                            "one of them, or translate them into separate --output folders.")
+        first[key] = path
+    inputs = {os.path.realpath(p) for p in paths}
+    for target in outputs:
+        if os.path.realpath(target) in inputs:
+            raise DataError(f"Translating into --output={output} would overwrite the input "
+                            f"{target}: choose another --output folder.")
+    return outputs
+
+
+def translate_files(translator: export.LoadedTranslator, paths: list[str], outputs: list[str],
                     batch_size: int = 32) -> list[str]:
-    """Translates `paths` with `translator`; writes <output>/<name>.png each; returns them."""
+    """Translates `paths` with `translator`, each into its `outputs` PNG; returns them."""
     written = []
     for start in range(0, len(paths), batch_size):
         batch = paths[start:start + batch_size]
         inputs = image_files.ImageFiles(tuple(batch), translator.image_shape)
         translated = translator(image_files.first(inputs, len(batch))).numpy()
-        for path, image in zip(batch, translated, strict=True):
-            stem = os.path.splitext(os.path.basename(path))[0]
-            written.append(images.write_png(os.path.join(output, f"{stem}.png"), image[None], 1))
+        for target, image in zip(outputs[start:start + batch_size], translated, strict=True):
+            written.append(images.write_png(target, image[None], 1))
     return written
 
 
@@ -34,6 +54,7 @@ def translate_mode(context: modes.Context) -> None:
     path, source, output = (context.require(flag) for flag in ("model_path", "input", "output"))
     translator = export.load_translator(path)
     paths = image_files.input_paths(source)
+    outputs = output_paths(paths, output)
     workdir.ensure_writable(output, "output folder")
-    written = translate_files(translator, paths, output)
+    written = translate_files(translator, paths, outputs)
     print(f"Translated {len(written)} image(s) from {source} with {path} into {output}")

@@ -35,18 +35,39 @@ from tfgan_lab.errors import WorkdirError
 T = TypeVar("T")
 
 # What shapes a run's model or data; an added group (continual) adds its own.
-FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision")
+# What a workdir keeps: its model, and what the data order depends on (train.batch_size).
+FROZEN_FIELDS = ("name", "seed", "data", "model", "runtime.precision", "train.batch_size")
 
 
-def ensure_writable(path: str, what: str) -> None:
-    """Creates `path` if needed and checks that files can be written in it."""
+def ensure_writable(path: str, what: str, create: bool = True) -> None:
+    """Checks that files can be written in `path`, creating it if needed; with `create`
+    False, a missing `path` is left uncreated (a failed run leaves no empty folder) and its
+    nearest existing parent is checked instead."""
     try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
+        if create:
+            os.makedirs(path, exist_ok=True)
+        existing = os.path.abspath(path)
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing):
+            raise NotADirectoryError(20, "Not a directory")
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as e:
         raise WorkdirError(f"The {what} {path!r} is not writable ({e.strerror or e}): choose "
                            "another path or fix its permissions.") from None
+
+
+def ensure_output_file(path: str, what: str, inputs: tuple[str, ...] = ()) -> None:
+    """Checks, before any work, that the file `path` can be written: not a folder, in a
+    writable folder, and none of `inputs` (a command never overwrites what it reads)."""
+    if os.path.isdir(path):
+        raise WorkdirError(f"The {what} {path!r} is a folder: name a file, e.g. "
+                           f"{os.path.join(path, 'out.png')!r}.")
+    if os.path.exists(path) and any(os.path.samefile(path, i) for i in inputs):
+        raise WorkdirError(f"The {what} {path!r} is one of the inputs: name another file, "
+                           "so that the input is kept.")
+    ensure_writable(os.path.dirname(os.path.abspath(path)), f"folder of the {what}")
 
 
 def checkpoint_dir(workdir: str) -> str:
@@ -98,8 +119,9 @@ def prepare(workdir: str, config: ConfigDict) -> None:
                    if before.get(key) != now.get(key)
                    and any(key == f or key.startswith(f + ".") for f in frozen)]
         if changed:
-            raise WorkdirError(f"{workdir!r} holds a run of another model ({'; '.join(changed)}). "
-                               "Use a new --workdir, or the workdir's own settings.")
+            raise WorkdirError(f"{workdir!r} holds a run with other settings "
+                               f"({'; '.join(changed)}): its model and data order depend on "
+                               "them. Use a new --workdir, or the workdir's own settings.")
     files.write_text(_config_path(workdir), config.to_json(indent=2, sort_keys=True))
 
 

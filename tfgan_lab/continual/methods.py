@@ -27,8 +27,8 @@ class Method:
     def recipe(cls, config: ConfigDict) -> None:
         """Sets the method's settings on a config of its `generator_variant`."""
         config.model.loss = "non_saturating"
-        # Without smoothing, one-class tasks drive the solver's logits tens apart and later
-        # classes go unlearned (docs/continual.md, 10 tasks of 1 class).
+        # One-class tasks drive an unsmoothed solver's logits far apart, and later classes go
+        # unlearned (docs/continual.md, "10 tasks of 1 class").
         config.continual.label_smoothing = 0.1
 
     @classmethod
@@ -77,7 +77,7 @@ class DeepGenerativeReplay(Method):
     @classmethod
     def recipe(cls, config):
         super().recipe(config)
-        # 1000 steps per task left its replays noisy: solver ACC 64% against 74% with 2000.
+        # Fewer steps leave the replays too noisy to teach the solver (docs/continual.md).
         config.continual.generator_steps = 2000
 
     @classmethod
@@ -99,14 +99,14 @@ class SequentialFineTuning(Method):
     @classmethod
     def recipe(cls, config):
         config.model.update(loss="wasserstein", critic_steps=5, gradient_penalty=10.0)
-        # For a budget of hundreds of steps per task, not the paper's thousands: D's class head
-        # learns real images only (Gulrajani et al.'s AC-WGAN-GP), G's class loss counts 3x and
-        # Adam steps at 2e-4, not 1e-4. docs/results/mergan_base.md measures each choice.
+        # A budget of hundreds of steps per task, not the paper's thousands, asks for a faster
+        # base: D's class head learns real images only (Gulrajani et al.'s AC-WGAN-GP), G's
+        # class loss weighs more and Adam steps faster (docs/results/mergan_base.md measures
+        # each choice).
         config.model.update(classify_fakes=False, generator_class_weight=3.0)
         config.optimizer.update(g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.0,
                                 beta_2=0.9)
-        # Steps of docs/results/continual.md: 600 per task, 1000 for SFT (rerun with more
-        # steps to see whether its forgetting completes; docs/continual.md).
+        # SFT gets more steps, so that its forgetting is not an artefact of undertraining.
         config.continual.generator_steps = 1000 if cls is SequentialFineTuning else 600
 
 
@@ -126,15 +126,14 @@ class ReplayAlignment(SequentialFineTuning):
     @classmethod
     def recipe(cls, config):
         super().recipe(config)
-        # Per example, 1e-3 let old classes' images move by a sum of squares of 30 to 140
-        # per image over task 4 (benchmarks/generator_drift.py): the term added about 0.1 to a
-        # G loss whose other terms are of order 10. The paper's code weighs half the sum over
-        # its batch of 64, divided by the k old classes: 1e-3 there is 0.032 / k here.
+        # Per example, the sum of squares over an image: large enough to hold old classes'
+        # images in place against G's other terms (the paper's code scales it otherwise;
+        # docs/continual.md compares, benchmarks/generator_drift.py measures the drift).
         config.continual.alignment_weight = 0.1
         # The paper's conditioning: each class's own BN scales and offsets. RA's D learns the
         # new task's images only, so on a one-class task nothing in G's loss tells classes
-        # apart, and G with a label embedding learns to ignore its label (10 tasks: 17.1%
-        # against 71.1%, docs/continual.md; benchmarks/label_use.py).
+        # apart, and G with a label embedding learns to ignore its label (docs/continual.md;
+        # benchmarks/label_use.py).
         config.model.generator_conditioning = "batch_norm"
 
     @classmethod

@@ -23,9 +23,10 @@ import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
+from tfgan_lab import checks
 from tfgan_lab.data import attributes, images, sources
 from tfgan_lab.data.pipeline import Indexed, eager_constant, train_batches
-from tfgan_lab.errors import DataError
+from tfgan_lab.errors import ConfigError, DataError
 
 # The paper's age groups (Zhang, Song, Qi 2017): first and last age of each, 71+ open.
 AGE_GROUPS = ((0, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, 40), (41, 50), (51, 60),
@@ -101,6 +102,21 @@ class GroupedImages:
     def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
                 input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
         return train_batches(self, global_batch_size, seed, start_step, input_context)
+
+
+def check_config(config: ConfigDict) -> None:
+    """Raises ConfigError for a value of `config.data` (this module's group) it cannot use."""
+    checks.positive(config, "data.image_size", "data.threshold")
+    if not config.data.folder:
+        checks.choice(config, "data.name", sources.names(), open_ended=sources.is_known,
+                      more=" or any TFDS image classification dataset (UTKFace: set "
+                           "config.data.folder)")
+    if config.data.groups < 2:
+        raise ConfigError(f"config.data.groups={config.data.groups} must be at least 2: "
+                          "the condition is the group.")
+    if not 0 < config.data.test_percent < 100:
+        raise ConfigError(f"config.data.test_percent={config.data.test_percent} must be "
+                          "between 1 and 99.")
 
 
 def load(data: ConfigDict, split: str) -> GroupedImages:

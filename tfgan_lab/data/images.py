@@ -46,7 +46,9 @@ def input_paths(source: str) -> list[str]:
 
 def check_images(paths: list[str]) -> None:
     """DataError naming the first file that does not start as a JPEG, PNG, BMP or GIF does
-    (read: its first 8 bytes), so that a bad file stops the run before training starts."""
+    (read: its first 8 bytes), then the files that TensorFlow's decoder (the one training
+    uses) cannot decode whole, a truncated JPEG say: a bad file stops the run before its first
+    step, by name, rather than killing it part-way (and its resume at the same place)."""
     for path in paths:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -54,6 +56,21 @@ def check_images(paths: list[str]) -> None:
             raise DataError(f"{path} is not a readable image: it starts with bytes "
                             f"0x{head.hex() or '(none: empty file)'}, not those of a "
                             f"{', '.join(_MAGIC.values())} file. Remove or replace it.")
+    broken = undecodable(paths)
+    if broken:
+        more = f" (and {len(broken) - 1} more: {', '.join(broken[1:4])}...)" if broken[1:] else ""
+        raise DataError(f"{broken[0]} cannot be decoded (truncated or corrupt){more}. Remove or "
+                        "replace it; nothing was trained.")
+
+
+def undecodable(paths: list[str]) -> list[str]:
+    """The files of `paths` that tf.io.decode_image fails on, decoded in parallel."""
+    decode = tf.data.Dataset.from_tensor_slices(paths).map(
+        lambda path: (path, tf.shape(tf.io.decode_image(tf.io.read_file(path),
+                                                        expand_animations=False))),
+        num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
+    decoded = {path.decode() for path, _ in decode.as_numpy_iterator()}
+    return [path for path in paths if path not in decoded]
 
 
 def image_size(path: str) -> tuple[int, int, int]:

@@ -22,26 +22,16 @@ Run: python main.py --config=configs/caae_fashion_mnist.py --workdir=runs/caae
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 from absl import logging
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, data, draws, export, losses, models
-from tfgan_lab.data import groups, images
+from tfgan_lab import checks, draws, export, losses, models
+from tfgan_lab.data import groups
 from tfgan_lab.errors import ConfigError
+from tfgan_lab.gans import caae_eval, caae_serving
 from tfgan_lab.nets import caae as nets
 from tfgan_lab.players import PlayerModel, adam
-
-
-def total_variation(images: tf.Tensor) -> tf.Tensor:
-    """Per example, as the official code: half the summed squared differences between
-    vertical neighbours over the height, plus the same horizontally over the width."""
-    images = tf.cast(images, tf.float32)
-    height, width = images.shape[1], images.shape[2]
-    vertical = tf.reduce_sum(tf.square(images[:, 1:] - images[:, :-1]), axis=[1, 2, 3])
-    horizontal = tf.reduce_sum(tf.square(images[:, :, 1:] - images[:, :, :-1]), axis=[1, 2, 3])
-    return 0.5 * vertical / height + 0.5 * horizontal / width
 
 
 @models.register("caae")
@@ -110,21 +100,11 @@ class CAAE(PlayerModel):
     def check_config(cls, config: ConfigDict) -> None:
         checks.choice(config, "model.loss", losses.names())
         checks.positive(config, "model.z_dim", "model.e_filters", "model.g_filters",
-                        "model.d_filters", "model.d_layers", "model.d_dense",
-                        "data.image_size", "data.threshold")
+                        "model.d_filters", "model.d_layers", "model.d_dense")
         checks.at_least_zero(config, "model.layers", "model.reconstruction_weight",
                              "model.image_weight", "model.z_weight", "model.tv_weight")
         checks.unit_interval(config, "model.warmup_fraction")
-        if not config.data.folder:
-            checks.choice(config, "data.name", data.names(), open_ended=data.is_known,
-                          more=" or any TFDS image classification dataset (UTKFace: set "
-                               "config.data.folder)")
-        if config.data.groups < 2:
-            raise ConfigError(f"config.data.groups={config.data.groups} must be at least 2: "
-                              "the condition is the group.")
-        if not 0 < config.data.test_percent < 100:
-            raise ConfigError(f"config.data.test_percent={config.data.test_percent} must be "
-                              "between 1 and 99.")
+        groups.check_config(config)
         if not config.model.encoder and not config.model.image_weight:
             raise ConfigError("config.model.encoder=False trains G by the image adversary "
                               "alone: set config.model.image_weight > 0.")
@@ -167,57 +147,25 @@ class CAAE(PlayerModel):
 
     @classmethod
     def make_sampler(cls, config: ConfigDict, dataset: groups.GroupedImages):
-        """Rows of (input, input re-generated under each group) for the first
-        train.sample_columns training images."""
-        from tfgan_lab.eval import progression
-
-        rows = min(config.train.sample_columns, len(dataset))
-        inputs, conditions = images.first(dataset.images, rows), dataset.conditions[:rows]
-
-        def sample(caae: "CAAE") -> tuple[np.ndarray, int]:
-            return progression.grid(inputs, conditions, caae.transform, caae.info.num_groups)
-        return sample
+        return caae_eval.make_sampler(config, dataset)
 
     @classmethod
     def make_evaluator(cls, config: ConfigDict):
-        evaluator = cls.progression_evaluator(config)
-        return lambda caae: evaluator(caae.transform, caae.encode if caae.use_encoder else None)
-
-    @classmethod
-    def progression_evaluator(cls, config: ConfigDict):
-        """The test split's metrics (tfgan_lab/eval/progression.py), with the labelled set's
-        two reference classifiers as the judges of identity (none for face folders)."""
-        from tfgan_lab import eval as eval_lib
-        from tfgan_lab.eval import progression
-
-        judges = None if config.data.folder else eval_lib.load_judges(config)
-        return progression.ProgressionEvaluator(
-            cls.load_data(config, config.data.test_split), config.eval.num_samples, judges)
+        return caae_eval.make_evaluator(config)
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
-        """The metrics of an export, read through its serving signature (all but the prior's
-        distance, which needs E's codes)."""
-        from tfgan_lab.gans import caae_serving
-
-        progress = caae_serving.load(path)
-        return cls.progression_evaluator(config)(progress.transform)
+        return caae_eval.evaluate_export(config, path)
 
     def exports(self) -> dict[str, export.Export]:
-        """One model, x and a target condition -> G(E(x), target), with its own contract."""
+        """"progression": x and a target condition -> G(E(x), target), under its own contract
+        (tfgan_lab/gans/caae_serving.py)."""
         if not self.use_encoder:
             logging.warning("A CAAE without its encoder (config.model.encoder=False, the "
                             "baseline) has no image-to-image model: nothing is exported.")
             return {}
-        images_ = keras.Input(self.info.image_shape, name="images")
-        conditions = {name: keras.Input((), dtype="int32", name=name)
-                      for name in nets.CONDITION_INPUTS[:len(self.info.condition_sizes)]}
-        outputs = self.generator({"z": self.encoder(images_), **conditions})
-        network = keras.Model({"images": images_, **conditions}, outputs, name="progression")
-        contract = ("conditional_image_to_image_gender" if self.info.second_condition
-                    else "conditional_image_to_image")
-        return {"progression": export.Export(contract, network,
-                                             {"num_groups": self.info.num_groups})}
+        return {"progression": caae_serving.progression_export(self.encoder, self.generator,
+                                                               self.info)}
 
     # --- Encoding and generating. ---
 
@@ -282,8 +230,9 @@ class CAAE(PlayerModel):
              else self.prior(batch, "generator_z"))
         fakes = self.generator(self.generator_inputs(z, conditions), training=training)
         weights, zeros = self.loss_weights, tf.zeros([batch])
-        parts = {"z": z, "fakes": [(fakes, conditions)], "total_variation": total_variation(fakes),
-                 "reconstruction_l1": zeros, "z_adversarial": zeros, "image_adversarial": zeros}
+        parts = {"z": z, "fakes": [(fakes, conditions)],
+                 "total_variation": losses.total_variation(fakes), "reconstruction_l1": zeros,
+                 "z_adversarial": zeros, "image_adversarial": zeros}
         if self.use_encoder:
             parts["reconstruction_l1"] = losses.l1(fakes, images)
         if self.use_encoder and weights["z"]:

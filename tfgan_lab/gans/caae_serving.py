@@ -24,6 +24,21 @@ from tfgan_lab.data import groups
 from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError
 from tfgan_lab.eval import progression
+from tfgan_lab.nets.caae import CONDITION_INPUTS
+
+
+def progression_export(encoder: keras.Model, generator: keras.Model,
+                       info: groups.GroupInfo) -> export.Export:
+    """The network x, conditions -> G(E(x), conditions), under the contract of its conditions
+    (the group, and the gender where the data has it)."""
+    images_ = keras.Input(info.image_shape, name="images")
+    conditions = {name: keras.Input((), dtype="int32", name=name)
+                  for name in CONDITION_INPUTS[:len(info.condition_sizes)]}
+    network = keras.Model({"images": images_, **conditions},
+                          generator({"z": encoder(images_), **conditions}), name="progression")
+    contract = ("conditional_image_to_image_gender" if info.second_condition
+                else "conditional_image_to_image")
+    return export.Export(contract, network, {"num_groups": info.num_groups})
 
 
 class _ProgressionModule(tf.Module):
@@ -120,7 +135,7 @@ def progress_mode(context: modes.Context) -> None:
     path, source, output = (context.require(flag) for flag in ("model_path", "input", "output"))
     progress = load(path)
     paths = image_files.input_paths(source)
-    workdir.ensure_writable(os.path.dirname(os.path.abspath(output)), "output folder")
+    workdir.ensure_output_file(output, "--output", tuple(paths))
     inputs = image_files.first(image_files.ImageFiles(tuple(paths), progress.image_shape),
                                len(paths))
     conditions = np.zeros((len(paths), 2 if progress.gender else 1), np.int32)
