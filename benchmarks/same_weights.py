@@ -3,7 +3,8 @@ run (configs/cgan_fashion_mnist.py) with the code of a git revision and with thi
 compares every variable of their final checkpoints.
 
     python benchmarks/same_weights.py --reference=6413c7d          # 1500 steps: ~2 x 5-8 min
-    python benchmarks/same_weights.py --reference=fce7e53 --recipe --results=docs/results/recipe
+    python benchmarks/same_weights.py --reference=fce7e53 --reference_has_recipe \
+        --results=docs/results/named_streams   # main before named streams, aux and manifests
 
 The reference revision is checked out in a git worktree under --workdir; both runs resume if
 interrupted. Writes --results/same_weights.md.
@@ -29,14 +30,15 @@ _REFERENCE = flags.DEFINE_string("reference", "6413c7d", "The git revision to co
 _STEPS = flags.DEFINE_integer("steps", 1500, "Train steps of both runs.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/same_weights", "Where both runs live.")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
-_RECIPE = flags.DEFINE_boolean(
-    "recipe", False, "Train both runs with the config as it is, recipe included: for a "
-    "reference that has the recipe (issue 13 on). Off: this tree's run leaves it out, as the "
+_REFERENCE_HAS_RECIPE = flags.DEFINE_boolean(
+    "reference_has_recipe", False, "The reference's config has issue 13's recipe (fce7e53 "
+    "and later): it is left out of both runs. Off: out of this tree's run only, as the "
     "revisions before it knew the config.")
 
 
-# The default config took a recipe in issue 13 (configs/common.py's `recipe`); this tree's run
-# turns it off, so that it trains the config the reference revisions know.
+# The default config took a recipe in issue 13 (configs/common.py's `recipe`); the runs turn it
+# off, so that they train the config the older revisions know, and reproducibly: with resize
+# upsampling two processes differ in the last bits from the first step on.
 WITHOUT_RECIPE = ("--config.optimizer.d_learning_rate=0.0002",
                   "--config.model.upsampling=transpose", "--config.model.generator_ema=0.0")
 
@@ -65,8 +67,9 @@ def main(argv: list[str]) -> None:
     if not os.path.exists(tree):
         subprocess.run(["git", "-C", REPO, "worktree", "add", "--detach", tree,
                         _REFERENCE.value], check=True)
-    reference = _variables(_train(tree, "reference"))
-    current = _variables(_train(REPO, "current", () if _RECIPE.value else WITHOUT_RECIPE))
+    reference = _variables(_train(tree, "reference",
+                                  WITHOUT_RECIPE if _REFERENCE_HAS_RECIPE.value else ()))
+    current = _variables(_train(REPO, "current", WITHOUT_RECIPE))
     shared = sorted(set(reference) & set(current))
     differing = [n for n in shared if not np.array_equal(reference[n], current[n])]
     largest = max((float(np.max(np.abs(reference[n].astype(np.float64) - current[n])))
@@ -75,9 +78,9 @@ def main(argv: list[str]) -> None:
     lines = ["# The default run's weights before and after a change", "",
              f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
              f"Reference: git revision {_REFERENCE.value}; current: the working tree. Both "
-             f"train configs/cgan_fashion_mnist.py for {_STEPS.value} steps"
-             + (", recipe included." if _RECIPE.value else
-                ", the current one without the recipe the reference does not know."), "",
+             f"train configs/cgan_fashion_mnist.py for {_STEPS.value} steps without issue 13's "
+             "recipe (its resize upsampling differs in the last bits between two processes of "
+             "one tree).", "",
              "| | count |", "|---|---:|",
              f"| variables in both final checkpoints (weights, optimizer slots, step) | "
              f"{len(shared)} |",

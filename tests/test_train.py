@@ -105,7 +105,7 @@ def test_a_workdir_keeps_its_model(smoke_config, tmp_path):
     run = str(tmp_path / "run")
     train.train(smoke_config, run)
     smoke_config.model.loss = "non_saturating"
-    with pytest.raises(WorkdirError, match="another model.*model.loss: 'hinge' in the workdir, "
+    with pytest.raises(WorkdirError, match="other settings.*model.loss: 'hinge' in the workdir, "
                                            "'non_saturating' now"):
         train.train(smoke_config, run)
 
