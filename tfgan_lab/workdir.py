@@ -67,7 +67,8 @@ def ensure_output_file(path: str, what: str, inputs: tuple[str, ...] = ()) -> No
     if os.path.exists(path) and any(os.path.samefile(path, i) for i in inputs):
         raise WorkdirError(f"The {what} {path!r} is one of the inputs: name another file, "
                            "so that the input is kept.")
-    ensure_writable(os.path.dirname(os.path.abspath(path)), f"folder of the {what}")
+    ensure_writable(os.path.dirname(os.path.abspath(path)), f"folder of the {what}",
+                    create=False)
 
 
 def checkpoint_dir(workdir: str) -> str:

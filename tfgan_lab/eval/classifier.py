@@ -104,7 +104,7 @@ def ensure_judges(config: ConfigDict) -> None:
         workdir.ensure_writable(cache_dir(config, judge), "classifier cache")
     print(f"No cached reference classifier ({' and '.join(missing)} judge) for "
           f"{config.data.name}: every metric of generated images reads them, so they are "
-          f"trained once now (a few minutes on 2 cores) and kept in {cache_dir(config)}.",
+          f"trained once now (about 15 minutes on 2 cores) and kept in {cache_dir(config)}.",
           flush=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json") as config_file:
         config_file.write(config.to_json())
@@ -200,5 +200,5 @@ def load_classifier(config: ConfigDict, judge: str = "first") -> keras.Model:
         raise EvaluationError(
             f"No {judge} reference classifier for {config.data.name} at {path}. Train the "
             f"judges once with: python main.py --mode=train_classifier --config=<this config> "
-            "(a few minutes on 2 cores).")
+            "(about 15 minutes on 2 cores).")
     return keras.models.load_model(path)
