@@ -73,6 +73,19 @@ def test_missing_classifier_says_how_to_train_it(smoke_config, tmp_path):
         eval.load_classifier(smoke_config)
 
 
+def test_judges_agreement_on_hand_made_predictions():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    first = np.array([0, 0, 1, 2, 2, 0])
+    second = np.array([0, 1, 1, 2, 1, 0])
+    measured = eval.agreement(first, second, labels, 3)
+    assert measured["first_accuracy"] == pytest.approx(4 / 6)
+    assert measured["second_accuracy"] == pytest.approx(2 / 6)
+    assert measured["agreement"] == pytest.approx(4 / 6)  # images 0, 2, 3, 5
+    assert measured["both_right"] == pytest.approx(2 / 6)
+    assert measured["agreement_per_class"] == [0.5, 1.0, 0.5]
+    assert measured["second_accuracy_per_class"] == [0.5, 0.5, 0.0]
+
+
 def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, capfd):
     """Missing judges are trained once, in a process of their own (this one's seeds and
     precision untouched), then read from the cache; an unwritable cache is one clear error."""
@@ -80,8 +93,9 @@ def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, c
     smoke_config.data.split = "train[:2000]"
     smoke_config.eval.update(classifier_dir=str(tmp_path / "cache"), classifier_epochs=1)
     judges = eval.load_judges(smoke_config)
-    out = capfd.readouterr().out
+    out, err = capfd.readouterr()
     assert "No cached reference classifier (first and second judge) for fashion_mnist" in out
+    assert not [line for line in err.splitlines() if line.startswith(("I0000", "E0000"))], err
     assert "they are trained once now" in out and "test accuracy" in out
     assert set(judges) == {"", eval.SECOND_SUFFIX}
     assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"

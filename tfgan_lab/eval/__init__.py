@@ -4,6 +4,7 @@ from tfgan_lab.eval.classifier import (
     JUDGES,
     SECOND_SUFFIX,
     SUFFIXES,
+    agreement,
     cache_dir,
     classifier_net,
     ensure_judges,
@@ -15,6 +16,6 @@ from tfgan_lab.eval.classifier import (
 )
 from tfgan_lab.eval.evaluator import SCALARS, Evaluator, make_evaluator
 
-__all__ = ["JUDGES", "SCALARS", "SECOND_SUFFIX", "SUFFIXES", "Evaluator", "cache_dir",
+__all__ = ["JUDGES", "SCALARS", "SECOND_SUFFIX", "SUFFIXES", "Evaluator", "agreement", "cache_dir",
            "classifier_net", "ensure_judges", "load_classifier", "load_judges", "make_evaluator",
            "missing_judges", "predict", "train_classifier"]

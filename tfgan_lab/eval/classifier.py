@@ -109,7 +109,7 @@ def ensure_judges(config: ConfigDict) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as config_file:
         config_file.write(config.to_json())
         config_file.flush()
-        trained = subprocess.run([sys.executable, "-m", "tfgan_lab.eval.train_judges",
+        trained = subprocess.run([sys.executable, "-m", "tfgan_lab.judges",
                                   config_file.name, *missing])
     if trained.returncode or missing_judges(config):
         raise EvaluationError(
@@ -137,6 +137,23 @@ def accuracy(classifier: keras.Model, images: np.ndarray, labels: np.ndarray) ->
     """Top-1 accuracy of `classifier` on uint8 images."""
     probabilities = predict(classifier, data.to_float(images).numpy())["probabilities"]
     return float(np.mean(np.argmax(probabilities, -1) == labels))
+
+
+def agreement(first: np.ndarray, second: np.ndarray, labels: np.ndarray,
+              num_classes: int) -> dict[str, list[float] | float]:
+    """How the two judges' predicted classes `first` and `second` compare on images of classes
+    `labels`: each one's accuracy, the share of images both put in one class (`agreement`),
+    the share both get right, and the same per class (lists indexed by class)."""
+    first, second, labels = (np.asarray(a) for a in (first, second, labels))
+
+    def per_class(hits: np.ndarray) -> list[float]:
+        return [float(np.mean(hits[labels == c])) if np.any(labels == c) else float("nan")
+                for c in range(num_classes)]
+
+    hits = {"first_accuracy": first == labels, "second_accuracy": second == labels,
+            "agreement": first == second, "both_right": (first == labels) & (second == labels)}
+    return {**{name: float(np.mean(h)) for name, h in hits.items()},
+            **{f"{name}_per_class": per_class(h) for name, h in hits.items()}}
 
 
 def batched(function: Callable[..., object], *arrays: np.ndarray,

@@ -1,6 +1,8 @@
 """Trains reference classifiers in a process of their own (eval/classifier.py's `ensure_judges`):
 
-    python -m tfgan_lab.eval.train_judges CONFIG.json JUDGE [JUDGE ...]
+    python -m tfgan_lab.judges CONFIG.json JUDGE [JUDGE ...]
+
+Outside `tfgan_lab.eval`, whose package imports TensorFlow: here the console is quieted first.
 """
 
 import json
