@@ -42,6 +42,16 @@ def trained_classifier(tmp_path_factory) -> tuple[str, float]:
     return eval.train_classifier(config, "first")
 
 
+TENSORFLOW_LOG = ("I0000", "E0000", "W0000", "WARNING: All log messages before absl")
+
+
+def tensorflow_lines(stderr: str) -> list[str]:
+    """The lines of a command's `stderr` that TensorFlow's C++ logging wrote (a progress bar's
+    carriage returns split lines too): none, on the quiet console."""
+    return [line for line in stderr.replace("\r", "\n").splitlines()
+            if line.startswith(TENSORFLOW_LOG)]
+
+
 def judges_env(tmp_path: Path, trained_classifier: tuple[str, float]) -> dict[str, str]:
     """The environment of a results command run as a subprocess in `tmp_path` that finds the
     session's two judges (TFGAN_LAB_CACHE) instead of training its own."""

@@ -15,7 +15,7 @@ from tfgan_lab import export, nets, train, translate, workdir
 from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError, WorkdirError
 
-from conftest import REPO
+from conftest import REPO, tensorflow_lines
 
 CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
 
@@ -30,8 +30,7 @@ def _one_error_line(run) -> str:
     TensorFlow's C++ log lines (the quiet console)."""
     assert run.returncode != 0
     assert "Traceback" not in run.stderr, run.stderr[-3000:]
-    assert not [line for line in run.stderr.splitlines()
-                if line.startswith(("I0000", "E0000", "W0000"))], run.stderr[-3000:]
+    assert tensorflow_lines(run.stderr) == [], run.stderr[-3000:]
     errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, run.stderr[-3000:]
     return errors[0]

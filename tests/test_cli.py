@@ -7,7 +7,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from conftest import REPO
+from conftest import REPO, tensorflow_lines
 
 CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
 
@@ -17,21 +17,11 @@ def _main(*args, cwd):
                           capture_output=True, text=True, timeout=600)
 
 
-TENSORFLOW_LOG = ("I0000", "E0000", "W0000", "WARNING: All log messages before absl")
-
-
-def _tensorflow_lines(stderr: str) -> list[str]:
-    """The lines of `stderr` that TensorFlow's C++ logging wrote (a progress bar's carriage
-    returns split lines too)."""
-    return [line for line in stderr.replace("\r", "\n").splitlines()
-            if line.startswith(TENSORFLOW_LOG)]
-
-
 def test_train_export_sample(tmp_path):
     run = _main(f"--config={CONFIG}:smoke", "--workdir=run", "--config.train.steps=3", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     # A quiet console: none of TensorFlow's start-up, cuInit or Grappler lines.
-    assert _tensorflow_lines(run.stderr) == [], run.stderr
+    assert tensorflow_lines(run.stderr) == [], run.stderr
     assert "cgan_fashion_mnist: 100%" in run.stderr  # the progress bar still shows
 
     # A rerun of the finished run trains nothing and exports nothing new.
@@ -54,11 +44,11 @@ def test_train_export_sample(tmp_path):
     assert grid.shape == (10 * 30 - 2, 6 * 30 - 2)  # 10 classes x 6 columns of 28+2 pixels
 
 
-def test_tf_log_shows_tensorflow_lines(tmp_path):
+def test_tf_log_showstensorflow_lines(tmp_path):
     """(Without it they are hidden: every command of tests/test_bad_input.py checks that.)"""
     shown = _main("--mode=sample", "--model_path=missing", "--tf_log", cwd=tmp_path)
     assert shown.returncode == 1 and "error: missing holds no saved_model.pb" in shown.stderr
-    assert any(line.startswith("I0000") for line in _tensorflow_lines(shown.stderr))
+    assert any(line.startswith("I0000") for line in tensorflow_lines(shown.stderr))
 
 
 def test_unknown_field_and_bad_value_stop_before_writing(tmp_path):

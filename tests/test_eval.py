@@ -14,7 +14,7 @@ from tfgan_lab import data, eval, export, train, workdir
 from tfgan_lab.errors import EvaluationError, WorkdirError
 from tfgan_lab.eval import classifier as classifier_lib
 
-from conftest import REPO
+from conftest import REPO, tensorflow_lines
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, c
     judges = eval.load_judges(smoke_config)
     out, err = capfd.readouterr()
     assert "No cached reference classifier (first and second judge) for fashion_mnist" in out
-    assert not [line for line in err.splitlines() if line.startswith(("I0000", "E0000"))], err
+    assert tensorflow_lines(err) == [], err
     assert "they are trained once now" in out and "test accuracy" in out
     assert set(judges) == {"", eval.SECOND_SUFFIX}
     assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"

@@ -20,15 +20,17 @@ def _export(trained: train.Trained, config: ConfigDict, export_dir: str, workdir
     """Exports on every worker (saving may need all of them); only the chief's copy is kept.
     Unless `again`, a model whose newest exports already hold this step of this workdir (a
     rerun of a finished run) is not exported once more."""
-    current = export.current_exports(trained.model, export_dir, config.name, workdir_path)
+    exports, step = trained.model.exports(), int(trained.model.step.numpy())
+    current = export.current_exports(exports, step, export_dir, config.name, workdir_path)
     if current and not again:
         if trained.chief:
-            print(f"Already exported at step {int(trained.model.step.numpy())}: "
-                  f"{', '.join(current.values())} (--mode=export writes a new version)")
+            print(f"Already exported at step {step}: {', '.join(current.values())} "
+                  "(--mode=export writes a new version)")
         return
     target = export_dir if trained.chief else tempfile.mkdtemp()
     try:
-        paths = export.export_model(trained.model, target, config.name, workdir_path).values()
+        paths = export.export_model(trained.model, target, config.name, workdir_path,
+                                    exports).values()
     finally:
         if not trained.chief:
             shutil.rmtree(target, ignore_errors=True)

@@ -74,6 +74,7 @@ def quiet_tensorflow(argv: list[str] | None = None) -> None:
                 captured.read().decode("utf-8", errors="replace")))
             sys.stderr.flush()
 
+
 def run() -> None:
     """Console-script entry point (`tfgan-lab`, main.py): quiet, then the command line."""
     quiet_tensorflow()

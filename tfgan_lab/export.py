@@ -284,26 +284,28 @@ def write_set(exports: dict[str, Export], export_dir: str, name: str, model: str
     return paths
 
 
-def export_model(model, export_dir: str, name: str, source: str | None = None) -> dict[str, str]:
-    """Writes every export the model declares with their manifest; returns {role: path}.
-    `source`: the workdir the model was trained in."""
-    return write_set(model.exports(), export_dir, name, getattr(model, "VARIANT", None),
+def export_model(model, export_dir: str, name: str, source: str | None = None,
+                 exports: dict[str, Export] | None = None) -> dict[str, str]:
+    """Writes every export the model declares (`exports`, if already asked for) with their
+    manifest; returns {role: path}. `source`: the workdir the model was trained in."""
+    exports = model.exports() if exports is None else exports
+    return write_set(exports, export_dir, name, getattr(model, "VARIANT", None),
                      int(model.step.numpy()), source and os.path.abspath(source))
 
 
-def current_exports(model, export_dir: str, name: str, source: str) -> dict[str, str] | None:
-    """The newest exports of `name` if they hold `model` at its current step, exported from the
-    workdir `source` with every role it exports now: {role: path}; None otherwise."""
-    roles = model.exports()
-    if not roles:
+def current_exports(exports: dict[str, Export], step: int, export_dir: str, name: str,
+                    source: str) -> dict[str, str] | None:
+    """The newest exports of `name` if they hold `exports` (a model's, at train step `step`),
+    exported from the workdir `source` with every role: {role: path}; None otherwise."""
+    if not exports:
         return None
-    root = os.path.join(export_dir, name + next(iter(roles.values())).suffix)
+    root = os.path.join(export_dir, name + next(iter(exports.values())).suffix)
     found = versions(root)
     if not found:
         return None
     manifest = read_manifest(os.path.join(root, str(found[-1])))
-    same = (manifest.step == int(model.step.numpy())
-            and manifest.source == os.path.abspath(source) and set(manifest.paths) == set(roles)
+    same = (manifest.step == step
+            and manifest.source == os.path.abspath(source) and set(manifest.paths) == set(exports)
             and all(os.path.exists(os.path.join(p, "saved_model.pb"))
                     for p in manifest.paths.values()))
     return manifest.paths if same else None
