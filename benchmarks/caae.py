@@ -168,8 +168,8 @@ def main(argv: list[str]) -> None:
         f"every group; the condition is met when the area of the output (pixels brighter than "
         f"{data.threshold}) falls in the target group of the input's class; identity is a "
         f"reference classifier's share of outputs it assigns to the input's class. {cells}; "
-        "the classifiers' metrics by the first judge / the second (another architecture and "
-        "seed, docs/evaluation.md).", "",
+        "the classifiers' metrics by the first judge / the second "
+        f"({reporting.SECOND_JUDGE}, docs/evaluation.md).", "",
         "| run | " + " | ".join(name for _, name in COLUMNS) + " | minutes |",
         "|---|" + "---:|" * (len(COLUMNS) + 1)]
     lines += [_row(label, per_seed) for label, per_seed in results.items()]

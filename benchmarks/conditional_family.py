@@ -160,7 +160,7 @@ def main(argv: list[str]) -> None:
         f"chosen by benchmarks/sweep.py); seeds 0 to {_SEEDS.value - 1}. Each cell is the mean "
         "± standard deviation over the seeds, first judge / second judge.  ",
         f"Judges: the first reference classifier (test accuracy {accuracies['first']:.4f}; "
-        f"settings were chosen on it) and the second (another architecture and seed, "
+        f"settings were chosen on it) and the second ({reporting.SECOND_JUDGE}, "
         f"{accuracies['second']:.4f}). {config.eval.num_samples} generated samples (equal "
         f"per class, fixed noise) against as many test images; the Frechet distance's floor "
         "(test against test) is "

@@ -166,8 +166,8 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
         f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
         + _generators_description(first) + " ",
         f"Reference classifiers (the judges of generated samples): the first, test accuracy "
-        f"{judges['first']}, on which the settings were chosen; the second, another "
-        f"architecture and seed, {judges['second']}. Generated-sample accuracy: "
+        f"{judges['first']}, on which the settings were chosen; the second, "
+        f"{reporting.SECOND_JUDGE}, {judges['second']}. Generated-sample accuracy: "
         f"{config.eval.num_samples // 10} samples per class, fixed noise, through the exported "
         f"SavedModel. {cells}"
         + ("; the bars are checked on the means." if count > 1 else "."), "",

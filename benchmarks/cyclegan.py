@@ -155,8 +155,8 @@ def main(argv: list[str]) -> None:
         f"Metrics on the first n = {per_seed[0]['test_images']} test images of each domain "
         "(eval.num_samples, at most half a domain, so that the Frechet distance and its floor "
         f"compare sets of n), images in [-1, 1]. {cells}"
-        + ("; the classifiers' metrics by the first judge / the second (another architecture "
-           "and seed, docs/evaluation.md)" if judged else "") + ".", ""]
+        + ("; the classifiers' metrics by the first judge / the second "
+           f"({reporting.SECOND_JUDGE}, docs/evaluation.md)" if judged else "") + ".", ""]
     lines += _table(per_seed, fashion_pair) + [""]
     if fashion_pair:
         lines += ["Bars (issue 11), on the means over the seeds:" if len(seeds) > 1 else

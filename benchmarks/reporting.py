@@ -49,6 +49,9 @@ def experiment_file_config(name: str, overrides: dict, seed: int) -> ConfigDict:
     return override(module.get_config(), overrides, seed)
 
 
+SECOND_JUDGE = "another architecture, seed and training recipe"  # how it differs from the first
+
+
 def judge_accuracies(config: ConfigDict) -> dict[str, float]:
     """Each judge's test accuracy, from its cache: {judge: accuracy}."""
     eval_lib.ensure_judges(config)

@@ -104,7 +104,7 @@ def _report(variant: str, settings: list[str], table: list[str],
         "one run per setting; the raw and the averaged G of a run come from the same "
         "training.  ",
         f"Judges: first (settings are chosen on it) test accuracy {accuracies['first']:.4f}, "
-        f"second (another architecture and seed) {accuracies['second']:.4f}. Each cell is "
+        f"second ({reporting.SECOND_JUDGE}) {accuracies['second']:.4f}. Each cell is "
         "first / second judge; 5000 generated samples against 5000 test images.", "",
         "Settings:", ""]
     lines += [f"- `{name}`: {SETTINGS[name][0]}." for name in settings]

@@ -46,7 +46,7 @@ def _common() -> ConfigDict:
     config.eval.num_samples = 5000  # Generated (and test) samples per evaluation.
     config.eval.k = 3  # Nearest neighbours for precision and recall.
     config.eval.classifier_dir = ""  # Empty: $TFGAN_LAB_CACHE/classifiers or ~/.cache/...
-    config.eval.classifier_epochs = 10
+    config.eval.classifier_epochs = 0  # > 0: every judge trains this long; 0: its recipe's.
 
     config.runtime = ConfigDict()
     config.runtime.strategy = "default"
@@ -114,9 +114,9 @@ def validate(config: ConfigDict) -> None:
     checks.positive(config, "train.steps", "train.batch_size", "train.log_every",
                     "train.sample_every", "train.checkpoint_every", "train.keep_checkpoints",
                     "train.sample_columns", "train.steps_per_loop", "optimizer.g_learning_rate",
-                    "optimizer.d_learning_rate", "eval.num_samples", "eval.k",
-                    "eval.classifier_epochs")
-    checks.at_least_zero(config, "seed", "runtime.num_cpu_devices", "eval.every")
+                    "optimizer.d_learning_rate", "eval.num_samples", "eval.k")
+    checks.at_least_zero(config, "seed", "runtime.num_cpu_devices", "eval.every",
+                         "eval.classifier_epochs")
     for path in ("optimizer.beta_1", "optimizer.beta_2", "optimizer.decay_fraction"):
         checks.unit_interval(config, path)
     if config.runtime.jit_compile and config.runtime.strategy not in ("default", "tpu"):

@@ -17,7 +17,7 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import data, files, runtime
 from tfgan_lab.continual.replay import Replay
-from tfgan_lab.eval.classifier import LEARNING_RATE, accuracy, classifier_net
+from tfgan_lab.eval.classifier import ADAM, accuracy, classifier_net
 from tfgan_lab.losses import classification_loss
 from tfgan_lab.players import PlayerModel
 
@@ -73,7 +73,8 @@ def train_solver(config: ConfigDict, dataset: data.LabeledImages, weights_path: 
     solver = Solver(classifier_net(dataset.info.image_shape, dataset.info.num_classes),
                     seed=config.seed, label_smoothing=config.continual.label_smoothing,
                     name="solver")
-    solver.compile(optimizers={"solver": keras.optimizers.Adam(LEARNING_RATE)})
+    # The first judge's network and optimizer (Adam 1e-3).
+    solver.compile(optimizers={"solver": ADAM.optimizer(config.continual.solver_steps)})
     if previous_weights:
         solver.network.load_weights(previous_weights)
     solver.replay = replay

@@ -2,16 +2,19 @@
 
 Every metric reads generated images through the same classifiers, so numbers are comparable
 across variants and runs. Settings are chosen on the first judge; the second, of another
-architecture and seed, is one nobody tuned on, so a result that holds on both is not an
-artefact of the first's blind spots. The first is cached as
-`<cache>/<dataset>/classifier.keras`, the second as `<cache>/<dataset>/second/classifier.keras`,
-each with its test accuracy in `metrics.json`; `<cache>` is `config.eval.classifier_dir`, else
-`$TFGAN_LAB_CACHE/classifiers`, else `~/.cache/tfgan_lab/classifiers`.
+architecture, seed and training recipe (optimizer, batch, epochs, augmentation), is one nobody
+tuned on, so a result that holds on both is not an artefact of the first's blind spots. The
+first is cached as `<cache>/<dataset>/classifier.keras`, the second as
+`<cache>/<dataset>/second/classifier.keras`, each with its test accuracy and recipe in
+`metrics.json` (a judge cached by another recipe is trained again); `<cache>` is
+`config.eval.classifier_dir`, else `$TFGAN_LAB_CACHE/classifiers`, else
+`~/.cache/tfgan_lab/classifiers`.
 A run that needs them and finds them missing trains them first, once (`ensure_judges`), as
 TFDS downloads a data set on first use; to train them ahead:
     python main.py --mode=train_classifier --config=configs/<experiment>.py
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -26,9 +29,6 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import data, files, workdir
 from tfgan_lab.errors import EvaluationError
-
-BATCH_SIZE = 128
-LEARNING_RATE = 1e-3
 
 
 def classifier_net(image_shape: tuple[int, int, int], num_classes: int) -> keras.Model:
@@ -74,14 +74,40 @@ def second_classifier_net(image_shape: tuple[int, int, int], num_classes: int) -
     return _with_head(images, x, num_classes, "gelu", 0.2, "second_classifier")
 
 
+class Recipe(NamedTuple):
+    """How a judge is trained; `name` is recorded in its metrics.json."""
+    name: str
+    optimizer: Callable[[int], keras.optimizers.Optimizer]  # training steps -> optimizer
+    batch_size: int
+    epochs: int  # config.eval.classifier_epochs > 0 overrides it (short test runs)
+    augment: bool  # random horizontal flips and shifts of up to 3 pixels, while training
+
+
+def _adam(steps: int) -> keras.optimizers.Optimizer:
+    del steps
+    return keras.optimizers.Adam(1e-3)
+
+
+def _sgd_cosine(steps: int) -> keras.optimizers.Optimizer:
+    return keras.optimizers.SGD(keras.optimizers.schedules.CosineDecay(0.05, steps),
+                                momentum=0.9, nesterov=True, weight_decay=5e-4)
+
+
+ADAM = Recipe("adam 1e-3, batch 128", _adam, 128, 10, False)
+SGD_AUGMENTED = Recipe("sgd nesterov 0.05 cosine, weight decay 5e-4, batch 64, flips and shifts",
+                       _sgd_cosine, 64, 15, True)
+LEGACY_RECIPE = ADAM.name  # of a metrics.json written before recipes were recorded
+
+
 class Judge(NamedTuple):
     network: Callable[[tuple[int, int, int], int], keras.Model]
     seed_offset: int  # Added to config.seed: the judges start from different weights.
     folder: str  # Under the dataset's cache folder.
+    recipe: Recipe
 
 
-JUDGES = {"first": Judge(classifier_net, 0, ""),
-          "second": Judge(second_classifier_net, 1, "second")}
+JUDGES = {"first": Judge(classifier_net, 0, "", ADAM),
+          "second": Judge(second_classifier_net, 1, "second", SGD_AUGMENTED)}
 SECOND_SUFFIX = "_second"  # Metrics read through the second judge carry it.
 SUFFIXES = {"first": "", "second": SECOND_SUFFIX}  # judge -> suffix of the metrics it reads
 
@@ -128,9 +154,23 @@ def cache_dir(config: ConfigDict, judge: str = "first") -> str:
 
 
 def missing_judges(config: ConfigDict) -> list[str]:
-    """The judges of `config.data.name` that are not cached yet."""
-    return [judge for judge in JUDGES
-            if not os.path.exists(os.path.join(cache_dir(config, judge), "classifier.keras"))]
+    """The judges of `config.data.name` that are not cached yet, or were cached by another
+    recipe than theirs (a judge cached before recipes were recorded was trained by Adam's)."""
+    missing = []
+    for judge in JUDGES:
+        folder = cache_dir(config, judge)
+        if not os.path.exists(os.path.join(folder, "classifier.keras")):
+            missing.append(judge)
+            continue
+        with open(os.path.join(folder, "metrics.json")) as f:
+            if json.load(f).get("recipe", LEGACY_RECIPE) != JUDGES[judge].recipe.name:
+                missing.append(judge)
+    return missing
+
+
+def epochs(config: ConfigDict, judge: str) -> int:
+    """The epochs `judge` trains for: its recipe's, unless config.eval.classifier_epochs > 0."""
+    return config.eval.classifier_epochs or JUDGES[judge].recipe.epochs
 
 
 def accuracy(classifier: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
@@ -174,8 +214,8 @@ def predict(classifier: keras.Model, images: np.ndarray,
 
 def train_classifier(config: ConfigDict, judge: str = "first") -> tuple[str, float]:
     """Trains `config.data.name`'s reference classifier `judge` on `config.data.split` (the
-    training split by default), caches it, and returns (path, test accuracy). Adam 1e-3, batch
-    128, `config.eval.classifier_epochs` epochs, seed `config.seed` + the judge's offset."""
+    training split by default) by the judge's recipe, seed `config.seed` + the judge's offset,
+    caches it, and returns (path, test accuracy)."""
     train_set = data.load(config.data.name, config.data.split, config.data.idx_dir,
                           config.data.tfds_dir)
     test_set = data.load(config.data.name, "test", config.data.idx_dir, config.data.tfds_dir)
@@ -190,23 +230,38 @@ def train_classifier(config: ConfigDict, judge: str = "first") -> tuple[str, flo
                                            train_set.info.num_classes)
     finally:
         keras.mixed_precision.set_global_policy(run_policy)
-    trainer = keras.Model(classifier.input, classifier.output["logits"])
-    trainer.compile(keras.optimizers.Adam(LEARNING_RATE),
+    recipe, num_epochs = JUDGES[judge].recipe, epochs(config, judge)
+    steps_per_epoch = len(train_set.labels) // recipe.batch_size
+    trainer = _trainer(classifier, recipe.augment, seed)
+    trainer.compile(recipe.optimizer(steps_per_epoch * num_epochs),
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                     metrics=["accuracy"])
-    trainer.fit(data.train_batches(train_set, BATCH_SIZE, seed),
-                steps_per_epoch=len(train_set.labels) // BATCH_SIZE,
-                epochs=config.eval.classifier_epochs, shuffle=False,
+    trainer.fit(data.train_batches(train_set, recipe.batch_size, seed),
+                steps_per_epoch=steps_per_epoch, epochs=num_epochs, shuffle=False,
                 verbose=1 if sys.stdout.isatty() else 2)
     test_accuracy = accuracy(classifier, test_set.images, test_set.labels)
     # metrics.json first: a judge whose classifier.keras exists is complete.
     files.write_json(os.path.join(folder, "metrics.json"), {
         "dataset": config.data.name, "test_accuracy": test_accuracy,
-        "epochs": config.eval.classifier_epochs, "seed": seed, "architecture": classifier.name})
+        "recipe": recipe.name, "epochs": num_epochs, "seed": seed,
+        "architecture": classifier.name})
     path = os.path.join(folder, "classifier.keras")
     with files.written_whole(path) as partial:
         classifier.save(partial)
     return path, test_accuracy
+
+
+def _trainer(classifier: keras.Model, augment: bool, seed: int) -> keras.Model:
+    """images -> the classifier's logits, through random flips and shifts when `augment` (they
+    act in training only, and the cached classifier holds none of them)."""
+    images = keras.Input(classifier.input.shape[1:], name="images")
+    x = images
+    if augment:
+        x = layers.RandomFlip("horizontal", seed=seed, name="flip")(x)
+        # 3 of 28 pixels, the background (-1) filling what moves in.
+        x = layers.RandomTranslation(3 / 28, 3 / 28, fill_mode="constant", fill_value=-1.0,
+                                     seed=seed, name="shift")(x)
+    return keras.Model(images, classifier(x)["logits"], name=f"{classifier.name}_trainer")
 
 
 def load_classifier(config: ConfigDict, judge: str = "first") -> keras.Model:
