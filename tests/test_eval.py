@@ -49,7 +49,7 @@ def test_the_second_judge_differs_in_architecture_and_seed_and_is_read_too(class
     for judge in eval.JUDGES:
         with open(os.path.join(eval.cache_dir(classifier_config, judge), "metrics.json")) as f:
             stored = json.load(f)
-        assert stored["test_accuracy"] > 0.4  # far above chance (0.1) after one short epoch
+        assert stored["test_accuracy"] > 0.6
         seeds.append(stored["seed"])
     assert seeds[0] != seeds[1]
     results = eval.make_evaluator(classifier_config)(
