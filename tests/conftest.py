@@ -1,7 +1,9 @@
 """Shared fixtures. The CPU is split into 2 logical devices before TensorFlow starts, so the
 MirroredStrategy tests can run two replicas on a machine without GPUs."""
 
+import fcntl
 import itertools
+import json
 import os
 import sys
 from pathlib import Path
@@ -32,16 +34,29 @@ def trained_classifier(tmp_path_factory) -> tuple[str, float]:
     """(path, test accuracy) of the first reference classifier for fashion_mnist, trained for one
     short epoch on 8000 real images and cached in a temporary classifier_dir (path's
     grandparent), where the second judge is trained by its own recipe for three (its
-    augmentation slows the start: one epoch gives about 0.47, three 0.71)."""
+    augmentation slows the start: one epoch gives about 0.47, three 0.71). Trained once per
+    test run: the first xdist worker to need them trains them, the other waits and reads them."""
     from tfgan_lab import eval
 
+    shared = _run_folder(tmp_path_factory)
     config = apply_arg(base_config("cgan"), "smoke")
     config.data.split = "train[:8000]"
-    config.eval.update(classifier_dir=str(tmp_path_factory.mktemp("classifiers")),
-                       classifier_epochs=3)
-    eval.train_classifier(config, "second")
-    config.eval.classifier_epochs = 1
-    return eval.train_classifier(config, "first")
+    config.eval.update(classifier_dir=str(shared / "classifiers"), classifier_epochs=3)
+    with open(shared / "classifiers.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if eval.missing_judges(config):
+            eval.train_classifier(config, "second")
+            config.eval.classifier_epochs = 1
+            eval.train_classifier(config, "first")
+    folder = eval.cache_dir(config)
+    with open(os.path.join(folder, "metrics.json")) as f:
+        return os.path.join(folder, "classifier.keras"), json.load(f)["test_accuracy"]
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """A temporary folder of this test run that all its xdist workers share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 TENSORFLOW_LOG = ("I0000", "E0000", "W0000", "WARNING: All log messages before absl")

@@ -180,6 +180,20 @@ def test_size_mismatch(tmp_path):
         data.read_idx(path)
 
 
+def test_a_file_is_decoded_once_while_it_is_unchanged(tmp_path):
+    path = str(tmp_path / "labels")
+
+    def write(labels: bytes) -> None:
+        with open(path, "wb") as f:
+            f.write(struct.pack(">BBBBI", 0, 0, 8, 1, len(labels)) + labels)
+
+    write(bytes([1, 2, 3]))
+    first = data.read_idx(path)
+    assert data.read_idx(path) is first and not first.flags.writeable
+    write(bytes([4, 5, 6, 7]))  # changed on disk: read again
+    assert data.read_idx(path).tolist() == [4, 5, 6, 7] and first.tolist() == [1, 2, 3]
+
+
 def test_labels_out_of_range(tmp_path):
     folder = _copy_split(tmp_path, "test")
     path = os.path.join(folder, "t10k-labels-idx1-ubyte.gz")

@@ -147,8 +147,11 @@ def quantile_edges(values: np.ndarray, classes: np.ndarray, num_classes: int,
 def cut(values: np.ndarray, classes: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """The group of each value among its class's edges: 0 below the first edge, g from edge
     g - 1 (inclusive) up to edge g; int32 [N]."""
-    return np.array([np.searchsorted(edges[c], v, side="right")
-                     for v, c in zip(values, classes, strict=True)], np.int32)
+    groups = np.zeros(len(values), np.int32)
+    for c in np.unique(classes):
+        members = classes == c
+        groups[members] = np.searchsorted(edges[c], values[members], side="right")
+    return groups
 
 
 def measured_groups(data: ConfigDict, split: str) -> GroupedImages:

@@ -6,6 +6,7 @@ dimensions, then each dimension as a big-endian uint32, then the data in C order
 
 import gzip
 import math
+import os
 import struct
 import zlib
 
@@ -16,8 +17,26 @@ from tfgan_lab.errors import DataError
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+_READ: dict[tuple, np.ndarray] = {}  # (path, inode, mtime, size) -> its array
+
+
 def read_idx(path: str) -> np.ndarray:
-    """Returns the array stored in an IDX file; DataError if it is missing, truncated or corrupt."""
+    """Returns the array stored in an IDX file, read-only; DataError if it is missing, truncated
+    or corrupt. A file is decoded once per process while it is unchanged: every split, task
+    and evaluator of a run (and every test) reads the same few files."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(f"IDX file {path} does not exist.") from None
+    key = (os.path.realpath(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if key not in _READ:
+        array = _decode(path)
+        array.setflags(write=False)
+        _READ[key] = array
+    return _READ[key]
+
+
+def _decode(path: str) -> np.ndarray:
     compressed = path.endswith(".gz")
     try:
         with (gzip.open if compressed else open)(path, "rb") as f:
