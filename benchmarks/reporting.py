@@ -55,11 +55,8 @@ SECOND_JUDGE = "another architecture, seed and training recipe"  # how it differ
 def judge_accuracies(config: ConfigDict) -> dict[str, float]:
     """Each judge's test accuracy, from its cache: {judge: accuracy}."""
     eval_lib.ensure_judges(config)
-    accuracies = {}
-    for judge in eval_lib.JUDGES:
-        with open(os.path.join(eval_lib.cache_dir(config, judge), "metrics.json")) as f:
-            accuracies[judge] = json.load(f)["test_accuracy"]
-    return accuracies
+    return {judge: eval_lib.cached_metrics(config, judge)["test_accuracy"]
+            for judge in eval_lib.JUDGES}
 
 
 def trained_and_measured(config: ConfigDict, workdir_path: str) -> dict:

@@ -3,7 +3,6 @@ MirroredStrategy tests can run two replicas on a machine without GPUs."""
 
 import fcntl
 import itertools
-import json
 import os
 import sys
 from pathlib import Path
@@ -48,9 +47,8 @@ def trained_classifier(tmp_path_factory) -> tuple[str, float]:
             eval.train_classifier(config, "second")
             config.eval.classifier_epochs = 1
             eval.train_classifier(config, "first")
-    folder = eval.cache_dir(config)
-    with open(os.path.join(folder, "metrics.json")) as f:
-        return os.path.join(folder, "classifier.keras"), json.load(f)["test_accuracy"]
+    return (os.path.join(eval.cache_dir(config), "classifier.keras"),
+            eval.cached_metrics(config)["test_accuracy"])
 
 
 def _run_folder(tmp_path_factory) -> Path:

@@ -41,8 +41,6 @@ def _decode(path: str) -> np.ndarray:
     try:
         with (gzip.open if compressed else open)(path, "rb") as f:
             raw = f.read()
-    except FileNotFoundError:
-        raise DataError(f"IDX file {path} does not exist.") from None
     except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"{path} cannot be read as a {'gzip' if compressed else 'binary'} file "
                         f"({e}): it is truncated or corrupt. Download or install it again.") from e

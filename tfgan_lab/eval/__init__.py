@@ -6,6 +6,7 @@ from tfgan_lab.eval.classifier import (
     SUFFIXES,
     agreement,
     cache_dir,
+    cached_metrics,
     classifier_net,
     ensure_judges,
     load_classifier,
@@ -17,5 +18,5 @@ from tfgan_lab.eval.classifier import (
 from tfgan_lab.eval.evaluator import SCALARS, Evaluator, make_evaluator
 
 __all__ = ["JUDGES", "SCALARS", "SECOND_SUFFIX", "SUFFIXES", "Evaluator", "agreement", "cache_dir",
-           "classifier_net", "ensure_judges", "load_classifier", "load_judges", "make_evaluator",
-           "missing_judges", "predict", "train_classifier"]
+           "cached_metrics", "classifier_net", "ensure_judges", "load_classifier", "load_judges",
+           "make_evaluator", "missing_judges", "predict", "train_classifier"]

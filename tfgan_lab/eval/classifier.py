@@ -156,16 +156,16 @@ def cache_dir(config: ConfigDict, judge: str = "first") -> str:
 def missing_judges(config: ConfigDict) -> list[str]:
     """The judges of `config.data.name` that are not cached yet, or were cached by another
     recipe than theirs (a judge cached before recipes were recorded was trained by Adam's)."""
-    missing = []
-    for judge in JUDGES:
-        folder = cache_dir(config, judge)
-        if not os.path.exists(os.path.join(folder, "classifier.keras")):
-            missing.append(judge)
-            continue
-        with open(os.path.join(folder, "metrics.json")) as f:
-            if json.load(f).get("recipe", LEGACY_RECIPE) != JUDGES[judge].recipe.name:
-                missing.append(judge)
-    return missing
+    return [judge for judge in JUDGES
+            if not os.path.exists(os.path.join(cache_dir(config, judge), "classifier.keras"))
+            or cached_metrics(config, judge).get("recipe", LEGACY_RECIPE)
+            != JUDGES[judge].recipe.name]
+
+
+def cached_metrics(config: ConfigDict, judge: str = "first") -> dict:
+    """What the cached judge's metrics.json holds: test accuracy, recipe, epochs, seed."""
+    with open(os.path.join(cache_dir(config, judge), "metrics.json")) as f:
+        return json.load(f)
 
 
 def epochs(config: ConfigDict, judge: str) -> int:
