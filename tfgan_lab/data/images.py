@@ -83,13 +83,15 @@ def image_size(path: str) -> tuple[int, int, int]:
 class ImageFiles:
     """Image files decoded on the fly into float32 [H, W, C] in [-1, 1] (`shape`).
 
-    With `load_size`, training batches are resized to it and randomly cropped to H x W; with
-    `flip`, mirrored at random. Decoding keeps or converts to C channels (1: grey, 3: RGB).
+    With `crop`, each image's central square of that size is taken first; with `load_size`,
+    training batches are resized to it and randomly cropped to H x W; with `flip`, mirrored at
+    random. Decoding keeps or converts to C channels (1: grey, 3: RGB).
     """
     paths: tuple[str, ...]
     shape: tuple[int, int, int]
     load_size: int = 0
     flip: bool = False
+    crop: int = 0
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -102,7 +104,7 @@ class ImageFiles:
         image = tf.io.decode_image(tf.io.read_file(path), channels=self.shape[2],
                                    expand_animations=False)
         image.set_shape([None, None, self.shape[2]])
-        return transforms.fit(image, self.shape[:2], seed, self.load_size, self.flip)
+        return transforms.fit(image, self.shape[:2], seed, self.load_size, self.flip, self.crop)
 
     def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tf.Tensor:
         paths = tf.gather(self._paths, indices)

@@ -5,8 +5,11 @@ import tensorflow as tf
 
 
 def fit(image: tf.Tensor, size: tuple[int, int], seed: tf.Tensor, load_size: int = 0,
-        flip: bool = False) -> tf.Tensor:
+        flip: bool = False, crop: int = 0) -> tf.Tensor:
     """An image (any size, uint8 or float in [0, 255]) -> float32 [size, C] in [-1, 1].
+
+    With `crop` > 0 its central crop x crop square is taken first (CelebA's 108 of 178 x 218
+    in the CausalGAN code: the face without the background).
 
     With `load_size` > 0 it is resized to load_size x load_size, then cropped at a random place
     to `size` (the official CycleGAN's 286 -> 256); otherwise resized to `size`. With `flip`,
@@ -14,6 +17,10 @@ def fit(image: tf.Tensor, size: tuple[int, int], seed: tf.Tensor, load_size: int
     """
     image = tf.cast(image, tf.float32)
     height, width = size
+    if crop:
+        top = (tf.shape(image)[0] - crop) // 2
+        left = (tf.shape(image)[1] - crop) // 2
+        image = tf.image.crop_to_bounding_box(image, top, left, crop, crop)
     if load_size:
         image = tf.image.resize(image, (load_size, load_size), method="bicubic")
         image = tf.image.stateless_random_crop(image, (height, width, tf.shape(image)[-1]),

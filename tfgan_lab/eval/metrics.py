@@ -92,3 +92,19 @@ def precision_recall(real_features: np.ndarray, fake_features: np.ndarray,
     precision = _coverage(fake, real, _knn_radii(real, k))
     recall = _coverage(real, fake, _knn_radii(fake, k))
     return precision, recall
+
+
+def label_distribution(labels: np.ndarray) -> np.ndarray:
+    """The empirical joint distribution of binary label vectors [N, L] (values 0 or 1, or
+    probabilities rounded at 0.5) over the 2^L states, float64 [2^L]: state s has label i
+    equal to bit L - 1 - i of s (the first label is the most significant bit)."""
+    bits = (np.asarray(labels) >= 0.5).astype(np.int64)
+    weights = 1 << np.arange(bits.shape[1] - 1, -1, -1)
+    counts = np.bincount(bits @ weights, minlength=1 << bits.shape[1])
+    return counts / max(len(bits), 1)
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> float:
+    """1/2 sum |p - q| between two distributions over the same states: 0 when equal, 1 when
+    disjoint (the CausalGAN paper's measure of a label distribution)."""
+    return float(0.5 * np.abs(np.asarray(p, np.float64) - np.asarray(q, np.float64)).sum())
