@@ -76,6 +76,20 @@ def test_replica_slices_make_up_the_global_batch(fashion_mnist):
     np.testing.assert_array_equal(second, images[16:])
 
 
+def test_each_part_of_a_step_holds_the_same_examples_on_any_number_of_replicas(fashion_mnist):
+    """A step used in 2 parts (2 critic updates) on 2 replicas: each replica's batch is its
+    half of part 1, then its half of part 2, so part k is the same examples as on one
+    device; with 1 part the layout is as before."""
+    (images_one, _), = _take(data.train_batches(fashion_mnist, 32, seed=0, slices=2), 1)
+    np.testing.assert_array_equal(
+        images_one, _take(data.train_batches(fashion_mnist, 32, seed=0), 1)[0][0])
+    replicas = _take(data.train_batches(fashion_mnist, 32, seed=0,
+                                        input_context=_Context(1, 0, 2), slices=2), 2)
+    for part in range(2):
+        on_two = np.concatenate([np.split(r[0], 2)[part] for r in replicas])
+        np.testing.assert_array_equal(on_two, np.split(images_one, 2)[part])
+
+
 def test_each_epoch_is_a_permutation():
     # Made-up data where each image encodes its own index: an exact known answer.
     count = 300

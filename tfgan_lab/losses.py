@@ -7,7 +7,7 @@ replicas equal the single-device gradient whatever the number of replicas.
 """
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
@@ -55,18 +55,24 @@ def least_squares_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 
 
 def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, fake: tf.Tensor,
-                     epsilon: tf.Tensor) -> tf.Tensor:
+                     epsilon: tf.Tensor, norm_axes: Sequence[int] | None = None) -> tf.Tensor:
     """(||grad D(x_hat)||_2 - 1)^2 per example, x_hat = epsilon * real + (1 - epsilon) * fake
     (Gulrajani et al. 2017, eq. 3); `epsilon` [B] is drawn uniform in [0, 1] by the caller,
-    so the penalty is a pure function of its inputs."""
+    so the penalty is a pure function of its inputs.
+
+    With `norm_axes`, the norm is taken over those axes alone and the penalties of what is
+    left add up: inputs [B, K, L] of K critics side by side, critic k reading [:, k], with
+    norm_axes=(2,), hold each critic's gradient to norm 1 on its own."""
     epsilon = tf.reshape(tf.cast(epsilon, real.dtype), [-1] + [1] * (len(real.shape) - 1))
     interpolates = epsilon * real + (1.0 - epsilon) * tf.cast(fake, real.dtype)
     with tf.GradientTape() as tape:
         tape.watch(interpolates)
         logits = tf.cast(critic(interpolates), tf.float32)
     gradients = tf.cast(tape.gradient(logits, interpolates), tf.float32)
-    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=range(1, len(real.shape))) + 1e-12)
-    return tf.square(norms - 1.0)
+    axes = list(norm_axes or range(1, len(real.shape)))
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + 1e-12)
+    penalties = tf.square(norms - 1.0)
+    return tf.reduce_sum(penalties, axis=range(1, len(penalties.shape)))
 
 
 def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor,

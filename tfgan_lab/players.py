@@ -119,8 +119,9 @@ class PlayerModel(StepDraws, keras.Model):
         raise NotImplementedError
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset) -> Sampler:
-        """model -> (images in [-1, 1], columns): the grid written every train.sample_every."""
+    def make_sampler(cls, config: ConfigDict, dataset) -> Sampler | None:
+        """model -> (images in [-1, 1], columns): the grid written every train.sample_every;
+        None for a model with no images to draw (a causal controller samples labels)."""
         raise NotImplementedError
 
     @classmethod
@@ -134,8 +135,14 @@ class PlayerModel(StepDraws, keras.Model):
         raise NotImplementedError
 
     def examples_per_step(self, batch_size: int) -> int:
-        """Examples of the global batch one train step consumes."""
-        return batch_size
+        """Examples of the global batch one train step consumes: train.batch_size per part."""
+        return batch_size * self.batch_parts()
+
+    def batch_parts(self) -> int:
+        """The parts a train step uses its batch in, one after the other (one per critic
+        update): the data lays each part out over the replicas alike, so that every part holds
+        the same examples whatever their number (data/pipeline.py)."""
+        return 1
 
     # --- Shared by every model. ---
 

@@ -140,7 +140,8 @@ def distributed_batches(dataset, model: PlayerModel, config: ConfigDict,
     """An iterator over the global batches from `start_step` on, split across replicas."""
     batch_size = model.examples_per_step(config.train.batch_size)
     return iter(strategy.distribute_datasets_from_function(
-        lambda context: dataset.batches(batch_size, config.seed, start_step, context)))
+        lambda context: dataset.batches(batch_size, config.seed, start_step, context,
+                                        model.batch_parts())))
 
 
 def _write_samples(sampler: Sampler, model: PlayerModel, workdir_path: str, step: int) -> None:
@@ -226,7 +227,7 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
                                                  max_to_keep=config.train.keep_checkpoints)
             sampler = model_class.make_sampler(config, dataset) if chief else None
             try:
-                _loop(model, dataset, config, strategy, manager, workdir_path, sampler,
+                _loop(model, dataset, config, strategy, manager, workdir_path, chief, sampler,
                       evaluator)
             except KeyboardInterrupt:
                 latest = manager.latest_checkpoint
@@ -239,9 +240,10 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
             if not chief:
                 shutil.rmtree(save_dir, ignore_errors=True)
     if chief:
+        samples = os.path.dirname(workdir.sample_path(workdir_path, steps))
         print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
-              f"sample grids in {os.path.dirname(workdir.sample_path(workdir_path, steps))}, "
-              f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
+              + (f"sample grids in {samples}, " if sampler else "")
+              + f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
     return Trained(model, dataset.info, chief)
 
 
@@ -268,19 +270,20 @@ def _next_boundary(step: int, config: ConfigDict) -> int:
 
 
 def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribute.Strategy,
-          manager: tf.train.CheckpointManager, workdir_path: str, sampler: Sampler | None,
-          evaluator: Evaluator | None) -> None:
+          manager: tf.train.CheckpointManager, workdir_path: str, chief: bool,
+          sampler: Sampler | None, evaluator: Evaluator | None) -> None:
     """Steps from the model's step to config.train.steps, with logs, samples, metrics and
-    checkpoints; `sampler` is None on the workers whose outputs are not kept."""
+    checkpoints; only the `chief` writes logs and shows progress, and `sampler` and
+    `evaluator` are None where there is nothing to draw or measure."""
     step, steps, every = int(model.step.numpy()), config.train.steps, config.train
     iterator = distributed_batches(dataset, model, config, strategy, step)
     train_function = make_train_function(model, strategy, config.runtime.jit_compile)
     examples = model.examples_per_step(config.train.batch_size)
-    writer = (tf.summary.create_file_writer(workdir.tensorboard_dir(workdir_path)) if sampler
+    writer = (tf.summary.create_file_writer(workdir.tensorboard_dir(workdir_path)) if chief
               else tf.summary.create_noop_writer())
     checked, window_start, window_time = step, step, time.perf_counter()
     with writer.as_default(), tqdm(total=steps, initial=step, unit="step",
-                                   disable=sampler is None, dynamic_ncols=True, desc=config.name,
+                                   disable=not chief, dynamic_ncols=True, desc=config.name,
                                    mininterval=0.5 if sys.stderr.isatty() else 30) as progress:
         while step < steps:
             boundary = _next_boundary(step, config)

@@ -5,7 +5,7 @@ be scored against the truth (eval.metrics.total_variation over the same states).
 
 import dataclasses
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -18,11 +18,13 @@ class BinaryCausalModel:
     graph: CausalGraph
     # Per node: P(node = 1 | parents), float64 [2] * len(parents), parents in graph order.
     p_one: tuple[np.ndarray, ...]
+    # The interventions (and the same assignments as conditions) a report scores.
+    queries: tuple[dict[str, int], ...] = ()
 
     @classmethod
     def from_tables(cls, graph: CausalGraph,
-                    tables: Mapping[str, float | Mapping[tuple[int, ...], float]]
-                    ) -> "BinaryCausalModel":
+                    tables: Mapping[str, float | Mapping[tuple[int, ...], float]],
+                    queries: Sequence[dict[str, int]] = ()) -> "BinaryCausalModel":
         """`tables` maps each node to P(node = 1) (a root) or to {parent values: P(node = 1)}
         with one entry per combination of its parents' values, in graph.parents_of's order."""
         p_one = []
@@ -37,16 +39,19 @@ class BinaryCausalModel:
                 raise ConfigError(f"The table of {node} needs P({node}=1) in [0, 1] for each "
                                   f"of the {2 ** len(parents)} values of {parents}.")
             p_one.append(array)
-        return cls(graph, tuple(p_one))
+        return cls(graph, tuple(p_one), tuple(queries))
 
     def states(self) -> np.ndarray:
         """int64 [2^L, L]: every joint state, in eval.metrics.label_distribution's order."""
         return np.asarray(list(itertools.product((0, 1), repeat=len(self.graph))), np.int64)
 
     def distribution(self, do: Mapping[str, int] | None = None,
-                     cond: Mapping[str, int] | None = None) -> np.ndarray:
+                     cond: Mapping[str, int] | None = None,
+                     order: Sequence[str] | None = None) -> np.ndarray:
         """P(labels | cond) after do(...) has clamped its nodes and cut their parents: float64
-        [2^L] over states(). ConfigError when `cond` has probability 0 under `do`."""
+        [2^L] over states(); with `order`, over the states of those nodes alone, in that order
+        (the others summed out), as eval.metrics.label_distribution counts labels in that
+        order. ConfigError when `cond` has probability 0 under `do`."""
         do, cond = dict(do or {}), dict(cond or {})
         states = self.states()
         p = np.ones(len(states))
@@ -61,9 +66,17 @@ class BinaryCausalModel:
         for node, value in cond.items():
             p *= states[:, self.graph.index(node)] == _binary(value, node)
         if p.sum() <= 0:
-            raise ConfigError(f"The condition {_text(cond)} has probability 0"
-                              f"{' under do(' + _text(do) + ')' if do else ''}.")
-        return p / p.sum()
+            raise ConfigError(f"The condition {assignment_text(cond)} has probability 0"
+                              f"{' under do(' + assignment_text(do) + ')' if do else ''}.")
+        p = p / p.sum()
+        if order is None:
+            return p
+        axes = [self.graph.index(node) for node in order]
+        joint = p.reshape((2,) * len(self.graph))
+        others = tuple(a for a in range(len(self.graph)) if a not in axes)
+        kept = sorted(axes)
+        marginal = joint.sum(axis=others) if others else joint
+        return np.transpose(marginal, [kept.index(a) for a in axes]).reshape(-1)
 
     def sample(self, n: int, rng: np.random.Generator,
                do: Mapping[str, int] | None = None) -> np.ndarray:
@@ -87,5 +100,6 @@ def _binary(value, node: str) -> int:
     return int(value)
 
 
-def _text(values: Mapping[str, int]) -> str:
+def assignment_text(values: Mapping[str, int]) -> str:
+    """{'A': 1, 'B': 0} -> 'A=1, B=0'."""
     return ", ".join(f"{k}={v}" for k, v in values.items())

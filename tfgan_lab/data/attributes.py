@@ -17,6 +17,8 @@ import dataclasses
 import functools
 import os
 import zlib
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -25,7 +27,7 @@ from ml_collections import ConfigDict
 from tfgan_lab import checks
 from tfgan_lab.data import images, transforms
 from tfgan_lab.data.pipeline import Indexed, eager_constant, train_batches
-from tfgan_lab.errors import ConfigError, DataError
+from tfgan_lab.errors import ConfigError, DataError, did_you_mean
 
 CELEBA_ATTRIBUTES = "list_attr_celeba.txt"
 CELEBA_PARTITION = "list_eval_partition.txt"
@@ -37,11 +39,15 @@ class AttributeInfo:
     name: str
     image_shape: tuple[int, int, int]
     attribute_names: tuple[str, ...]
+    # The causal model the attributes were drawn from, when it is known (causal_fashion.py):
+    # its exact distributions score what a model samples.
+    truth: Any = dataclasses.field(default=None, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
-class AttributedImages:
-    images: Indexed  # images.ImageFiles or images.ImageArray
+class AttributeVectors:
+    """Attribute vectors alone, batched as float32 [b, K]: what a causal controller learns
+    from (it reads no image)."""
     attributes: np.ndarray  # float32 [N, K]
     info: AttributeInfo
 
@@ -52,12 +58,40 @@ class AttributedImages:
     def _attributes(self) -> tf.Tensor:
         return eager_constant(self.attributes, tf.float32)
 
+    def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tf.Tensor:
+        return tf.gather(self._attributes, indices)
+
+    def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
+                input_context: tf.distribute.InputContext | None = None,
+                slices: int = 1) -> tf.data.Dataset:
+        return train_batches(self, global_batch_size, seed, start_step, input_context, slices)
+
+    def select(self, names: Sequence[str]):
+        """The same set with the attributes `names` alone, in that order; ConfigError names
+        one the set lacks."""
+        missing = [n for n in names if n not in self.info.attribute_names]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                              f"not an attribute of {self.info.name}"
+                              f"{did_you_mean(missing[0], self.info.attribute_names)}: its "
+                              f"attributes are {', '.join(self.info.attribute_names)}.")
+        columns = [self.info.attribute_names.index(n) for n in names]
+        return dataclasses.replace(self, attributes=self.attributes[:, columns],
+                                   info=dataclasses.replace(self.info,
+                                                            attribute_names=tuple(names)))
+
+
+@dataclasses.dataclass(frozen=True)
+class AttributedImages(AttributeVectors):
+    """Images with their attribute vectors, batched as (images, attributes)."""
+    images: Indexed = None  # images.ImageFiles or images.ImageArray
+
     def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return self.images.gather(indices, seeds), tf.gather(self._attributes, indices)
 
-    def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
-                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
-        return train_batches(self, global_batch_size, seed, start_step, input_context)
+    def vectors(self) -> AttributeVectors:
+        """The attribute vectors alone."""
+        return AttributeVectors(self.attributes, self.info)
 
 
 def from_csv(folder: str, csv_path: str, shape: tuple[int, int, int] | None = None,
@@ -91,8 +125,8 @@ def from_csv(folder: str, csv_path: str, shape: tuple[int, int, int] | None = No
     shape = shape or images.image_size(paths[0])
     info = AttributeInfo(name or os.path.basename(os.path.normpath(folder)), tuple(shape),
                          tuple(header[1:]))
-    return AttributedImages(images.ImageFiles(tuple(paths), tuple(shape)),
-                            np.asarray(values, np.float32), info)
+    return AttributedImages(np.asarray(values, np.float32), info,
+                            images.ImageFiles(tuple(paths), tuple(shape)))
 
 
 def ink(pixels: np.ndarray, threshold: int = 32) -> np.ndarray:
@@ -107,8 +141,8 @@ def measured(pixels: np.ndarray, measures: dict, name: str) -> AttributedImages:
     each attribute's name to a function uint8 [N, H, W, C] -> [N] (e.g. `ink`)."""
     attributes = np.stack([fn(pixels) for fn in measures.values()], axis=1).astype(np.float32)
     shape = tuple(int(d) for d in pixels.shape[1:])
-    return AttributedImages(images.ImageArray(pixels, shape), attributes,
-                            AttributeInfo(name, shape, tuple(measures)))
+    return AttributedImages(attributes, AttributeInfo(name, shape, tuple(measures)),
+                            images.ImageArray(pixels, shape))
 
 
 def config() -> ConfigDict:
@@ -199,8 +233,8 @@ def celeba_folder(folder: str, split: str, image_size: int, crop: int,
         raise DataError(f"config.data.crop={crop} is larger than the images of {image_dir} "
                         f"({height} x {width}): set it to at most {min(height, width)}, or 0.")
     shape = (image_size, image_size, 3)
-    return AttributedImages(images.ImageFiles(tuple(paths), shape, crop=crop),
-                            values[keep], AttributeInfo("celeb_a", shape, names))
+    return AttributedImages(values[keep], AttributeInfo("celeb_a", shape, names),
+                            images.ImageFiles(tuple(paths), shape, crop=crop))
 
 
 def _celeba_split(folder: str, files: list[str], split: str, test_percent: int) -> np.ndarray:
@@ -260,5 +294,5 @@ def celeba_tfds(split: str, image_size: int, crop: int, tfds_dir: str) -> Attrib
         pixels.append(batch_pixels)
         values.append(batch_values)
     shape = (image_size, image_size, 3)
-    return AttributedImages(images.ImageArray(np.concatenate(pixels), shape),
-                            np.concatenate(values), AttributeInfo("celeb_a", shape, names))
+    return AttributedImages(np.concatenate(values), AttributeInfo("celeb_a", shape, names),
+                            images.ImageArray(np.concatenate(pixels), shape))

@@ -25,16 +25,16 @@ from tfgan_lab.data import attributes, images, sources
 
 NAME = "causal_fashion_mnist"
 TOPS, SHOES = (0, 2, 4, 6), (5, 7, 9)  # Fashion-MNIST's classes of each footwear value
+# The queries the docs and the report name: do(X) and cond(X) differ where X has ancestors
+# (thick, bright) or is a collider (framed), and agree on a root (footwear).
+QUERIES = ({"thick": 1}, {"thick": 0}, {"bright": 1}, {"framed": 1}, {"footwear": 1})
 MODEL = exact.BinaryCausalModel.from_tables(graph.named_or_parsed(NAME), {
     "footwear": 0.5,
     "thick": {(0,): 0.7, (1,): 0.2},
     "bright": {(0,): 0.25, (1,): 0.85},
     "framed": {(0, 0): 0.1, (0, 1): 0.8, (1, 0): 0.7, (1, 1): 0.2},
     "underline": 0.3,
-})
-# The queries the docs and the report name: do(X) and cond(X) differ where X has ancestors
-# (thick, bright) or is a collider (framed), and agree on a root (footwear).
-QUERIES = ({"thick": 1}, {"thick": 0}, {"bright": 1}, {"framed": 1}, {"footwear": 1})
+}, QUERIES)
 
 _SIZE, _OFFSET, _DIM = 18, 5, 0.4  # the garment's square, its offset in the canvas, dim level
 _BAR = (26, slice(6, 22))  # the underline's row and columns
@@ -51,9 +51,9 @@ def load(data: ConfigDict, split: str) -> attributes.AttributedImages:
     pixels = draw(sources.load("fashion_mnist", split, data.idx_dir, data.tfds_dir), labels,
                   np.random.default_rng([data.seed, _split_id(split), 1]))
     shape = tuple(int(d) for d in pixels.shape[1:])
-    return attributes.AttributedImages(
-        images.ImageArray(pixels, shape), labels.astype(np.float32),
-        attributes.AttributeInfo(NAME, shape, MODEL.graph.nodes))
+    info = attributes.AttributeInfo(NAME, shape, MODEL.graph.nodes, truth=MODEL)
+    return attributes.AttributedImages(labels.astype(np.float32), info,
+                                       images.ImageArray(pixels, shape))
 
 
 def draw(garments: sources.LabeledImages, labels: np.ndarray,

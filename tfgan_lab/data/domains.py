@@ -58,10 +58,11 @@ class UnpairedImages:
     info: DomainsInfo
 
     def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
-                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+                input_context: tf.distribute.InputContext | None = None,
+                slices: int = 1) -> tf.data.Dataset:
         """Step-indexed (images_a, images_b), each domain in its own order."""
         return step_batches([self.a, self.b], global_batch_size, seed, start_step,
-                            input_context)
+                            input_context, slices)
 
 
 def load(data: ConfigDict, split: str, train: bool) -> UnpairedImages:

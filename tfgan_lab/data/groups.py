@@ -100,8 +100,9 @@ class GroupedImages:
         return self.images.gather(indices, seeds), tf.gather(self._conditions, indices)
 
     def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
-                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
-        return train_batches(self, global_batch_size, seed, start_step, input_context)
+                input_context: tf.distribute.InputContext | None = None,
+                slices: int = 1) -> tf.data.Dataset:
+        return train_batches(self, global_batch_size, seed, start_step, input_context, slices)
 
 
 def check_config(config: ConfigDict) -> None:

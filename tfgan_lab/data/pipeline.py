@@ -43,13 +43,19 @@ def to_float(images: tf.Tensor) -> tf.Tensor:
 
 def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
                  start_step: int = 0,
-                 input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+                 input_context: tf.distribute.InputContext | None = None,
+                 slices: int = 1) -> tf.data.Dataset:
     """An endless dataset: at each step, the gathered slice of every set in `sets` (a tuple of
     them, or the one set's own structure when there is one).
 
     Without `input_context`, a slice is the global batch. With one (from
     `strategy.distribute_datasets_from_function`), this input pipeline yields, step after step,
     the slices of each of its local replicas in turn, global batch / replicas examples each.
+
+    A step that uses its batch in `slices` parts (a critic updated several times per step,
+    each time on the next part) gets them so on every replica: a replica's batch is its share
+    of part 1, then of part 2 ..., so that part k is the same examples whatever the number of
+    replicas (with one replica, the parts are simply consecutive).
     """
     pipelines, pipeline_id, replicas = 1, 0, 1
     if input_context is not None:
@@ -63,21 +69,26 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
         if global_batch_size > len(examples):
             raise DataError(f"The batch size {global_batch_size} is larger than the dataset "
                             f"({len(examples)} examples): lower --config.train.batch_size.")
+    if global_batch_size % (slices * replicas):
+        raise DataError(f"The batch size {global_batch_size} does not split into {slices} "
+                        f"parts over {replicas} replicas.")
     per_replica = global_batch_size // replicas
     local_replicas = replicas // pipelines
+    part, share = global_batch_size // slices, global_batch_size // slices // replicas
 
     def slice_of(examples: Indexed, set_index: int, step, replica):
         size = len(examples)
         steps_per_epoch = size // global_batch_size
         epoch = step // steps_per_epoch
-        first = (step % steps_per_epoch) * global_batch_size + replica * per_replica
-        positions = first + tf.range(per_replica, dtype=tf.int64)
+        # The replica's places in the step's global batch: its share of each part in turn.
+        offsets = tf.reshape(tf.range(slices, dtype=tf.int64)[:, None] * part
+                             + replica * share + tf.range(share, dtype=tf.int64)[None], [-1])
+        positions = (step % steps_per_epoch) * global_batch_size + offsets
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
         if set_index:  # Each further set its own order; the first keeps the original key.
             key = tf.random.experimental.stateless_fold_in(key, set_index)
         indices = tf.random.experimental.index_shuffle(positions, key, size - 1)
-        drawn = step * global_batch_size + replica * per_replica + tf.range(per_replica,
-                                                                            dtype=tf.int64)
+        drawn = step * global_batch_size + offsets
         seeds = tf.stack([tf.fill([per_replica], tf.constant(seed * 16 + set_index, tf.int64)),
                           drawn], axis=1)
         return examples.gather(indices, seeds)
@@ -94,7 +105,8 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
 
 
 def train_batches(examples: Indexed, global_batch_size: int, seed: int, start_step: int = 0,
-                  input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+                  input_context: tf.distribute.InputContext | None = None,
+                  slices: int = 1) -> tf.data.Dataset:
     """`step_batches` of one set: for labelled images, (images float32 [b, H, W, C] in
     [-1, 1], labels int32 [b])."""
-    return step_batches([examples], global_batch_size, seed, start_step, input_context)
+    return step_batches([examples], global_batch_size, seed, start_step, input_context, slices)

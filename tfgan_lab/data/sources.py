@@ -51,9 +51,10 @@ class LabeledImages:
         return to_float(tf.gather(images, indices)), tf.gather(labels, indices)
 
     def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
-                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+                input_context: tf.distribute.InputContext | None = None,
+                slices: int = 1) -> tf.data.Dataset:
         """Step-indexed batches of (images, labels) (see `pipeline.step_batches`)."""
-        return train_batches(self, global_batch_size, seed, start_step, input_context)
+        return train_batches(self, global_batch_size, seed, start_step, input_context, slices)
 
     def select(self, classes) -> "LabeledImages":
         """The examples whose label is in `classes` (labels unchanged)."""

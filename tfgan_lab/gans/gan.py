@@ -174,9 +174,9 @@ class GAN(PlayerModel):
 
     # --- What the trainer asks. ---
 
-    def examples_per_step(self, batch_size: int) -> int:
+    def batch_parts(self) -> int:
         """One slice of train.batch_size per D update."""
-        return batch_size * self.critic_steps
+        return self.critic_steps
 
     @classmethod
     def grid_inputs(cls, config: ConfigDict, num_classes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,145 @@
+"""The causal controller: do() and cond() on a hand-made controller of a known graph, train
+steps under every precision and strategy, its export and errors."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_lab import export, models, train
+from tfgan_lab.causal import graph, sampling
+from tfgan_lab.errors import ConfigError
+from tfgan_lab.gans.causal_controller import NetworkController
+from tfgan_lab.nets import causal as nets
+
+from conftest import assert_mirrored_equals_default, smoke, training_setup
+
+
+def _copying_controller() -> NetworkController:
+    """A -> B, A a fair coin and B a copy of A: one dense layer per node, set by hand."""
+    g = graph.parse("A -> B")
+    network = nets.controller(g, noise_dim=1, layers=1, width=1)
+    a, b = network.get_layer("mechanisms").nodes
+    a.set_weights([np.array([[10.0]]), np.array([0.0])])  # A = round(sigmoid(10 z))
+    b.set_weights([np.array([[0.0], [20.0]]), np.array([-10.0])])  # B = A
+    return NetworkController(network, g.nodes, 1)
+
+
+def test_do_leaves_the_ancestors_as_they_were_and_cond_does_not():
+    controller = _copying_controller()
+    observed = sampling.sample_labels(controller, controller.names, 1, 4000, seed=0)
+    assert 0.45 < observed[:, 0].mean() < 0.55
+    np.testing.assert_array_equal(observed[:, 0], observed[:, 1])
+    intervened = sampling.sample_labels(controller, controller.names, 1, 4000, seed=0,
+                                        do={"B": 1})
+    # At the same noise, do(B=1) leaves A exactly as it was, and clamps B.
+    np.testing.assert_array_equal(intervened[:, 0], observed[:, 0])
+    assert intervened[:, 1].min() == 1
+    conditioned = sampling.sample_labels(controller, controller.names, 1, 4000, seed=0,
+                                         cond={"B": 1})
+    # Conditioning on the copy selects A = 1.
+    assert conditioned[:, 0].min() == 1 and conditioned[:, 1].min() == 1
+    # do on the cause moves its effect.
+    caused = sampling.sample_labels(controller, controller.names, 1, 100, seed=0, do={"A": 0})
+    assert caused.max() == 0
+
+
+def test_an_impossible_condition_is_an_error_that_says_how_rare_it_is():
+    controller = _copying_controller()
+    with pytest.raises(ConfigError, match="cond\\(A=1, B=0\\) is \\(nearly\\) impossible under "
+                                          "this controller: 0 of 8192 sampled"):
+        sampling.sample_labels(controller, controller.names, 1, 10, seed=0,
+                               cond={"A": 1, "B": 0}, max_draws=8000)
+    with pytest.raises(ConfigError, match="do: 'C' is not a node of the causal graph"):
+        sampling.sample_labels(controller, controller.names, 1, 10, seed=0, do={"C": 1})
+    assert sampling.parse_assignments("A=1, B=0", ("A", "B"), "do") == {"A": 1, "B": 0}
+    with pytest.raises(ConfigError, match="--cond='A=yes': 'A=yes' is not NODE=0 or NODE=1"):
+        sampling.parse_assignments("A=yes", ("A", "B"), "cond")
+
+
+def _weights(network):
+    return {v.path: v.numpy().copy() for v in network.trainable_variables}
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_one_step_moves_every_weight_of_both_players(precision):
+    config = smoke("causal_controller")
+    config.data.size = 256
+    config.runtime.precision = precision
+    cc, step, batches = training_setup(config)
+    before = {name: _weights(p.network) for name, p in cc.players.items()}
+    logs = {k: float(v) for k, v in step(batches).items()}
+    assert set(logs) == {"critic_loss", "controller_loss", "gradient_penalty"}
+    assert all(np.isfinite(list(logs.values())))
+    for name, player in cc.players.items():
+        moved = {v.path for v in player.network.trainable_variables
+                 if not np.array_equal(before[name][v.path], v.numpy())}
+        # The critics' output bias gets +1 per real and -1 per fake label vector from the
+        # Wasserstein loss: its gradient cancels, by arithmetic.
+        inert = {v.path for v in player.network.trainable_variables
+                 if v.path.endswith(f"bias{config.model.critic_layers - 1}")}
+        assert set(before[name]) - inert <= moved, name
+    labels = cc.controller_network({"z": tf.zeros([2, 50]), "do_mask": tf.zeros([2, 5]),
+                                    "do_values": tf.zeros([2, 5])})
+    assert labels["probabilities"].dtype == tf.float32
+
+
+def test_mirrored_equals_default():
+    config = smoke("causal_controller")
+    config.data.size = 256
+    assert_mirrored_equals_default(config)
+
+
+@pytest.fixture(scope="module")
+def trained_controller(tmp_path_factory):
+    """A smoke controller trained for 4 steps and exported."""
+    config = smoke("causal_controller")
+    config.data.size = 512
+    config.eval.num_samples = 2000
+    root = tmp_path_factory.mktemp("controller")
+    trained = train.train(config, str(root / "run"))
+    paths = export.export_model(trained.model, str(root / "export"), config.name)
+    return config, trained.model, paths["controller"]
+
+
+def test_the_export_samples_with_interventions_through_its_signature(trained_controller):
+    config, cc, path = trained_controller
+    loaded = export.load(path)
+    assert loaded.names == cc.graph.nodes == ("footwear", "thick", "bright", "framed",
+                                              "underline")
+    signature = loaded.module.signatures[export.SIGNATURE]
+    assert set(signature.structured_input_signature[1]) == {"z", "do_mask", "do_values"}
+    z = np.random.default_rng(0).uniform(-1, 1, (64, 5 * loaded.noise_dim)).astype(np.float32)
+    free = np.zeros((64, 5), np.float32)
+    clamp = free.copy()
+    clamp[:, 1] = 1  # do(thick = 1)
+    served = loaded({"z": z, "do_mask": free, "do_values": free})
+    np.testing.assert_array_equal(
+        served["labels"], cc.controller_network({"z": z, "do_mask": free, "do_values": free})
+        ["labels"].numpy())
+    intervened = loaded({"z": z, "do_mask": clamp, "do_values": clamp})["labels"]
+    assert intervened[:, 1].min() == 1
+    np.testing.assert_array_equal(intervened[:, 0], served["labels"][:, 0])  # footwear: a root
+    np.testing.assert_array_equal(intervened[:, 4], served["labels"][:, 4])  # independent
+    with pytest.raises(tf.errors.InvalidArgumentError, match="do_mask must be 0"):
+        loaded({"z": z, "do_mask": free + 0.5, "do_values": free})
+
+
+def test_the_export_is_scored_as_the_model_is(trained_controller):
+    config, cc, path = trained_controller
+    in_memory = models.of(config).make_evaluator(config)(cc)
+    from_export = models.of(config).evaluate_export(config, path)
+    assert set(in_memory) == {"tvd", "tvd_truth"} | {
+        f"tvd_{kind}_{n}{v}" for kind in ("do", "cond")
+        for n, v in (("thick", 1), ("thick", 0), ("bright", 1), ("framed", 1),
+                     ("footwear", 1))}
+    for name, value in in_memory.items():
+        assert 0 <= value <= 1
+        assert from_export[name] == pytest.approx(value, abs=0.01), name
+
+
+def test_a_graph_over_labels_the_data_lacks_is_named():
+    config = smoke("causal_controller")
+    config.model.graph = "footwear -> heel; thick"
+    with pytest.raises(ConfigError, match="node\\(s\\) heel are not labels of "
+                                          "causal_fashion_mnist"):
+        models.of(config).load_data(config, "test")
