@@ -1,7 +1,10 @@
 """The causal controller of CausalGAN on the offline data of a known causal model
 (tfgan_lab/data/causal_fashion.py): label vectors along the true graph, learnt by WGAN-GP with
-the official code's settings; its TVDs to the true observational, interventional and
-conditional distributions are measured every eval.every steps (metrics.csv, TensorBoard).
+the official code's networks, critic and penalty, and a faster schedule than its Adam 8e-5 at
+batch 16 for 10000 steps (which stood at TVD 0.29 after 3000 steps here): Adam 2e-3 for both
+players, decaying linearly to 0 over the second half of 6000 steps, batch 64. Its TVDs to the
+true observational, interventional and conditional distributions are measured every
+eval.every steps (metrics.csv, TensorBoard); benchmarks/causal_controller.py runs it over seeds.
 
     python main.py --config=configs/causal_controller_fashion_mnist.py --workdir=runs/cc
 
@@ -18,5 +21,7 @@ from tfgan_lab.config import apply_arg, base_config
 def get_config(arg: str | None = None) -> ConfigDict:
     config = base_config("causal_controller")
     config.name = "causal_controller_fashion_mnist"
+    config.optimizer.update(g_learning_rate=2e-3, d_learning_rate=2e-3, decay_fraction=0.5)
+    config.train.update(steps=6000, batch_size=64, steps_per_loop=20)
     config.eval.every = 1000
     return apply_arg(config, arg)

@@ -1,6 +1,10 @@
 """The causal controller: do() and cond() on a hand-made controller of a known graph, train
 steps under every precision and strategy, its export and errors."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -11,7 +15,7 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.causal_controller import NetworkController
 from tfgan_lab.nets import causal as nets
 
-from conftest import assert_mirrored_equals_default, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
 
 
 def _copying_controller() -> NetworkController:
@@ -84,9 +88,14 @@ def test_one_step_moves_every_weight_of_both_players(precision):
 
 
 def test_mirrored_equals_default():
+    """With one critic over the whole vector (model.factorized_critic=False), which the other
+    tests leave out."""
     config = smoke("causal_controller")
     config.data.size = 256
-    assert_mirrored_equals_default(config)
+    config.model.factorized_critic = False
+    weights = assert_mirrored_equals_default(config)
+    assert any("critics/kernel0" in name and value.shape[0] == 1
+               for name, value in weights.items())
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +152,25 @@ def test_a_graph_over_labels_the_data_lacks_is_named():
     with pytest.raises(ConfigError, match="node\\(s\\) heel are not labels of "
                                           "causal_fashion_mnist"):
         models.of(config).load_data(config, "test")
+
+
+def test_the_command_line_samples_an_export_under_do_and_cond(trained_controller, tmp_path):
+    _, _, path = trained_controller
+    run = subprocess.run(
+        [sys.executable, os.path.join(REPO, "main.py"), "--mode=causal_sample",
+         f"--model_path={path}", "--do=thick=1", "--cond=footwear=1", "--count=300",
+         "--output=labels.csv"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "300 label vectors" in run.stdout and "do(thick=1) cond(footwear=1)" in run.stdout
+    rows = (tmp_path / "labels.csv").read_text().splitlines()
+    assert rows[0] == "footwear,thick,bright,framed,underline" and len(rows) == 301
+    values = np.array([[int(v) for v in row.split(",")] for row in rows[1:]])
+    assert values[:, 0].min() == 1 and values[:, 1].min() == 1
+    bad = subprocess.run(
+        [sys.executable, os.path.join(REPO, "main.py"), "--mode=causal_sample",
+         f"--model_path={path}", "--do=thik=1"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=600)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "error: --do: 'thik' is not a node of the causal graph (did you mean 'thick'?); its "
+        "nodes are footwear, thick, bright, framed, underline.")

@@ -60,13 +60,7 @@ def export_mode(context: modes.Context) -> None:
 @modes.register("sample", "write a PNG grid from an exported generator (--model_path, or the "
                           "newest export of config.name), one row per class.")
 def sample_mode(context: modes.Context) -> None:
-    config = context.config() if context.has_config() else None
-    if context.model_path:
-        path = context.model_path
-    elif config is not None:
-        path = export.latest(context.export_dir, config.name)
-    else:
-        raise ConfigError("--mode=sample needs --model_path, or --config for the model's name.")
+    path, config = context.export_path()
     output = context.output_path("samples.png")
     workdir.ensure_output_file(output, "--output")
     generator = export.load_generator(path)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ml_collections import ConfigDict
 
-from tfgan_lab import workdir
+from tfgan_lab import export, workdir
 from tfgan_lab.config import validate
 from tfgan_lab.errors import ConfigError, WorkdirError
 from tfgan_lab.registry import Registry
@@ -56,6 +56,16 @@ class Context:
         if not value:
             raise ConfigError(f"--mode={self.mode} needs --{flag}.")
         return value
+
+    def export_path(self) -> tuple[str, ConfigDict | None]:
+        """(--model_path, or the newest export of the config's name; the config if given)."""
+        config = self.config() if self.has_config() else None
+        if self.model_path:
+            return self.model_path, config
+        if config is None:
+            raise ConfigError(f"--mode={self.mode} needs --model_path, or --config for the "
+                              "model's name.")
+        return export.latest(self.export_dir, config.name), config
 
     def output_path(self, default_name: str) -> str:
         """--output, or `default_name` in the workdir if given, else here."""

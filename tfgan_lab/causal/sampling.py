@@ -28,7 +28,7 @@ def parse_assignments(text: str, names: Sequence[str], flag: str) -> dict[str, i
         if not sep or value not in ("0", "1"):
             raise ConfigError(f"--{flag}={text!r}: {part!r} is not NODE=0 or NODE=1.")
         assignments[node] = int(value)
-    check_nodes(assignments, names, flag)
+    check_nodes(assignments, names, f"--{flag}")
     return assignments
 
 

@@ -20,8 +20,8 @@ from tfgan_lab.causal import graph as graphs
 from tfgan_lab.causal import sampling
 from tfgan_lab.data import attributes
 from tfgan_lab.draws import indexed
-from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import metrics
+from tfgan_lab.gans import causal_serving  # noqa: F401 (registers the export contract)
 from tfgan_lab.nets import causal as nets
 from tfgan_lab.players import PlayerModel, adam
 
@@ -41,7 +41,7 @@ class CausalController(PlayerModel):
 
     def __init__(self, controller_network: keras.Model, critic_network: keras.Model, *,
                  graph: graphs.CausalGraph, noise_dim: int, critic_steps: int,
-                 penalty_weight: float, seed: int, **kwargs):
+                 penalty_weight: float, round_parents: bool, seed: int, **kwargs):
         super().__init__(seed=seed, metric_names=("critic_loss", "controller_loss",
                                                   "gradient_penalty"), **kwargs)
         self.controller_network = controller_network
@@ -50,6 +50,7 @@ class CausalController(PlayerModel):
         self.noise_dim = noise_dim
         self.critic_steps = critic_steps
         self.penalty_weight = penalty_weight
+        self.round_parents = round_parents
 
     @classmethod
     def config(cls) -> ConfigDict:
@@ -105,7 +106,7 @@ class CausalController(PlayerModel):
                                    model.factorized_critic)
         cc = cls(controller, critic, graph=graph, noise_dim=model.noise_dim,
                  critic_steps=model.critic_steps, penalty_weight=model.gradient_penalty,
-                 seed=config.seed, name=model.variant)
+                 round_parents=model.round_parents, seed=config.seed, name=model.variant)
         cc.compile(optimizers={
             "controller": adam(config, config.optimizer.g_learning_rate),
             "critic": adam(config, config.optimizer.d_learning_rate, model.critic_steps)},
@@ -149,8 +150,13 @@ class CausalController(PlayerModel):
         return self.controller_network({"z": z, "do_mask": free, "do_values": free},
                                        training=training)["probabilities"]
 
-    def critic_logits(self, labels: tf.Tensor, training: bool) -> tf.Tensor:
-        return self.critic_network({"labels": labels}, training=training)["logits"]
+    def critic_inputs(self, labels: tf.Tensor, fake: bool) -> tf.Tensor:
+        """What each critic reads [B, K, L]: a fake node beside its parents as its mechanism
+        read them (rounded, with model.round_parents)."""
+        critics = self.critic_network.get_layer("critics")
+        if fake and self.round_parents:
+            return critics.masked(labels, tf.round(labels))
+        return critics.masked(labels)
 
     def critic_loss(self, real: tf.Tensor, critic_update: int,
                     training: bool) -> tuple[tf.Tensor, dict]:
@@ -158,20 +164,20 @@ class CausalController(PlayerModel):
         batch_size = tf.shape(real)[0]
         fake = tf.stop_gradient(self.fake_labels(batch_size, indexed("critic_z", critic_update),
                                                  training))
-        real_logits, fake_logits = tf.split(
-            self.critic_logits(tf.concat([real, fake], axis=0), training), 2)
+        forward = self.critic_network.get_layer("critics").forward
+        real, fake = self.critic_inputs(real, False), self.critic_inputs(fake, True)
+        real_logits, fake_logits = tf.split(forward(tf.concat([real, fake], axis=0)), 2)
         adversarial = tf.reduce_sum(losses.wasserstein_discriminator_loss(real_logits,
                                                                           fake_logits), axis=1)
-        critics = self.critic_network.get_layer("critics")
         penalty = losses.gradient_penalty(
-            critics.forward, critics.masked(real), critics.masked(fake),
-            self.uniform(batch_size, indexed("penalty", critic_update)), norm_axes=(2,))
+            forward, real, fake, self.uniform(batch_size, indexed("penalty", critic_update)),
+            norm_axes=(2,))
         return adversarial + self.penalty_weight * penalty, {"gradient_penalty": penalty}
 
     def controller_loss(self, batch_size: tf.Tensor, training: bool) -> tf.Tensor:
         fake = self.fake_labels(batch_size, "controller_z", training)
-        return tf.reduce_sum(losses.wasserstein_generator_loss(
-            self.critic_logits(fake, False)), axis=1)
+        logits = self.critic_network.get_layer("critics").forward(self.critic_inputs(fake, True))
+        return tf.reduce_sum(losses.wasserstein_generator_loss(logits), axis=1)
 
     def train_step(self, labels: tf.Tensor) -> dict[str, tf.Tensor]:
         for critic_update, real in enumerate(tf.split(labels, self.critic_steps)):
@@ -225,66 +231,3 @@ def label_evaluator(config: ConfigDict):
                     metrics.total_variation(sampled, true))
         return results
     return evaluate
-
-
-# --- The export: z, do_mask, do_values -> labels, probabilities. ---
-
-@dataclasses.dataclass
-class LoadedController:
-    """An exported controller, called as sampling.sample_labels calls it."""
-    path: str
-    names: tuple[str, ...]
-    noise_dim: int
-    module: Any
-
-    def __call__(self, inputs: dict) -> dict:
-        signature = self.module.signatures[export.SIGNATURE]
-        outputs = signature(**{k: tf.convert_to_tensor(v, tf.float32) for k, v in inputs.items()})
-        return {k: v.numpy() for k, v in outputs.items()}
-
-
-class _ControllerModule(tf.Module):
-    def __init__(self, network: keras.Model, names: tuple[str, ...], noise_dim: int):
-        super().__init__()
-        self.network = network
-        # Read by Python callers; serving_default stays exactly its inputs and outputs.
-        self.node_names = tf.Variable(list(names), trainable=False)
-        self.noise_dim = tf.Variable(noise_dim, trainable=False)
-        size = len(names)
-        self.serve = tf.function(self._serve, input_signature=[
-            tf.TensorSpec([None, size * noise_dim], tf.float32, name="z"),
-            tf.TensorSpec([None, size], tf.float32, name="do_mask"),
-            tf.TensorSpec([None, size], tf.float32, name="do_values")])
-
-    def _serve(self, z, do_mask, do_values) -> dict[str, tf.Tensor]:
-        checks_ = [
-            tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(do_mask)[0],
-                                      message="z and do_mask need the same batch size B"),
-            tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(do_values)[0],
-                                      message="z and do_values need the same batch size B"),
-            tf.debugging.assert_equal(do_mask * (1 - do_mask), tf.zeros_like(do_mask),
-                                      message="do_mask must be 0 (sampled) or 1 (clamped)")]
-        with tf.control_dependencies(checks_):
-            out = self.network({"z": z, "do_mask": do_mask, "do_values": do_values},
-                               training=False)
-        return {"labels": out["labels"], "probabilities": out["probabilities"]}
-
-
-@export.CONTRACTS.register("causal_controller")
-class ControllerContract(export.Contract):
-    description = "a causal controller"
-    inputs = frozenset({"z", "do_mask", "do_values"})
-    outputs = frozenset({"labels", "probabilities"})
-
-    @classmethod
-    def module(cls, network, *, names: tuple[str, ...], noise_dim: int) -> tf.Module:
-        return _ControllerModule(network, names, noise_dim)
-
-    @classmethod
-    def load(cls, path, loaded, signature) -> LoadedController:
-        names = getattr(loaded, "node_names", None)
-        if names is None:
-            raise ConfigError(f"{path} honours the causal controller signature but does not "
-                              "name its nodes: export it with tfgan_lab.")
-        return LoadedController(path, tuple(n.decode() for n in names.numpy()),
-                                int(loaded.noise_dim.numpy()), loaded)

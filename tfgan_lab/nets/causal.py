@@ -70,11 +70,18 @@ class NodeCritics(keras.layers.Layer):
     """
 
     def __init__(self, columns: list[list[int]], size: int, layers: int, width: int,
-                 **kwargs):
+                 factorized: bool = True, **kwargs):
         super().__init__(dtype="float32", **kwargs)
         self.columns, self.size, self.layers_, self.width = columns, size, layers, width
-        mask = [[1.0 if c in cs else 0.0 for c in range(size)] for cs in columns]
-        self.mask = tf.constant(mask, tf.float32)  # [K, L]
+        self.factorized = factorized
+        # A factorized critic's last column is its own node, the others its parents; the
+        # joint critic's columns are all its own.
+        own = [cs[-1:] if factorized else cs for cs in columns]
+        parents = [[1.0 if c in cs and c not in mine else 0.0 for c in range(size)]
+                   for cs, mine in zip(columns, own, strict=True)]
+        own = [[1.0 if c in mine else 0.0 for c in range(size)] for mine in own]
+        self.own_mask = tf.constant(own, tf.float32)  # [K, L]
+        self.parent_mask = tf.constant(parents, tf.float32)
 
     def build(self, input_shape):
         count, widths = len(self.columns), [self.size] + [self.width] * (self.layers_ - 1) + [1]
@@ -88,9 +95,12 @@ class NodeCritics(keras.layers.Layer):
                                                initializer="zeros"))
         self.built = True
 
-    def masked(self, labels: tf.Tensor) -> tf.Tensor:
-        """[B, L] -> [B, K, L]: what each critic reads."""
-        return labels[:, None, :] * self.mask[None]
+    def masked(self, labels: tf.Tensor, parent_labels: tf.Tensor | None = None) -> tf.Tensor:
+        """[B, L] -> [B, K, L]: what each critic reads, its parents' columns taken from
+        `parent_labels` when given (the rounded labels the controller's children read)."""
+        parent_labels = labels if parent_labels is None else parent_labels
+        return (labels[:, None, :] * self.own_mask[None]
+                + parent_labels[:, None, :] * self.parent_mask[None])
 
     def forward(self, masked: tf.Tensor) -> tf.Tensor:
         """[B, K, L] -> logits [B, K]."""
@@ -106,7 +116,7 @@ class NodeCritics(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "columns": self.columns, "size": self.size,
-                "layers": self.layers_, "width": self.width}
+                "layers": self.layers_, "width": self.width, "factorized": self.factorized}
 
 
 def controller(graph: CausalGraph, noise_dim: int, layers: int, width: int,
@@ -136,5 +146,6 @@ def label_critic(graph: CausalGraph, layers: int, width: int,
     else:
         columns = [list(range(len(graph)))]
     labels = keras.Input((len(graph),), name="labels")
-    logits = NodeCritics(columns, len(graph), layers, width, name="critics")(labels)
+    logits = NodeCritics(columns, len(graph), layers, width, factorized,
+                         name="critics")(labels)
     return keras.Model({"labels": labels}, {"logits": logits}, name="label_critic")

@@ -1,0 +1,111 @@
+"""The causal controller's export and its command: a SavedModel that TF Serving clients call to
+sample label vectors under interventions without Python (inputs `z` float32 [B, L * noise_dim]
+uniform in [-1, 1], `do_mask` and `do_values` float32 [B, L]; outputs `labels` (0 or 1) and
+`probabilities` float32 [B, L]), and `--mode=causal_sample`, which samples it under --do and
+--cond.
+"""
+
+import dataclasses
+from typing import Any
+
+import keras
+import tensorflow as tf
+from absl import flags
+
+from tfgan_lab import export, files, modes, workdir
+from tfgan_lab.causal import sampling
+from tfgan_lab.causal.exact import assignment_text
+from tfgan_lab.errors import ConfigError
+
+_DO = flags.DEFINE_string("do", "", "causal_sample: interventions, NODE=0|1 separated by "
+                          "commas (do(NODE=value): clamped, cut from its parents).")
+_COND = flags.DEFINE_string("cond", "", "causal_sample: conditions, NODE=0|1 separated by "
+                            "commas (the samples that meet them are kept).")
+_COUNT = flags.DEFINE_integer("count", 10000, "causal_sample: label vectors to sample.",
+                              lower_bound=1)
+
+
+@dataclasses.dataclass
+class LoadedController:
+    """An exported controller, called as sampling.sample_labels calls it."""
+    path: str
+    names: tuple[str, ...]
+    noise_dim: int
+    module: Any
+
+    def __call__(self, inputs: dict) -> dict:
+        signature = self.module.signatures[export.SIGNATURE]
+        outputs = signature(**{k: tf.convert_to_tensor(v, tf.float32) for k, v in inputs.items()})
+        return {k: v.numpy() for k, v in outputs.items()}
+
+
+class _ControllerModule(tf.Module):
+    def __init__(self, network: keras.Model, names: tuple[str, ...], noise_dim: int):
+        super().__init__()
+        self.network = network
+        # Read by Python callers; serving_default stays exactly its inputs and outputs.
+        self.node_names = tf.Variable(list(names), trainable=False)
+        self.noise_dim = tf.Variable(noise_dim, trainable=False)
+        size = len(names)
+        self.serve = tf.function(self._serve, input_signature=[
+            tf.TensorSpec([None, size * noise_dim], tf.float32, name="z"),
+            tf.TensorSpec([None, size], tf.float32, name="do_mask"),
+            tf.TensorSpec([None, size], tf.float32, name="do_values")])
+
+    def _serve(self, z, do_mask, do_values) -> dict[str, tf.Tensor]:
+        checks_ = [
+            tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(do_mask)[0],
+                                      message="z and do_mask need the same batch size B"),
+            tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(do_values)[0],
+                                      message="z and do_values need the same batch size B"),
+            tf.debugging.assert_equal(do_mask * (1 - do_mask), tf.zeros_like(do_mask),
+                                      message="do_mask must be 0 (sampled) or 1 (clamped)")]
+        with tf.control_dependencies(checks_):
+            out = self.network({"z": z, "do_mask": do_mask, "do_values": do_values},
+                               training=False)
+        return {"labels": out["labels"], "probabilities": out["probabilities"]}
+
+
+@export.CONTRACTS.register("causal_controller")
+class ControllerContract(export.Contract):
+    description = "a causal controller"
+    inputs = frozenset({"z", "do_mask", "do_values"})
+    outputs = frozenset({"labels", "probabilities"})
+
+    @classmethod
+    def module(cls, network, *, names: tuple[str, ...], noise_dim: int) -> tf.Module:
+        return _ControllerModule(network, names, noise_dim)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedController:
+        names = getattr(loaded, "node_names", None)
+        if names is None:
+            raise ConfigError(f"{path} honours the causal controller signature but does not "
+                              "name its nodes: export it with tfgan_lab.")
+        return LoadedController(path, tuple(n.decode() for n in names.numpy()),
+                                int(loaded.noise_dim.numpy()), loaded)
+
+
+@modes.register("causal_sample", "sample label vectors from a causal controller export "
+                                 "(--model_path, or the newest export of config.name) under "
+                                 "--do=NODE=V,... and --cond=NODE=V,...: prints each label's "
+                                 "share of 1s and writes the vectors as CSV (--output, default "
+                                 "labels.csv).")
+def causal_sample_mode(context: modes.Context) -> None:
+    path, config = context.export_path()
+    output = context.output_path("labels.csv")
+    workdir.ensure_output_file(output, "--output")
+    controller = export.load(path, "causal_controller")
+    do = sampling.parse_assignments(_DO.value, controller.names, "do")
+    cond = sampling.parse_assignments(_COND.value, controller.names, "cond")
+    labels = sampling.sample_labels(controller, controller.names, controller.noise_dim,
+                                    _COUNT.value, config.seed if config is not None else 0,
+                                    do=do, cond=cond)
+    rows = [",".join(controller.names)] + [",".join(str(int(v)) for v in row) for row in labels]
+    files.write_text(output, "\n".join(rows) + "\n")
+    query = " ".join(f"{kind}({assignment_text(q)})"
+                     for kind, q in (("do", do), ("cond", cond)) if q) or "observational"
+    print(f"{len(labels)} label vectors from {path}, {query}; P(label = 1):")
+    for name, share in zip(controller.names, labels.mean(axis=0), strict=True):
+        print(f"  {name:<24} {share:.3f}")
+    print(f"Wrote {output}")
