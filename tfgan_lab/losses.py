@@ -93,6 +93,13 @@ def classification_loss(class_logits: tf.Tensor, labels: tf.Tensor,
     return tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=class_logits)
 
 
+def binary_labels_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+    """Sigmoid cross-entropy of binary label vectors [B, L], summed over the labels: [B]
+    (CausalGAN's Labeler and Anti-Labeler terms)."""
+    return tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.float32), logits=tf.cast(logits, tf.float32)), axis=1)
+
+
 def per_example(values: tf.Tensor) -> tf.Tensor:
     """The mean over every axis but the first: [B, ...] -> [B]."""
     if len(values.shape) == 1:

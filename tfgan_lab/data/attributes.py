@@ -42,6 +42,10 @@ class AttributeInfo:
     # The causal model the attributes were drawn from, when it is known (causal_fashion.py):
     # its exact distributions score what a model samples.
     truth: Any = dataclasses.field(default=None, compare=False)
+    # Pixels -> the attributes read back from them, int [N, K] in `measured_names`' order,
+    # when a fixed rule can (causal_fashion.measure): generated images are scored by it.
+    measure: Any = dataclasses.field(default=None, compare=False)
+    measured_names: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -51,7 +51,8 @@ def load(data: ConfigDict, split: str) -> attributes.AttributedImages:
     pixels = draw(sources.load("fashion_mnist", split, data.idx_dir, data.tfds_dir), labels,
                   np.random.default_rng([data.seed, _split_id(split), 1]))
     shape = tuple(int(d) for d in pixels.shape[1:])
-    info = attributes.AttributeInfo(NAME, shape, MODEL.graph.nodes, truth=MODEL)
+    info = attributes.AttributeInfo(NAME, shape, MODEL.graph.nodes, truth=MODEL,
+                                    measure=measure, measured_names=MODEL.graph.nodes)
     return attributes.AttributedImages(labels.astype(np.float32), info,
                                        images.ImageArray(pixels, shape))
 

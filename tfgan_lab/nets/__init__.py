@@ -6,10 +6,12 @@ from tfgan_lab.nets.dcgan import (
     ConditionalBatchNorm,
     conditional_generator,
     discriminator,
+    labeler,
+    labelled_generator,
     projection_discriminator,
     unconditional_generator,
 )
 
 __all__ = ["CONDITIONINGS", "UPSAMPLINGS", "ConditionalBatchNorm",
-           "conditional_generator", "discriminator",
+           "conditional_generator", "discriminator", "labeler", "labelled_generator",
            "projection_discriminator", "unconditional_generator"]

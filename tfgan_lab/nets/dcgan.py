@@ -136,6 +136,17 @@ def unconditional_generator(image_shape: tuple[int, int, int], z_dim: int,
     return _upsampling_generator({"z": z}, z, image_shape, filters, upsampling=upsampling)
 
 
+def labelled_generator(image_shape: tuple[int, int, int], num_labels: int, z_dim: int,
+                       filters: int = 64, upsampling: str = "transpose") -> keras.Model:
+    """G(z, labels) -> images in [-1, 1], the label vector (float32 [B, num_labels], 0 or 1)
+    concatenated with z: CausalGAN's generator (its official DCGAN does the same)."""
+    z = keras.Input((z_dim,), name="z")
+    labels = keras.Input((num_labels,), name="labels")
+    x = layers.Concatenate(name="z_and_labels")([z, labels])
+    return _upsampling_generator({"z": z, "labels": labels}, x, image_shape, filters,
+                                 upsampling=upsampling)
+
+
 def _spectral_norm(enabled: bool):
     """Wraps a layer in SpectralNormalization with the layer's own dtype policy (the wrapper
     casts outputs to its compute dtype, which would turn float32 heads into bfloat16)."""
@@ -155,6 +166,17 @@ def _discriminator_features(images, filters: int, sn):
         x = sn(layers.Conv2D(width, 4, strides=2, padding="same", name=f"conv{i + 1}"))(x)
         x = layers.LeakyReLU(0.2, name=f"conv{i + 1}_lrelu")(x)
     return layers.Flatten(dtype="float32", name="features")(x)
+
+
+def labeler(image_shape: tuple[int, int, int], num_labels: int, filters: int = 64,
+            name: str = "labeler") -> keras.Model:
+    """L(images) -> {"logits": [B, num_labels]}: one logit per binary label on D's features:
+    CausalGAN's Labeler (trained on real images) and Anti-Labeler (trained on fakes)."""
+    _check_image_shape(image_shape)
+    images = keras.Input(image_shape, name="images")
+    features = _discriminator_features(images, filters, _spectral_norm(False))
+    logits = layers.Dense(num_labels, dtype="float32", name="label_logits")(features)
+    return keras.Model({"images": images}, {"logits": logits}, name=name)
 
 
 def projection_discriminator(image_shape: tuple[int, int, int], num_classes: int,

@@ -1,0 +1,104 @@
+"""CausalGAN's image stage: train steps of its four players under every precision and
+strategy, its export, and its metrics on known answers."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_lab import export, models
+from tfgan_lab.causal import graph
+from tfgan_lab.data import attributes
+from tfgan_lab.errors import EvaluationError
+from tfgan_lab.gans.causalgan import image_evaluator
+from tfgan_lab.nets import causal as causal_nets
+
+from conftest import assert_mirrored_equals_default, smoke, training_setup
+
+
+def _config():
+    config = smoke("causalgan")
+    config.data.size = 512
+    config.eval.num_samples = 300
+    return config
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_one_step_moves_every_weight_of_the_four_players(precision):
+    config = _config()
+    config.runtime.precision = precision
+    gan, step, batches = training_setup(config)
+    before = {name: {v.path: v.numpy().copy() for v in p.network.trainable_variables}
+              for name, p in gan.players.items()}
+    logs = {k: float(v) for k, v in step(batches).items()}
+    assert set(logs) == {"d_loss", "g_loss", "labeler_loss", "anti_labeler_loss", "k_t"}
+    assert all(np.isfinite(list(logs.values()))) and logs["k_t"] == 1.0
+    for name, player in gan.players.items():
+        unmoved = {v.path for v in player.network.trainable_variables
+                   if np.array_equal(before[name][v.path], v.numpy())}
+        assert unmoved == set(), (name, unmoved)
+    assert gan.generate(tf.zeros([2, 16]), tf.ones([2, 5])).dtype == tf.float32
+
+
+def test_mirrored_equals_default():
+    assert_mirrored_equals_default(_config())
+
+
+def test_k_t_decays_from_its_start():
+    gan = models.build(_config(), attributes.load(_config().data, "test").info)
+    gan.step.assign(3000)
+    assert float(gan.k_t()) == pytest.approx(np.exp(-1.0))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """An untrained image stage and an untrained controller of the same graph, exported."""
+    config = _config()
+    root = tmp_path_factory.mktemp("causalgan")
+    gan = models.build(config, attributes.load(config.data, "test").info)
+    generator = export.export_model(gan, str(root), config.name)["generator"]
+    g = graph.named_or_parsed(config.model.graph)
+    controller = export.write(export.Export(
+        "causal_controller", causal_nets.controller(g, 10, 2, 4),
+        {"names": g.nodes, "noise_dim": 10}), str(root), "controller")
+    return config, gan, generator, controller
+
+
+def test_the_export_generates_what_the_model_does(exported):
+    _, gan, path, _ = exported
+    loaded = export.load(path)
+    assert (loaded.z_dim, loaded.num_labels) == (16, 5)
+    z = np.random.default_rng(0).standard_normal((4, 16)).astype(np.float32)
+    labels = np.eye(5, dtype=np.float32)[:4]
+    np.testing.assert_allclose(loaded(z, labels), gan.generate(z, labels), atol=1e-5)
+    assert not np.allclose(loaded(z, labels), loaded(z, 1 - labels))
+
+
+def test_the_metrics_read_the_labels_from_the_pixels(exported):
+    """The test images themselves, 'generated' for their own labels, carry them as often as
+    the pixel rules read them (>= 98%); the export's metrics come out for every query of the
+    known model when a controller samples the labels."""
+    config, _, path, controller = exported
+    test = attributes.load(config.data, "test")
+    real = test.images.images[:config.eval.num_samples].astype(np.float32) / 127.5 - 1
+    served = [0]
+
+    def the_test_images(z, labels):  # in order, batch after batch
+        served[0] += len(labels)
+        return real[served[0] - len(labels):served[0]]
+
+    assert image_evaluator(config)(the_test_images)["label_accuracy"] > 0.98
+    config.model.controller = controller
+    scored = image_evaluator(config)(export.load(path))
+    assert {"tvd_images_do_thick1", "tvd_images_cond_framed1"} <= set(scored)
+    assert all(0 <= v <= 1 for v in scored.values())
+
+
+def test_metrics_need_labels_that_the_pixels_show(tmp_path):
+    from test_causal_data import _celeba_folder
+
+    config = _config()
+    config.data.folder = _celeba_folder(tmp_path)
+    config.model.graph = "Male -> Smiling"
+    config.data.test_split = "train"
+    with pytest.raises(EvaluationError, match="celeb_a's labels cannot be read from the pixels"):
+        image_evaluator(config)
