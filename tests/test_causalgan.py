@@ -1,9 +1,14 @@
 """CausalGAN's image stage: train steps of its four players under every precision and
 strategy, its export, and its metrics on known answers."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
 from tfgan_lab import export, models
 from tfgan_lab.causal import graph
@@ -12,7 +17,7 @@ from tfgan_lab.errors import EvaluationError
 from tfgan_lab.gans.causalgan import image_evaluator
 from tfgan_lab.nets import causal as causal_nets
 
-from conftest import assert_mirrored_equals_default, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
 
 
 def _config():
@@ -89,8 +94,24 @@ def test_the_metrics_read_the_labels_from_the_pixels(exported):
     assert image_evaluator(config)(the_test_images)["label_accuracy"] > 0.98
     config.model.controller = controller
     scored = image_evaluator(config)(export.load(path))
-    assert {"tvd_images_do_thick1", "tvd_images_cond_framed1"} <= set(scored)
+    assert {"tvd_images_do_thick1", "tvd_images_cond_framed1", "effective_do_thick1",
+            "minimal_do_thick1", "minimal_do_footwear1"} <= set(scored)
     assert all(0 <= v <= 1 for v in scored.values())
+
+
+def test_effectiveness_and_minimality_on_known_answers():
+    """do(thick=1) on made-up measured labels: thick shows in 3 of 4 images; of the labels
+    outside thick and its descendants (footwear, underline), 7 of 8 stay as they were."""
+    from tfgan_lab.gans.causalgan import _counterfactual
+
+    g = graph.named_or_parsed("causal_fashion_mnist")
+    plain = np.zeros((4, 5), np.int64)
+    intervened = plain.copy()
+    intervened[:3, 1] = 1  # thick shown by three
+    intervened[:, 2] = 1  # bright, a descendant: free to change
+    intervened[0, 4] = 1  # underline changed once: not minimal
+    scores = _counterfactual({"thick": 1}, intervened, plain, g, g.nodes)
+    assert scores == {"effective_do_thick1": 0.75, "minimal_do_thick1": 7 / 8}
 
 
 def test_metrics_need_labels_that_the_pixels_show(tmp_path):
@@ -102,3 +123,16 @@ def test_metrics_need_labels_that_the_pixels_show(tmp_path):
     config.data.test_split = "train"
     with pytest.raises(EvaluationError, match="celeb_a's labels cannot be read from the pixels"):
         image_evaluator(config)
+
+
+def test_the_command_line_draws_do_and_cond_rows(exported, tmp_path):
+    _, _, generator, controller = exported
+    run = subprocess.run(
+        [sys.executable, os.path.join(REPO, "main.py"), "--mode=causal_sample",
+         f"--model_path={generator}", f"--controller={controller}", "--do=thick=1",
+         "--cond=thick=1", "--columns=5", "--output=rows.png"], cwd=tmp_path,
+        capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "Row 1: do(thick=1)" in run.stdout and "Row 2: cond(thick=1)" in run.stdout
+    grid = np.asarray(Image.open(tmp_path / "rows.png"))
+    assert grid.shape[:2] == (2 * 28 + 2, 5 * 28 + 4 * 2)

@@ -9,10 +9,11 @@ import dataclasses
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 from absl import flags
 
-from tfgan_lab import export, files, modes, workdir
+from tfgan_lab import export, files, images, modes, workdir
 from tfgan_lab.causal import sampling
 from tfgan_lab.causal.exact import assignment_text
 from tfgan_lab.errors import ConfigError
@@ -23,6 +24,9 @@ _COND = flags.DEFINE_string("cond", "", "causal_sample: conditions, NODE=0|1 sep
                             "commas (the samples that meet them are kept).")
 _COUNT = flags.DEFINE_integer("count", 10000, "causal_sample: label vectors to sample.",
                               lower_bound=1)
+_CONTROLLER = flags.DEFINE_string("controller", "", "causal_sample of a CausalGAN generator: "
+                                  "the causal controller export that draws its label vectors "
+                                  "(default: config.model.controller).")
 
 
 @dataclasses.dataclass
@@ -86,21 +90,34 @@ class ControllerContract(export.Contract):
                                 int(loaded.noise_dim.numpy()), loaded)
 
 
-@modes.register("causal_sample", "sample label vectors from a causal controller export "
-                                 "(--model_path, or the newest export of config.name) under "
-                                 "--do=NODE=V,... and --cond=NODE=V,...: prints each label's "
-                                 "share of 1s and writes the vectors as CSV (--output, default "
-                                 "labels.csv).")
+@modes.register("causal_sample", "sample a causal export (--model_path, or the newest export "
+                                 "of config.name) under --do=NODE=V,... and --cond=NODE=V,...: "
+                                 "a controller's label vectors (each label's share of 1s "
+                                 "printed, the vectors written as CSV, --output default "
+                                 "labels.csv), or a CausalGAN generator's images of the "
+                                 "--controller's vectors (a PNG, default samples.png: a row per "
+                                 "query, the same noise in each column).")
 def causal_sample_mode(context: modes.Context) -> None:
     path, config = context.export_path()
+    loaded = export.load(path, "causal_controller", "labelled_generator")
+    if isinstance(loaded, LoadedController):
+        _sample_labels(context, loaded, path, config.seed if config is not None else 0)
+    else:
+        _sample_images(context, loaded, path, config)
+
+
+def _queries(names: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
+    return (sampling.parse_assignments(_DO.value, names, "do"),
+            sampling.parse_assignments(_COND.value, names, "cond"))
+
+
+def _sample_labels(context: modes.Context, controller: LoadedController, path: str,
+                   seed: int) -> None:
     output = context.output_path("labels.csv")
     workdir.ensure_output_file(output, "--output")
-    controller = export.load(path, "causal_controller")
-    do = sampling.parse_assignments(_DO.value, controller.names, "do")
-    cond = sampling.parse_assignments(_COND.value, controller.names, "cond")
+    do, cond = _queries(controller.names)
     labels = sampling.sample_labels(controller, controller.names, controller.noise_dim,
-                                    _COUNT.value, config.seed if config is not None else 0,
-                                    do=do, cond=cond)
+                                    _COUNT.value, seed, do=do, cond=cond)
     rows = [",".join(controller.names)] + [",".join(str(int(v)) for v in row) for row in labels]
     files.write_text(output, "\n".join(rows) + "\n")
     query = " ".join(f"{kind}({assignment_text(q)})"
@@ -109,3 +126,31 @@ def causal_sample_mode(context: modes.Context) -> None:
     for name, share in zip(controller.names, labels.mean(axis=0), strict=True):
         print(f"  {name:<24} {share:.3f}")
     print(f"Wrote {output}")
+
+
+def _sample_images(context: modes.Context, generator, path: str, config) -> None:
+    """A row of --columns images per query (do, then cond; observational if neither), the
+    same generator noise in each column: the paper's do-versus-cond figure."""
+    source = _CONTROLLER.value or (config.model.get("controller", "") if config else "")
+    if not source:
+        raise ConfigError(f"{path} is a CausalGAN generator: pass --controller=PATH, the "
+                          "causal controller export whose label vectors it draws.")
+    controller = export.load(source, "causal_controller")
+    if len(controller.names) != generator.num_labels:
+        raise ConfigError(f"The controller {source} samples {len(controller.names)} labels; "
+                          f"the generator {path} takes {generator.num_labels}.")
+    output = context.output_path("samples.png")
+    workdir.ensure_output_file(output, "--output")
+    do, cond = _queries(controller.names)
+    seed, columns = (config.seed if config is not None else 0), context.columns
+    queries = [(kind, q) for kind, q in (("do", do), ("cond", cond)) if q] or [("do", {})]
+    z = np.random.default_rng(seed).standard_normal((columns, generator.z_dim))
+    rows = []
+    for kind, query in queries:
+        labels = sampling.sample_labels(controller, controller.names, controller.noise_dim,
+                                        columns, seed, **{kind: query})
+        rows.append(np.asarray(generator(z.astype(np.float32), labels)))
+        print(f"Row {len(rows)}: {kind}({assignment_text(query)})" if query else
+              f"Row {len(rows)}: observational")
+    images.write_png(output, np.concatenate(rows), columns)
+    print(f"Wrote {output}: {len(rows)} rows x {columns} from {path}")

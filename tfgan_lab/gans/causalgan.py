@@ -201,7 +201,8 @@ def image_evaluator(config: ConfigDict):
     per label), how often an image carries the label it was generated for, for the test
     split's label vectors; with model.controller, for each query of the data's known model,
     `tvd_images_do_<node><v>` and `tvd_images_cond_...`, the TVD between the labels measured
-    on images of the controller's do() and cond() vectors and the true distribution."""
+    on images of the controller's do() and cond() vectors and the true distribution, and each
+    do()'s `effective_...` and `minimal_...` (_counterfactual)."""
     test = CausalGAN.load_data(config, config.data.test_split)
     info, names, count = test.info, test.info.attribute_names, config.eval.num_samples
     if info.measure is None:
@@ -209,6 +210,7 @@ def image_evaluator(config: ConfigDict):
                               "image stage's metrics need data of a known causal model "
                               "(data.name=causal_fashion_mnist); set --config.eval.every=0.")
     columns = [info.measured_names.index(n) for n in names]
+    graph = graphs.named_or_parsed(config.model.graph)
     rng = np.random.default_rng(config.seed)
     z = rng.standard_normal((count, config.model.z_dim)).astype(np.float32)
     controller = export.load(config.model.controller, "causal_controller") \
@@ -230,16 +232,39 @@ def image_evaluator(config: ConfigDict):
                       for i, n in enumerate(names)}}
         if controller is None or info.truth is None:
             return results
+        plain = measured(generate, sampling.sample_labels(controller, names,
+                                                          controller.noise_dim, count,
+                                                          config.seed))
         for query in info.truth.queries:
             for kind in ("do", "cond"):
                 vectors = sampling.sample_labels(controller, names, controller.noise_dim, count,
                                                  config.seed, **{kind: query})
-                observed = metrics.label_distribution(measured(generate, vectors))
+                seen = measured(generate, vectors)
                 true = info.truth.distribution(order=names, **{kind: query})
                 results[f"tvd_images_{sampling.query_name(kind, query)}"] = (
-                    metrics.total_variation(observed, true))
+                    metrics.total_variation(metrics.label_distribution(seen), true))
+                if kind == "do":
+                    results.update(_counterfactual(query, seen, plain, graph, names))
         return results
     return evaluate
+
+
+def _counterfactual(query: dict[str, int], intervened: np.ndarray, plain: np.ndarray,
+                    graph: graphs.CausalGraph, names: tuple[str, ...]) -> dict[str, float]:
+    """At the same noise (controller's and G's), images without and with do(query), their
+    labels measured: `effective_do_...`, the share whose intervened labels show the values
+    set; `minimal_do_...`, the share of the labels outside the intervened nodes and their
+    descendants that stay as they were (counterfactual-image benchmarks' effectiveness and
+    minimality, read from the pixels)."""
+    clamped = [names.index(n) for n in query]
+    moved = set(query).union(*(graph.descendants(n) for n in query))
+    kept = [i for i, n in enumerate(names) if n not in moved]
+    name = sampling.query_name("do", query)
+    values = np.array(list(query.values()))
+    results = {f"effective_{name}": float(np.mean(intervened[:, clamped] == values))}
+    if kept:
+        results[f"minimal_{name}"] = float(np.mean(intervened[:, kept] == plain[:, kept]))
+    return results
 
 
 # --- The export: z, labels -> images. ---
