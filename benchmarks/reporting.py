@@ -124,6 +124,19 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
     return cached(os.path.join(seed.workdir, "measured.json"), measure, still_exported)
 
 
+def recorded_seed(seed: Seed, records: "Records", from_records: bool,
+                  measure: Callable[[], dict]) -> dict:
+    """A seed's result: read back from `records` when `from_records` and its workdir is gone
+    (it was recorded with the same config), else `measure()` once (measured_once), recorded."""
+    key = f"seed{seed.config.seed}"
+    recorded = records.get(key, seed.config)
+    if from_records and recorded and not os.path.isdir(seed.workdir):
+        return recorded["result"]
+    result = measured_once(seed, measure)
+    records.put(key, seed.config, result)
+    return result
+
+
 class Records:
     """Each run's result of a results command, with its config, machine and judges, in a JSON file
     beside the report (<results>/<name>.json) and written as each run finishes. A run whose

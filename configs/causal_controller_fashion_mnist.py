@@ -4,7 +4,8 @@ the official code's networks, critic and penalty, and a faster schedule than its
 batch 16 for 10000 steps (which stood at TVD 0.29 after 3000 steps here): Adam 2e-3 for both
 players, decaying linearly to 0 over the second half of 6000 steps, batch 64. Its TVDs to the
 true observational, interventional and conditional distributions are measured every
-eval.every steps (metrics.csv, TensorBoard); benchmarks/causal_controller.py runs it over seeds.
+eval.every steps (metrics.csv, TensorBoard); benchmarks/causalgan.py runs it over seeds, then
+the image stage on its exports.
 
     python main.py --config=configs/causal_controller_fashion_mnist.py --workdir=runs/cc
 

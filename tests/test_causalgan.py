@@ -2,6 +2,7 @@
 strategy, its export, and its metrics on known answers."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -136,3 +137,28 @@ def test_the_command_line_draws_do_and_cond_rows(exported, tmp_path):
     assert "Row 1: do(thick=1)" in run.stdout and "Row 2: cond(thick=1)" in run.stdout
     grid = np.asarray(Image.open(tmp_path / "rows.png"))
     assert grid.shape[:2] == (2 * 28 + 2, 5 * 28 + 4 * 2)
+
+
+def test_the_results_command_runs_both_stages_and_rebuilds_from_records(tmp_path):
+    """benchmarks/causalgan.py at smoke size: the controller, then the image stage on its
+    export, measured and reported; with the runs gone, --from_records rebuilds the report."""
+    configs = os.path.join(REPO, "configs")
+    command = [sys.executable, os.path.join(REPO, "benchmarks", "causalgan.py"), "--seeds=1",
+               f"--controller_config={configs}/causal_controller_fashion_mnist.py:smoke",
+               f"--config={configs}/causalgan_fashion_mnist.py:smoke",
+               "--controller_config.eval.num_samples=200", "--config.eval.num_samples=200",
+               "--controller_config.data.size=512", "--config.data.size=512",
+               "--workdir=runs", "--export_dir=export", "--results=results", "--columns=4"]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = (tmp_path / "results" / "causalgan.md").read_text()
+    assert "| images carry their labels >= 85% of the time |" in report
+    assert "| thick=1 |" in report and "causalgan_do_cond.png" in report
+    assert (tmp_path / "results" / "causalgan_do_cond.png").exists()
+    shutil.rmtree(tmp_path / "runs")
+    rebuilt = subprocess.run(command + ["--from_records"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=900)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert not (tmp_path / "runs").exists()
+    table = [line for line in report.splitlines() if line.startswith("| thick=1 |")]
+    assert table[0] in (tmp_path / "results" / "causalgan.md").read_text()

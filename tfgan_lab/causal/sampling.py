@@ -80,5 +80,7 @@ def sample_labels(controller: Controller, names: Sequence[str], noise_dim: int, 
 
 
 def query_name(kind: str, assignment: Mapping[str, int]) -> str:
-    """'do_thick1', 'cond_framed1': a metric's name for a query."""
-    return f"{kind}_" + "_".join(f"{k}{v}" for k, v in assignment.items())
+    """'do_thick1', 'cond_framed1' (or 'thick1' without a kind): a metric's name for a
+    query."""
+    text = "_".join(f"{k}{v}" for k, v in assignment.items())
+    return f"{kind}_{text}" if kind else text

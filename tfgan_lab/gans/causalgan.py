@@ -201,8 +201,9 @@ def image_evaluator(config: ConfigDict):
     per label), how often an image carries the label it was generated for, for the test
     split's label vectors; with model.controller, for each query of the data's known model,
     `tvd_images_do_<node><v>` and `tvd_images_cond_...`, the TVD between the labels measured
-    on images of the controller's do() and cond() vectors and the true distribution, and each
-    do()'s `effective_...` and `minimal_...` (_counterfactual)."""
+    on images of the controller's do() and cond() vectors and the true distribution,
+    `tvd_images_do_vs_cond_...` between the two, and each do()'s `effective_...` and
+    `minimal_...` (_counterfactual)."""
     test = CausalGAN.load_data(config, config.data.test_split)
     info, names, count = test.info, test.info.attribute_names, config.eval.num_samples
     if info.measure is None:
@@ -236,15 +237,19 @@ def image_evaluator(config: ConfigDict):
                                                           controller.noise_dim, count,
                                                           config.seed))
         for query in info.truth.queries:
+            answers = {}
             for kind in ("do", "cond"):
                 vectors = sampling.sample_labels(controller, names, controller.noise_dim, count,
                                                  config.seed, **{kind: query})
                 seen = measured(generate, vectors)
+                answers[kind] = metrics.label_distribution(seen)
                 true = info.truth.distribution(order=names, **{kind: query})
                 results[f"tvd_images_{sampling.query_name(kind, query)}"] = (
-                    metrics.total_variation(metrics.label_distribution(seen), true))
+                    metrics.total_variation(answers[kind], true))
                 if kind == "do":
                     results.update(_counterfactual(query, seen, plain, graph, names))
+            results[f"tvd_images_do_vs_cond_{sampling.query_name('', query)}"] = (
+                metrics.total_variation(answers["do"], answers["cond"]))
         return results
     return evaluate
 
