@@ -38,7 +38,7 @@ def test_changing_one_label_changes_only_its_measure(fashion_mnist, node):
     garments = fashion_mnist.images[np.isin(fashion_mnist.labels, causal_fashion.TOPS
                                             + causal_fashion.SHOES)][:1000]
     labels = causal_fashion.MODEL.sample(1000, np.random.default_rng(1))
-    scaled = causal_fashion._scaled(garments)
+    scaled = causal_fashion.on_canvas(garments)
     column = NODES.index(node)
     measured = []
     for value in (0, 1):
@@ -74,7 +74,7 @@ def test_the_garments_are_real_fashion_mnist_tops_and_shoes(causal_test_split):
     first_shoe = int(np.flatnonzero(causal_test_split.attributes[:, 0] == 1)[0])
     labels = causal_test_split.attributes[first_shoe:first_shoe + 1]
     shoes = real.images[np.isin(real.labels, causal_fashion.SHOES)]
-    rendered = causal_fashion.render(causal_fashion._scaled(shoes),
+    rendered = causal_fashion.render(causal_fashion.on_canvas(shoes),
                                      np.repeat(labels, len(shoes), axis=0))
     target = causal_test_split.images.images[first_shoe]
     assert np.any(np.all(rendered == target, axis=(1, 2, 3)))

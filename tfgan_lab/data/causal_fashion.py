@@ -67,11 +67,11 @@ def draw(garments: sources.LabeledImages, labels: np.ndarray,
         pool = np.flatnonzero(np.isin(garments.labels, classes))
         rows = np.flatnonzero(footwear == value)
         chosen[rows] = pool[rng.integers(0, len(pool), len(rows))]
-    return render(_scaled(garments.images[chosen]), labels)
+    return render(on_canvas(garments.images[chosen]), labels)
 
 
 def render(scaled: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Garments already scaled to the canvas (`_scaled`: float32 [N, 28, 28], brightest pixel
+    """Garments already scaled to the canvas (`on_canvas`: float32 [N, 28, 28], brightest pixel
     255) with the labels thick, bright, framed and underline applied: uint8 [N, 28, 28, 1]."""
     column = {n: labels[:, i].astype(bool) for i, n in enumerate(MODEL.graph.nodes)}
     canvas = scaled.copy()
@@ -105,7 +105,7 @@ def measure(pixels: np.ndarray) -> np.ndarray:
     return np.stack([measured[n] for n in MODEL.graph.nodes], axis=1).astype(np.int64)
 
 
-def _scaled(images: np.ndarray) -> np.ndarray:
+def on_canvas(images: np.ndarray) -> np.ndarray:
     """Each 28x28 garment (uint8 [N, 28, 28, 1]) scaled to 18x18 in the middle of the canvas,
     its brightest pixel 255: float32 [N, 28, 28]."""
     import tensorflow as tf
