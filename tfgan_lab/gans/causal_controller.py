@@ -1,8 +1,9 @@
 """The causal controller of CausalGAN (Kocaoglu et al. 2018), trained on its own: label
 vectors sampled node by node along a causal graph, one small network per node given its
 parents, learnt adversarially from the data's label vectors (WGAN-GP, the official code's
-causal_controller/config.py settings as defaults). Trained first and then frozen, it gives the
-image stage its labels, and answers do() and cond() queries (tfgan_lab/causal/sampling.py).
+causal_controller/config.py settings as defaults). Trained first and then frozen, it chooses
+the image stage's label vectors when sampling (gans/causalgan.py), and answers do() and cond()
+queries (tfgan_lab/causal/sampling.py).
 
 Run: python main.py --config=configs/causal_controller_fashion_mnist.py --workdir=runs/cc
 """
