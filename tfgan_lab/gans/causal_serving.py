@@ -1,8 +1,8 @@
 """The causal controller's export and its command: a SavedModel that TF Serving clients call to
 sample label vectors under interventions without Python (inputs `z` float32 [B, L * noise_dim]
 uniform in [-1, 1], `do_mask` and `do_values` float32 [B, L]; outputs `labels` (0 or 1) and
-`probabilities` float32 [B, L]), and `--mode=causal_sample`, which samples it under --do and
---cond.
+`probabilities` float32 [B, L]), and `--mode=causal_sample`, which samples it, or a CausalGAN
+generator's images of its vectors, under --do and --cond.
 """
 
 import dataclasses
@@ -57,14 +57,14 @@ class _ControllerModule(tf.Module):
             tf.TensorSpec([None, size], tf.float32, name="do_values")])
 
     def _serve(self, z, do_mask, do_values) -> dict[str, tf.Tensor]:
-        checks_ = [
+        assertions = [
             tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(do_mask)[0],
                                       message="z and do_mask need the same batch size B"),
             tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(do_values)[0],
                                       message="z and do_values need the same batch size B"),
             tf.debugging.assert_equal(do_mask * (1 - do_mask), tf.zeros_like(do_mask),
                                       message="do_mask must be 0 (sampled) or 1 (clamped)")]
-        with tf.control_dependencies(checks_):
+        with tf.control_dependencies(assertions):
             out = self.network({"z": z, "do_mask": do_mask, "do_values": do_values},
                                training=False)
         return {"labels": out["labels"], "probabilities": out["probabilities"]}
