@@ -21,12 +21,20 @@ def grid_inputs(z_dim: int, num_classes: int, columns: int, seed: int,
     return np.tile(z, (num_classes, 1)), labels
 
 
+def to_bytes(images: np.ndarray) -> np.ndarray:
+    """Images in [-1, 1] -> uint8 [0, 255], rounded; uint8 images are returned as they are."""
+    if images.dtype == np.uint8:
+        return images
+    return np.round((np.clip(np.asarray(images, np.float32), -1.0, 1.0) + 1.0)
+                    * 127.5).astype(np.uint8)
+
+
 def grid(images: np.ndarray, columns: int, padding: int = 2) -> np.ndarray:
     """Tiles images [N, H, W, C] in [-1, 1] row by row into uint8 [rows*(H+p)-p, ..., C]."""
     images = np.asarray(images, dtype=np.float32)
     count, height, width, channels = images.shape
     rows = -(-count // columns)
-    pixels = np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    pixels = to_bytes(images)
     out = np.full((rows * (height + padding) - padding, columns * (width + padding) - padding,
                    channels), 255, np.uint8)
     for i, image in enumerate(pixels):

@@ -22,6 +22,7 @@ from ml_collections import ConfigDict
 
 from tfgan_lab.causal import exact, graph
 from tfgan_lab.data import attributes, images, sources
+from tfgan_lab.images import to_bytes
 
 NAME = "causal_fashion_mnist"
 TOPS, SHOES = (0, 2, 4, 6), (5, 7, 9)  # Fashion-MNIST's classes of each footwear value
@@ -88,9 +89,7 @@ def measure(pixels: np.ndarray) -> np.ndarray:
     """The labels read back from images (uint8 [N, 28, 28, 1] or float in [-1, 1]): int64
     [N, 5] in MODEL.graph.nodes' order, by fixed rules on the pixels (docs/causal.md gives
     their agreement with the true labels)."""
-    if pixels.dtype != np.uint8:
-        pixels = np.round((np.asarray(pixels, np.float32) + 1) * 127.5).clip(0, 255)
-    x = np.asarray(pixels, np.float32).reshape(len(pixels), 28, 28)
+    x = to_bytes(pixels).astype(np.float32).reshape(len(pixels), 28, 28)
     inner = x[:, _INNER[0], _INNER[1]]
     peak = inner.reshape(len(x), -1).max(axis=1)
     mask = inner > 0.25 * np.maximum(peak, 1)[:, None, None]

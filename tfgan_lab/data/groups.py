@@ -27,6 +27,7 @@ from tfgan_lab import checks
 from tfgan_lab.data import attributes, images, sources
 from tfgan_lab.data.pipeline import Indexed, eager_constant, train_batches
 from tfgan_lab.errors import ConfigError, DataError
+from tfgan_lab.images import to_bytes
 
 # The paper's age groups (Zhang, Song, Qi 2017): first and last age of each, 71+ open.
 AGE_GROUPS = ((0, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, 40), (41, 50), (51, 60),
@@ -77,9 +78,7 @@ class GroupInfo:
         """The measured group [N] of images in [-1, 1] (or uint8), by the edges of `classes`."""
         if self.edges is None:
             raise DataError(f"{self.name}'s groups are not measured from the pixels.")
-        if pixels.dtype != np.uint8:
-            pixels = np.round((np.asarray(pixels, np.float32) + 1) * 127.5).clip(0, 255)
-        return cut(attributes.ink(pixels.astype(np.uint8), self.threshold), classes, self.edges)
+        return cut(attributes.ink(to_bytes(pixels), self.threshold), classes, self.edges)
 
 
 @dataclasses.dataclass(frozen=True)
