@@ -10,6 +10,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["tfgan_lab", "tfgan_lab.*"]),
+    package_data={"tfgan_lab.text": ["catalogue_packages.txt"]},
     install_requires=[
         "tensorflow>=2.16,<2.22",
         "keras>=3.5",
