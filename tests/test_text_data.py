@@ -204,3 +204,16 @@ def test_corrupt_lexicon_line_is_named(tmp_path):
                     encoding="utf-8")
     with pytest.raises(DataError, match="de-en, line 3: no ' :: '"):
         lexicon.read_ding(str(path))
+
+
+def test_blank_lines_keep_aligned_files_aligned(tmp_path, corpus):
+    source, target = list(corpus["dev"].source[:60]), list(corpus["dev"].target[:60])
+    source[3], target[5] = "", ""  # two untranslated lines, in different places
+    for stem in ("train", "val", "test"):
+        _write(tmp_path, f"{stem}.en", source)
+        _write(tmp_path, f"{stem}.de", target)
+    data = parallel_text.config()
+    data.update(folder=str(tmp_path), paired_pairs=10)
+    dev = parallel_text.load(data, "dev")
+    expected = [(s, t) for s, t in zip(source, target, strict=True) if s and t]
+    assert list(dev.pairs) == expected and len(expected) == 58

@@ -114,37 +114,43 @@ def _parts(source_language, target_language, packages, folder, aligned, tfds_nam
 
 def _folder(folder: str, languages: tuple[str, str], aligned: bool, seed: int,
             sizes: dict) -> splits.Split:
-    def pairs_of(stem: str, required: bool = True) -> splits.Pairs | None:
+    def lines_of(stem: str, required: bool = True) -> tuple[list[str], list[str]] | None:
         paths = [os.path.join(folder, f"{stem}.{language}") for language in languages]
         if not all(os.path.exists(p) for p in paths):
             if required:
                 raise DataError(f"{' and '.join(paths)} are needed (Multi30k's layout: "
                                 "<split>.<language>, one sentence per line).")
             return None
-        source, target = (_lines(p) for p in paths)
-        if aligned or stem != "train":
-            if len(source) != len(target):
-                raise DataError(f"{paths[0]} has {len(source)} lines and {paths[1]} "
-                                f"{len(target)}: aligned files need one translation per line.")
-        return source, target
+        return _lines(paths[0]), _lines(paths[1])
 
-    dev = pairs_of("val", required=False) or pairs_of("dev")
+    def pairs_of(stem: str, required: bool = True) -> splits.Pairs | None:
+        lines = lines_of(stem, required)
+        if lines is None:
+            return None
+        source, target = lines
+        if len(source) != len(target):
+            paths = [os.path.join(folder, f"{stem}.{language}") for language in languages]
+            raise DataError(f"{paths[0]} has {len(source)} lines and {paths[1]} "
+                            f"{len(target)}: aligned files need one translation per line.")
+        # Only after the line count is checked: a blank line is a sentence left untranslated.
+        return tuple((s, t) for s, t in zip(source, target, strict=True) if s and t)
+
+    dev = pairs_of("val", required=False)
+    dev = pairs_of("dev") if dev is None else dev
     test = pairs_of("test")
-    dev_pairs, test_pairs = (tuple(zip(*p, strict=True)) for p in (dev, test))
-    source, target = pairs_of("train")
     if aligned:
-        return _split_train(tuple(zip(source, target, strict=True)), seed,
-                            sizes["paired_pairs"], dev_pairs, test_pairs)
-    paired = pairs_of("paired", required=False)
-    paired_pairs = tuple(zip(*paired, strict=True)) if paired else ()
-    return splits.Split(test=test_pairs, dev=dev_pairs, paired=paired_pairs,
-                        monolingual=(source, target), train=paired_pairs)
+        return _split_train(pairs_of("train"), seed, sizes["paired_pairs"], dev, test)
+    source, target = (tuple(s for s in side if s) for side in lines_of("train"))
+    paired = pairs_of("paired", required=False) or ()
+    return splits.Split(test=test, dev=dev, paired=paired, monolingual=(source, target),
+                        train=paired)
 
 
-def _lines(path: str) -> tuple[str, ...]:
+def _lines(path: str) -> list[str]:
+    """The file's lines, spacing normalised, blank ones kept (they keep aligned files aligned)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return tuple(" ".join(line.split()) for line in f if line.strip())
+            return [" ".join(line.split()) for line in f]
     except UnicodeDecodeError as e:
         raise DataError(f"{path} is not UTF-8 text ({e}).") from None
 

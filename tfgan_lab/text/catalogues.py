@@ -36,8 +36,9 @@ def catalogue_paths(language: str, package_names: Sequence[str],
     not installed."""
     if shutil.which("dpkg-query") is None:
         raise DataError("The gettext corpus reads the catalogues of named Debian packages, and "
-                        "this machine has no dpkg-query: use data.source=files with your own "
-                        "text, or a TFDS translation set (docs/data.md).")
+                        "this machine has no dpkg-query: set config.data.folder to your own "
+                        "text files, or config.data.tfds_name to a TFDS translation set "
+                        "(docs/data.md).")
     folder = os.path.join(locale_dir, language, "LC_MESSAGES")
     result = subprocess.run(["dpkg-query", "-L", *package_names], capture_output=True,
                             text=True)

@@ -11,7 +11,6 @@ import re
 
 ARG = "<arg>"
 TAG = "<tag>"
-RESERVED = (ARG, TAG)
 
 # printf (C, with positional %1$s, flags, width, precision and length), Python's %(name)s,
 # and str.format's {0} / {name} / {}.
