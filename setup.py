@@ -22,6 +22,10 @@ setup(
         "pillow",
         "matplotlib",  # result plots (benchmarks/conditional_family.py)
         "tqdm",
+        # Text: subword tokenisation inside the graph (text/tokenizer.py); TF Text's minor
+        # version must be TensorFlow's, which pip resolves from its own requirement.
+        "tensorflow-text>=2.16,<2.22",
+        "sentencepiece",
     ],
     extras_require={"test": ["pytest", "pytest-xdist", "ruff"]},
     entry_points={"console_scripts": ["tfgan-lab=tfgan_lab.console:run"]},

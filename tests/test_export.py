@@ -1,6 +1,7 @@
 """The serving contract: names, dtypes, shapes, range, versions, and no half-written exports."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -110,6 +111,35 @@ def test_loading_something_else_is_refused(tmp_path):
         export.load_conditional_generator(str(tmp_path / "1"))
     with pytest.raises(ExportError, match="is not a classifier"):
         export.load_classifier(str(tmp_path / "1"))
+
+
+def test_a_contract_checks_dtypes_and_ranks_not_only_names(tmp_path):
+    """The right names with another dtype or rank honour no contract: a generator whose label
+    is int64, and a text model whose `images` are strings."""
+
+    class Int64Labels(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32, name="z"),
+                                      tf.TensorSpec([None], tf.int64, name="label")])
+        def serve(self, z, label):
+            return {"images": tf.reshape(z, [-1, 2, 4, 1]) + tf.cast(label[:, None, None, None],
+                                                                     tf.float32)}
+
+    class StringImages(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
+        def serve(self, images):
+            return {"images": images}
+
+    for name, module in (("int64", Int64Labels()), ("strings", StringImages())):
+        tf.saved_model.save(module, str(tmp_path / name),
+                            signatures={"serving_default": module.serve})
+    with pytest.raises(ExportError, match=re.escape(
+            "takes label int64 [?], z float32 [?, 8] and returns images float32 [?, 2, 4, 1]; "
+            "expected conditional_generator: label int32 [B], z float32 [B, Z] -> images "
+            "float32 [B, H, W, C]")):
+        export.load_conditional_generator(str(tmp_path / "int64"))
+    with pytest.raises(ExportError, match=re.escape(
+            "takes images string [?] and returns images string [?]")):
+        export.load(str(tmp_path / "strings"))
 
 
 def test_mixed_precision_export_is_float32(smoke_config, fashion_mnist, tmp_path):

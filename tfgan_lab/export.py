@@ -9,15 +9,17 @@ its tasks' "_task<t>_generator" ... itself. Beside each version written, a manif
 export directory), so that a model with several exports is found from any one of them
 (`read_manifest`); TF Serving skips it, as it skips every name that is not a number.
 
-Every export has one `serving_default` signature that honours a registered contract; a model
-module may register its own next to its code (`@CONTRACTS.register(...)`):
+Every export has one `serving_default` signature that honours a registered contract: the
+name, dtype and rank of each input and output (`Tensor`). A model module may register its own
+next to its code (`@CONTRACTS.register(...)`):
 - conditional_generator: inputs `z` float32 [B, Z] and `label` int32 [B], output `images`
   float32 [B, H, W, C] in [-1, 1];
 - unconditional_generator: input `z`, output `images`;
 - image_to_image: input `images` float32 [B, H, W, C] in [-1, 1], output `images`, the same
   shape;
 - classifier: input `images`, outputs `logits` and `probabilities` float32 [B, N].
-`load(path)` reads any of them back, checked, by its signature alone, so the replay stage of
+`load(path)` reads any of them back, checked, by its signature alone (names, dtypes and ranks:
+a text model's string tensors never pass for an image model's), so the replay stage of
 continual learning and `--mode=translate` take exports trained anywhere.
 """
 
@@ -37,13 +39,52 @@ from tfgan_lab.registry import Registry
 SIGNATURE = "serving_default"
 
 
+@dataclasses.dataclass(frozen=True)
+class Tensor:
+    """What a contract asks of one named tensor of a signature: its dtype and its dimensions,
+    named for the reader (the batch B first); their number is checked, not their sizes."""
+    dtype: tf.dtypes.DType
+    dims: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.dtype.name} [{', '.join(self.dims)}]"
+
+    @classmethod
+    def of(cls, spec: tf.TensorSpec) -> "Tensor":
+        """The Tensor a signature's `spec` is (unknown sizes as '?')."""
+        return cls(spec.dtype, tuple("?" if d is None else str(d) for d in spec.shape))
+
+    def admits(self, spec: tf.TensorSpec) -> bool:
+        return spec.dtype == self.dtype and spec.shape.rank == len(self.dims)
+
+
+IMAGES = Tensor(tf.float32, ("B", "H", "W", "C"))  # in [-1, 1]
+LABEL = Tensor(tf.int32, ("B",))
+
+
+def _tensors_text(tensors: dict) -> str:
+    return ", ".join(f"{name} {tensor}" for name, tensor in sorted(tensors.items()))
+
+
 class Contract:
-    """A serving signature: `inputs` and `outputs` are its tensor names. `module(network,
-    **options)` wraps a network into a tf.Module whose `serve` is the signature; `load(path,
-    loaded, signature)` returns the Python object a caller uses."""
+    """A serving signature: `inputs` and `outputs` name its tensors and what each must be.
+    `module(network, **options)` wraps a network into a tf.Module whose `serve` is the
+    signature; `load(path, loaded, signature)` returns the Python object a caller uses."""
     description: str  # "a classifier": what an export that honours it is
-    inputs: frozenset[str]
-    outputs: frozenset[str]
+    inputs: dict[str, Tensor]
+    outputs: dict[str, Tensor]
+
+    @classmethod
+    def admits(cls, inputs: dict[str, tf.TensorSpec], outputs: dict[str, tf.TensorSpec]) -> bool:
+        """Whether a signature of `inputs` and `outputs` honours this contract."""
+        return all(specs.keys() == tensors.keys()
+                   and all(tensors[name].admits(spec) for name, spec in specs.items())
+                   for specs, tensors in ((inputs, cls.inputs), (outputs, cls.outputs)))
+
+    @classmethod
+    def text(cls) -> str:
+        """'z float32 [B, Z], ... -> images float32 [B, H, W, C]'."""
+        return f"{_tensors_text(cls.inputs)} -> {_tensors_text(cls.outputs)}"
 
     @classmethod
     def module(cls, network: keras.Model, **options) -> tf.Module:
@@ -134,7 +175,8 @@ def _loaded_generator(path: str, loaded: Any, signature: Any) -> LoadedGenerator
 @CONTRACTS.register("conditional_generator")
 class ConditionalGenerator(Contract):
     description = "a conditional generator"
-    inputs, outputs = frozenset({"z", "label"}), frozenset({"images"})
+    inputs = {"z": Tensor(tf.float32, ("B", "Z")), "label": LABEL}
+    outputs = {"images": IMAGES}
 
     @classmethod
     def module(cls, network, *, z_dim: int, num_classes: int) -> tf.Module:
@@ -148,7 +190,7 @@ class ConditionalGenerator(Contract):
 @CONTRACTS.register("unconditional_generator")
 class UnconditionalGenerator(ConditionalGenerator):
     description = "an unconditional generator"
-    inputs = frozenset({"z"})
+    inputs = {"z": Tensor(tf.float32, ("B", "Z"))}
 
     @classmethod
     def module(cls, network, *, z_dim: int) -> tf.Module:
@@ -191,7 +233,7 @@ class _ImagesModule(tf.Module):
 @CONTRACTS.register("image_to_image")
 class ImageToImage(Contract):
     description = "an image-to-image model"
-    inputs, outputs = frozenset({"images"}), frozenset({"images"})
+    inputs, outputs = {"images": IMAGES}, {"images": IMAGES}
 
     @classmethod
     def module(cls, network) -> tf.Module:
@@ -220,7 +262,8 @@ class LoadedClassifier:
 @CONTRACTS.register("classifier")
 class Classifier(Contract):
     description = "a classifier"
-    inputs, outputs = frozenset({"images"}), frozenset({"logits", "probabilities"})
+    inputs = {"images": IMAGES}
+    outputs = {name: Tensor(tf.float32, ("B", "N")) for name in ("logits", "probabilities")}
 
     @classmethod
     def module(cls, network) -> tf.Module:
@@ -392,19 +435,19 @@ def load(path: str, *contracts: str) -> Any:
                           f"{': ' + first_line[:200] if first_line else ''}): it is corrupt or "
                           "incomplete; export it again (--mode=export --workdir=...).") from None
     signature = loaded.signatures.get(SIGNATURE)
-    inputs = set(signature.structured_input_signature[1]) if signature is not None else set()
-    outputs = set(signature.structured_outputs) if signature is not None else set()
+    inputs = dict(signature.structured_input_signature[1]) if signature is not None else {}
+    outputs = dict(signature.structured_outputs) if signature is not None else {}
     names = contracts or CONTRACTS.names()
     for name in names:
-        contract = CONTRACTS.get(name)
-        if inputs == contract.inputs and outputs == contract.outputs:
-            return contract.load(path, loaded, signature)
-    expected = "; ".join(f"{name}: {sorted(CONTRACTS.get(name).inputs)} -> "
-                         f"{sorted(CONTRACTS.get(name).outputs)}" for name in names)
+        if CONTRACTS.get(name).admits(inputs, outputs):
+            return CONTRACTS.get(name).load(path, loaded, signature)
+    found = {role: {name: Tensor.of(spec) for name, spec in specs.items()}
+             for role, specs in (("inputs", inputs), ("outputs", outputs))}
+    expected = "; ".join(f"{name}: {CONTRACTS.get(name).text()}" for name in names)
     what = " or ".join(CONTRACTS.get(name).description for name in names)
-    raise ExportError(f"{path} is not {what}: its "
-                      f"{SIGNATURE} signature takes {sorted(inputs)} and returns "
-                      f"{sorted(outputs)}; expected {expected}.")
+    raise ExportError(f"{path} is not {what}: its {SIGNATURE} signature takes "
+                      f"{_tensors_text(found['inputs']) or 'nothing'} and returns "
+                      f"{_tensors_text(found['outputs']) or 'nothing'}; expected {expected}.")
 
 
 def load_generator(path: str) -> LoadedGenerator:

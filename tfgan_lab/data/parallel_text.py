@@ -59,6 +59,7 @@ def config() -> ConfigDict:
     data.test_pairs = 1000
     data.dev_pairs = 1000
     data.paired_pairs = 3000  # The small paired set: about 10% of the catalogue pairs.
+    data.vocabulary_size = 8000  # Subword pieces shared by both languages (text/tokenizer.py).
     return data
 
 
@@ -66,7 +67,7 @@ def check_config(config: ConfigDict) -> None:
     """Raises ConfigError for a value of `config.data` (this module's group) it cannot use."""
     data = config.data
     checks.positive(config, "data.min_words", "data.max_words", "data.test_pairs",
-                    "data.dev_pairs")
+                    "data.dev_pairs", "data.vocabulary_size")
     checks.at_least_zero(config, "data.paired_pairs")
     if data.min_words > data.max_words:
         raise ConfigError(f"config.data.min_words={data.min_words} is above "

@@ -93,7 +93,8 @@ class LoadedProgression:
 @export.CONTRACTS.register("conditional_image_to_image")
 class ConditionalImageToImage(export.Contract):
     description = "a conditional image-to-image model (CAAE)"
-    inputs, outputs = frozenset({"images", "label"}), frozenset({"images"})
+    inputs = {"images": export.IMAGES, "label": export.LABEL}
+    outputs = {"images": export.IMAGES}
     gender = False
 
     @classmethod
@@ -110,7 +111,7 @@ class ConditionalImageToImage(export.Contract):
 @export.CONTRACTS.register("conditional_image_to_image_gender")
 class GenderedImageToImage(ConditionalImageToImage):
     description = "a conditional image-to-image model with gender (CAAE on UTKFace)"
-    inputs = frozenset({"images", "label", "gender"})
+    inputs = {"images": export.IMAGES, "label": export.LABEL, "gender": export.LABEL}
     gender = True
 
 

@@ -73,8 +73,9 @@ class _ControllerModule(tf.Module):
 @export.CONTRACTS.register("causal_controller")
 class ControllerContract(export.Contract):
     description = "a causal controller"
-    inputs = frozenset({"z", "do_mask", "do_values"})
-    outputs = frozenset({"labels", "probabilities"})
+    inputs = {"z": export.Tensor(tf.float32, ("B", "Z")),
+              **{name: export.Tensor(tf.float32, ("B", "L")) for name in ("do_mask", "do_values")}}
+    outputs = {name: export.Tensor(tf.float32, ("B", "L")) for name in ("labels", "probabilities")}
 
     @classmethod
     def module(cls, network, *, names: tuple[str, ...], noise_dim: int) -> tf.Module:

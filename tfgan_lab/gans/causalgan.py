@@ -307,7 +307,9 @@ class _LabelledGeneratorModule(tf.Module):
 @export.CONTRACTS.register("labelled_generator")
 class LabelledGenerator(export.Contract):
     description = "a generator of label vectors (CausalGAN)"
-    inputs, outputs = frozenset({"z", "labels"}), frozenset({"images"})
+    inputs = {"z": export.Tensor(tf.float32, ("B", "Z")),
+              "labels": export.Tensor(tf.float32, ("B", "L"))}
+    outputs = {"images": export.IMAGES}
 
     @classmethod
     def module(cls, network, *, z_dim: int, num_labels: int) -> tf.Module:

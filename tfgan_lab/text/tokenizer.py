@@ -1,0 +1,127 @@
+"""Subword tokenisation inside the TensorFlow graph, so that an exported translator takes and
+returns strings and TF Serving needs no Python around it.
+
+One SentencePiece BPE vocabulary is learned from the text of both languages together: shared,
+as Lample et al. (2018) share their BPE codes, so that what the languages write alike (numbers,
+names, `<arg>`) is one token with one embedding, which is what lets an unsupervised translator
+start. Its symbols (the language tokens `<en>`, `<de>` and the catalogues' `<arg>`, `<tag>`)
+are never split. With byte fallback, a character the text never showed is spelled as its UTF-8
+bytes, so no input is unknown and decoding gives back the input (NFKC-normalised, spacing
+collapsed). Learning takes under a second for the catalogue corpus, and the same text gives the
+same vocabulary, byte for byte.
+
+Encoding and decoding are tensorflow-text's SentencepieceTokenizer, whose model is a constant
+of the graph: every SavedModel that uses a Tokenizer carries its vocabulary. Loading such a
+SavedModel needs TF Text's ops registered (`import tensorflow_text`), as does a model server.
+"""
+
+import io
+from collections.abc import Sequence
+
+import tensorflow as tf
+
+from tfgan_lab import files
+from tfgan_lab.errors import ConfigError, DataError
+from tfgan_lab.text import clean
+
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # The ids of the pieces every vocabulary starts with.
+MIN_VOCABULARY = 300  # 256 bytes, the four above, the symbols and a few merges.
+
+
+def language_token(language: str) -> str:
+    """The symbol that stands for `language` ("<de>"): a decoder starts from it."""
+    return f"<{language}>"
+
+
+def symbols(languages: Sequence[str]) -> list[str]:
+    """The pieces a translator between `languages` keeps whole: one token per language, and
+    the catalogues' placeholder and markup tokens."""
+    return [language_token(language) for language in languages] + [clean.ARG, clean.TAG]
+
+
+def learn(sentences: Sequence[str], vocabulary_size: int, keep_whole: Sequence[str]) -> bytes:
+    """A SentencePiece BPE model (its serialised proto) of `vocabulary_size` pieces learned from
+    `sentences`, with the pieces `keep_whole` never split. Deterministic."""
+    import sentencepiece
+
+    if not sentences:
+        raise DataError("There is no text to learn a vocabulary from.")
+    if vocabulary_size < MIN_VOCABULARY:
+        raise ConfigError(f"config.data.vocabulary_size={vocabulary_size} is too small: at least "
+                          f"{MIN_VOCABULARY} (256 byte pieces, the special ones and merges).")
+    model = io.BytesIO()
+    try:
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(sentences), model_writer=model, vocab_size=vocabulary_size,
+            model_type="bpe", character_coverage=1.0, byte_fallback=True,
+            pad_id=PAD, unk_id=UNK, bos_id=BOS, eos_id=EOS, user_defined_symbols=list(keep_whole),
+            num_threads=1, minloglevel=2)
+    except RuntimeError as e:  # e.g. "Vocabulary size too high (9000). Please set it <= 8117."
+        raise ConfigError(f"No vocabulary of {vocabulary_size} pieces can be learned from "
+                          f"{len(sentences)} sentences ({e}): lower "
+                          "config.data.vocabulary_size.") from None
+    return model.getvalue()
+
+
+class Tokenizer(tf.Module):
+    """Strings to ids and back, inside the graph. `encode` ends every sentence with EOS;
+    `decode` reads ids up to the first EOS and skips PAD and BOS, so a decoder's padded output
+    decodes as it is."""
+
+    def __init__(self, model: bytes, name: str = "tokenizer"):
+        super().__init__(name=name)
+        import tensorflow_text
+
+        self.model = model
+        self._pieces = tensorflow_text.SentencepieceTokenizer(model=model, out_type=tf.int32)
+        self.vocabulary_size = int(self._pieces.vocab_size())
+
+    def token_id(self, piece: str) -> int:
+        """The id of a whole piece, such as a language token; an error if it is not one."""
+        token = int(self._pieces.string_to_id(tf.constant(piece)))
+        if token == UNK:
+            raise ConfigError(f"{piece!r} is not a piece of this vocabulary.")
+        return token
+
+    def encode(self, text: tf.Tensor, max_length: int | None = None) -> tf.RaggedTensor:
+        """Ids of each string of `text` [B], then EOS; at most `max_length` ids (EOS kept)."""
+        ids = self._pieces.tokenize(text)
+        if max_length is not None:
+            ids = ids[:, :max_length - 1]
+        eos = tf.fill([ids.nrows(), 1], tf.constant(EOS, tf.int32))
+        return tf.concat([ids, eos], axis=1)
+
+    def decode(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor:
+        """The strings [B] of `ids` [B, T] (dense or ragged), each read up to its first EOS."""
+        if isinstance(ids, tf.RaggedTensor):
+            ids = ids.to_tensor(default_value=EOS)
+        before_eos = tf.equal(tf.cumsum(tf.cast(tf.equal(ids, EOS), tf.int32), axis=1), 0)
+        kept = tf.logical_and(before_eos, tf.greater(ids, BOS))
+        return self._pieces.detokenize(tf.ragged.boolean_mask(ids, kept))
+
+    def pieces(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.RaggedTensor:
+        """The piece strings of `ids`, for reading what the model sees."""
+        return self._pieces.id_to_string(ids)
+
+
+def save(model: bytes, path: str) -> None:
+    """Writes the vocabulary `model` to `path` whole (a run's tokenizer.model)."""
+    with files.written_whole(path) as partial, open(partial, "wb") as f:
+        f.write(model)
+
+
+def load(path: str) -> Tokenizer:
+    """The Tokenizer saved at `path`, or a DataError naming the file."""
+    import sentencepiece
+
+    try:
+        with open(path, "rb") as f:
+            model = f.read()
+        sentencepiece.SentencePieceProcessor(model_proto=model)
+    except OSError as e:
+        raise DataError(f"Cannot read the vocabulary {path}: {e.strerror}.") from None
+    except RuntimeError:
+        raise DataError(f"{path} is not a SentencePiece vocabulary: it is corrupt or "
+                        "truncated.") from None
+    return Tokenizer(model)
+
