@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import runtime, train, workdir
+from tfgan_lab import runtime, samples, train, workdir
 from tfgan_lab.errors import TrainingDivergedError, WorkdirError
 
 
@@ -65,10 +65,48 @@ def test_a_run_leaves_checkpoints_samples_logs_and_config(smoke_config, tmp_path
     assert tf.train.latest_checkpoint(workdir.checkpoint_dir(run)).endswith("ckpt-4")
     assert sorted(os.listdir(os.path.join(run, "samples"))) == ["step_000002.png",
                                                                  "step_000004.png"]
-    assert glob.glob(os.path.join(workdir.tensorboard_dir(run), "events.out.tfevents.*"))
+    assert {"samples", "train/images_per_second", "train/d_loss"} <= set(_summaries(run))
     with open(os.path.join(run, "config.json")) as f:
         assert json.load(f)["train"]["steps"] == 4
     assert workdir.load_config(run) == smoke_config
+
+
+def _summaries(run: str) -> dict[str, list]:
+    """TensorBoard's records of `run`: tag -> the values written under it, in order."""
+    tags: dict[str, list] = {}
+    for path in glob.glob(os.path.join(workdir.tensorboard_dir(run), "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                tags.setdefault(value.tag, []).append(tf.make_ndarray(value.tensor))
+    return tags
+
+
+def test_a_model_that_shows_sentences_gets_a_table_and_its_own_throughput(
+        smoke_config, tmp_path, monkeypatch):
+    """The loop writes whatever a sampler returns (here a table, as a text model's) and counts
+    throughput in the model's own unit, as its `processed` says."""
+    from tfgan_lab import models
+
+    model_class = models.of(smoke_config)
+
+    def make_sampler(cls, config, dataset):
+        return lambda model: samples.SentenceTable(
+            ("source", "output"), ((f"step {int(model.step)}", "a | b"),))
+
+    monkeypatch.setattr(model_class, "make_sampler", classmethod(make_sampler))
+    monkeypatch.setattr(model_class, "UNIT", "tokens")
+    monkeypatch.setattr(model_class, "processed", lambda self, steps, batch, logs: 1000.0 * steps)
+    run = str(tmp_path / "run")
+    train.train(smoke_config, run)
+    assert sorted(os.listdir(os.path.join(run, "samples"))) == ["step_000002.md",
+                                                                 "step_000004.md"]
+    with open(os.path.join(run, "samples", "step_000004.md")) as f:
+        assert f.read() == "| source | output |\n|---|---|\n| step 4 | a \\| b |\n"
+    logged = _summaries(run)
+    assert "train/images_per_second" not in logged
+    assert len(logged["train/tokens_per_second"]) == len(logged["train/d_loss"]) == 4
+    assert all(rate > 0 for rate in logged["train/tokens_per_second"])
+    assert logged["samples"][-1].item().decode().startswith("| source | output |")
 
 
 def test_finished_run_is_not_retrained(smoke_config, tmp_path):

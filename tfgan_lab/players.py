@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import keras
-import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab.draws import StepDraws
+from tfgan_lab.samples import Samples
 
 
 class Player(NamedTuple):
@@ -67,7 +67,7 @@ def moving_averages(optimizer: keras.optimizers.Optimizer) -> list:
     return list(optimizer._model_variables_moving_average)
 
 
-Sampler = Callable[["PlayerModel"], tuple[np.ndarray, int]]  # model -> (images, grid columns)
+Sampler = Callable[["PlayerModel"], Samples]  # model -> an image grid, a table of sentences
 Evaluator = Callable[["PlayerModel"], dict[str, Any]]  # model -> metrics (floats are logged)
 
 
@@ -80,6 +80,7 @@ class PlayerModel(StepDraws, keras.Model):
     """
 
     PLAYERS: dict[str, str] = {}  # player name -> attribute holding its network
+    UNIT = "images"  # what the loop's throughput counts: train/<UNIT>_per_second
 
     def __init__(self, *, seed: int, metric_names: Sequence[str], **kwargs):
         super().__init__(**kwargs)
@@ -120,8 +121,9 @@ class PlayerModel(StepDraws, keras.Model):
 
     @classmethod
     def make_sampler(cls, config: ConfigDict, dataset) -> Sampler | None:
-        """model -> (images in [-1, 1], columns): the grid written every train.sample_every;
-        None for a model with no images to draw (a causal controller samples labels)."""
+        """model -> what it shows every train.sample_every (tfgan_lab/samples.py: an image
+        grid, a table of sentences); None for a model with nothing to show (a causal
+        controller's labels are measured by its evaluator instead)."""
         raise NotImplementedError
 
     @classmethod
@@ -137,6 +139,11 @@ class PlayerModel(StepDraws, keras.Model):
     def examples_per_step(self, batch_size: int) -> int:
         """Examples of the global batch one train step consumes: train.batch_size per part."""
         return batch_size * self.batch_parts()
+
+    def processed(self, steps: int, batch_size: int, logs: dict[str, float]) -> float:
+        """How many UNITs `steps` train steps processed (`logs`: the means of what those steps
+        reported); a text model counts tokens, which its steps report."""
+        return steps * self.examples_per_step(batch_size)
 
     def batch_parts(self) -> int:
         """The parts a train step uses its batch in, one after the other (one per critic

@@ -27,7 +27,7 @@ from absl import logging
 from ml_collections import ConfigDict
 from tqdm import tqdm
 
-from tfgan_lab import images, models, runtime, workdir
+from tfgan_lab import models, runtime, workdir
 from tfgan_lab.errors import ConfigError, Interrupted, TrainingDivergedError, WorkdirError
 from tfgan_lab.players import Evaluator, PlayerModel, Sampler
 
@@ -145,9 +145,11 @@ def distributed_batches(dataset, model: PlayerModel, config: ConfigDict,
 
 
 def _write_samples(sampler: Sampler, model: PlayerModel, workdir_path: str, step: int) -> None:
-    pictures, columns = sampler(model)
-    path = images.write_png(workdir.sample_path(workdir_path, step), pictures, columns)
-    tf.summary.image("samples", images.grid(pictures, columns)[None], step=step)
+    samples = sampler(model)
+    path = workdir.sample_path(workdir_path, step, samples.extension)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    samples.write(path)
+    samples.summarise(step)
     logging.info("Step %d: samples in %s", step, path)  # The progress bar says the rest.
 
 
@@ -242,7 +244,7 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
     if chief:
         samples = os.path.dirname(workdir.sample_path(workdir_path, steps))
         print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
-              + (f"sample grids in {samples}, " if sampler else "")
+              + (f"samples in {samples}, " if sampler else "")
               + f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
     return Trained(model, dataset.info, chief)
 
@@ -278,7 +280,6 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
     step, steps, every = int(model.step.numpy()), config.train.steps, config.train
     iterator = distributed_batches(dataset, model, config, strategy, step)
     train_function = make_train_function(model, strategy, config.runtime.jit_compile)
-    examples = model.examples_per_step(config.train.batch_size)
     writer = (tf.summary.create_file_writer(workdir.tensorboard_dir(workdir_path)) if chief
               else tf.summary.create_noop_writer())
     checked, window_start, window_time = step, step, time.perf_counter()
@@ -302,9 +303,10 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
             checked = step
             if step % every.log_every == 0 or last:
                 now = time.perf_counter()
-                images_per_second = (step - window_start) * examples / (now - window_time)
+                throughput = model.processed(step - window_start, config.train.batch_size,
+                                             logs) / (now - window_time)
                 window_start, window_time = step, now
-                for name, value in {**logs, "images_per_second": images_per_second}.items():
+                for name, value in {**logs, f"{model.UNIT}_per_second": throughput}.items():
                     tf.summary.scalar(f"train/{name}", value, step=step)
                 progress.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
                 for metric in model.metrics:

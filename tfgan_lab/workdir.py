@@ -79,8 +79,9 @@ def tensorboard_dir(workdir: str) -> str:
     return os.path.join(workdir, "tensorboard")
 
 
-def sample_path(workdir: str, step: int) -> str:
-    return os.path.join(workdir, "samples", f"step_{step:06d}.png")
+def sample_path(workdir: str, step: int, extension: str = "png") -> str:
+    """Where the samples of `step` go: a grid's PNG, a table's Markdown."""
+    return os.path.join(workdir, "samples", f"step_{step:06d}.{extension}")
 
 
 def _config_path(workdir: str) -> str:

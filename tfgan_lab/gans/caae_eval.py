@@ -4,10 +4,10 @@ export, read through its serving signature."""
 
 from collections.abc import Callable
 
-import numpy as np
 from ml_collections import ConfigDict
 
 from tfgan_lab import eval as eval_lib
+from tfgan_lab import samples
 from tfgan_lab.data import groups, images
 from tfgan_lab.eval import progression
 from tfgan_lab.gans import caae_serving
@@ -19,8 +19,9 @@ def make_sampler(config: ConfigDict, dataset: groups.GroupedImages) -> Callable:
     rows = min(config.train.sample_columns, len(dataset))
     inputs, conditions = images.first(dataset.images, rows), dataset.conditions[:rows]
 
-    def sample(caae) -> tuple[np.ndarray, int]:
-        return progression.grid(inputs, conditions, caae.transform, caae.info.num_groups)
+    def sample(caae) -> samples.ImageGrid:
+        return samples.ImageGrid(*progression.grid(inputs, conditions, caae.transform,
+                                                   caae.info.num_groups))
     return sample
 
 

@@ -38,6 +38,7 @@ class CausalController(PlayerModel):
     """
 
     PLAYERS = {"controller": "controller_network", "critic": "critic_network"}
+    UNIT = "label_vectors"
     STREAMS = ("critic_z", "controller_z", "penalty")
 
     def __init__(self, controller_network: keras.Model, critic_network: keras.Model, *,

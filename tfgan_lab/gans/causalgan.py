@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, export, losses, models, nets
+from tfgan_lab import checks, export, losses, models, nets, samples
 from tfgan_lab.causal import graph as graphs
 from tfgan_lab.causal import sampling
 from tfgan_lab.data import attributes
@@ -128,7 +128,7 @@ class CausalGAN(PlayerModel):
         labels = np.repeat(dataset.attributes[:columns], columns, axis=0)
         z = np.random.default_rng(config.seed).standard_normal(
             (len(labels), config.model.z_dim)).astype(np.float32)
-        return lambda gan: (gan.generate(z, labels).numpy(), columns)
+        return lambda gan: samples.ImageGrid(gan.generate(z, labels).numpy(), columns)
 
     @classmethod
     def make_evaluator(cls, config: ConfigDict):

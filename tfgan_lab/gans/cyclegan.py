@@ -16,11 +16,10 @@ Run: python main.py --config=configs/cyclegan_fashion_mnist.py --workdir=runs/cy
 
 
 import keras
-import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, export, losses, models
+from tfgan_lab import checks, export, losses, models, samples
 from tfgan_lab.data import domains, images
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.history_pool import HistoryPool
@@ -132,8 +131,8 @@ class CycleGAN(PlayerModel):
         rows = config.train.sample_columns
         inputs_a, inputs_b = images.first(dataset.a, rows), images.first(dataset.b, rows)
 
-        def sample(gan: "CycleGAN") -> tuple[np.ndarray, int]:
-            return translation.grid(inputs_a, inputs_b, *gan.translators())
+        def sample(gan: "CycleGAN") -> samples.ImageGrid:
+            return samples.ImageGrid(*translation.grid(inputs_a, inputs_b, *gan.translators()))
         return sample
 
     @classmethod

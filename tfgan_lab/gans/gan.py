@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import augment, checks, data, export, images, losses, models, nets
+from tfgan_lab import augment, checks, data, export, images, losses, models, nets, samples
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.players import PlayerModel, adam, moving_averages
 
@@ -190,10 +190,11 @@ class GAN(PlayerModel):
         z, labels = cls.grid_inputs(config, dataset.info.num_classes)
         columns = config.train.sample_columns
 
-        def sample(gan: "GAN") -> tuple[np.ndarray, int]:
+        def sample(gan: "GAN") -> samples.ImageGrid:
             """The averaged G's samples if it has one (the G a run keeps), else G's."""
             averaged = gan.ema_generator is not None
-            return np.asarray(gan.generate(z, labels, averaged=averaged)), columns
+            return samples.ImageGrid(np.asarray(gan.generate(z, labels, averaged=averaged)),
+                                     columns)
         return sample
 
     @classmethod
