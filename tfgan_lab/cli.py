@@ -39,10 +39,13 @@ _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Every mode exports to
                                   "layout).")
 _MODEL_PATH = flags.DEFINE_string("model_path", None, "One exported version folder, "
                                   "export/<name>/<version>, for the modes that read an export.")
-_INPUT = flags.DEFINE_string("input", None, "translate: an image file or a folder of them.")
+_INPUT = flags.DEFINE_string("input", None, "translate: an image file or a folder of them "
+                             "(image-to-image exports), a text file or - for standard input "
+                             "(translators).")
 _OUTPUT = flags.DEFINE_string("output", None, "Where a mode writes: sample's PNG (default "
                               "samples.png), eval's JSON (default eval.json), translate's "
-                              "folder; in --workdir if given, else here.")
+                              "folder (images) or file (text; default standard output); in "
+                              "--workdir if given, else here.")
 _COLUMNS = flags.DEFINE_integer("columns", 10, "sample: columns of the grid.", lower_bound=1)
 
 

@@ -17,7 +17,9 @@ next to its code (`@CONTRACTS.register(...)`):
 - unconditional_generator: input `z`, output `images`;
 - image_to_image: input `images` float32 [B, H, W, C] in [-1, 1], output `images`, the same
   shape;
-- classifier: input `images`, outputs `logits` and `probabilities` float32 [B, N].
+- classifier: input `images`, outputs `logits` and `probabilities` float32 [B, N];
+- translator: input `text` string [B], output `translation` string [B] (tokenizer, model and
+  decoding inside the graph).
 `load(path)` reads any of them back, checked, by its signature alone (names, dtypes and ranks:
 a text model's string tensors never pass for an image model's), so the replay stage of
 continual learning and `--mode=translate` take exports trained anywhere.
@@ -60,6 +62,7 @@ class Tensor:
 
 IMAGES = Tensor(tf.float32, ("B", "H", "W", "C"))  # in [-1, 1]
 LABEL = Tensor(tf.int32, ("B",))
+TEXT = Tensor(tf.string, ("B",))  # UTF-8 sentences
 
 
 def _tensors_text(tensors: dict) -> str:
@@ -276,6 +279,45 @@ class Classifier(Contract):
                                 int(signature.structured_outputs["logits"].shape[-1]), loaded)
 
 
+# --- Text translators: text -> translation, strings in and out. ---
+
+@dataclasses.dataclass
+class LoadedTextTranslator:
+    """An exported text translator, called as `translate(sentences)` -> their translations."""
+    path: str
+    module: Any
+
+    def __call__(self, sentences) -> list[str]:
+        translations = self.module.signatures[SIGNATURE](
+            text=tf.constant(list(sentences), tf.string))["translation"]
+        return [sentence.decode("utf-8") for sentence in translations.numpy()]
+
+
+class _TextModule(tf.Module):
+    """A translator behind a signature of `text`: `network` maps strings [B] to strings [B],
+    its tokenizer, model and decoding inside (a tf.Module or a Keras model)."""
+
+    def __init__(self, network):
+        super().__init__()
+        self.network = network
+        self.serve = tf.function(lambda text: {"translation": network(text)},
+                                 input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+
+
+@CONTRACTS.register("translator")
+class TextTranslator(Contract):
+    description = "a text translator"
+    inputs, outputs = {"text": TEXT}, {"translation": TEXT}
+
+    @classmethod
+    def module(cls, network) -> tf.Module:
+        return _TextModule(network)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedTextTranslator:
+        return LoadedTextTranslator(path, loaded)
+
+
 # --- Writing. ---
 
 def versions(model_root: str) -> list[int]:
@@ -427,6 +469,8 @@ def load(path: str, *contracts: str) -> Any:
     if not os.path.exists(os.path.join(path, "saved_model.pb")):
         raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
                           "version, e.g. export/<name>/<version>.")
+    import tensorflow_text  # noqa: F401 (registers TF Text's ops, which translators hold)
+
     try:
         loaded = tf.saved_model.load(path)
     except Exception as e:  # noqa: BLE001 (a corrupt SavedModel raises protobuf, OS, TF errors)
@@ -468,3 +512,8 @@ def load_classifier(path: str) -> LoadedClassifier:
 def load_translator(path: str) -> LoadedTranslator:
     """A SavedModel that honours the image-to-image contract (images -> images)."""
     return load(path, "image_to_image")
+
+
+def load_text_translator(path: str) -> LoadedTextTranslator:
+    """A SavedModel that honours the translator contract (text -> translation)."""
+    return load(path, "translator")

@@ -1,18 +1,26 @@
-"""--mode=translate: an image-to-image export (a CycleGAN direction, or any SavedModel with that
-contract) applied to a user's image files.
+"""--mode=translate: an export applied to a user's files, by the contract it honours.
 
   python main.py --mode=translate --model_path=export/cyclegan_fashion_mnist_a2b/1 \
       --input=FILE_OR_DIR --output=DIR
+  python main.py --mode=translate --model_path=export/<translator>/1 --input=FILE --output=FILE
+  echo "file not found" | python main.py --mode=translate --model_path=... --input=-
 
-Each input (JPEG, PNG, BMP or GIF, any size) is decoded to the export's channels, resized to its
-input size, translated, and written to DIR as <its name>.png.
+An image-to-image export (a CycleGAN direction, or any SavedModel with that contract): each
+input image (JPEG, PNG, BMP or GIF, any size) is decoded to the export's channels, resized to
+its input size, translated, and written to the folder DIR as <its name>.png. A text translator:
+each line of the text file (or of standard input, `--input=-`) is translated, and the
+translations are written one a line, blank lines kept, to the file --output (written whole) or
+to standard output.
 """
 
 import os
+import sys
 
-from tfgan_lab import export, images, modes, workdir
+from tfgan_lab import export, files, images, modes, workdir
 from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError
+
+STDIO = "-"
 
 
 def output_paths(paths: list[str], output: str) -> list[str]:
@@ -48,13 +56,78 @@ def translate_files(translator: export.LoadedTranslator, paths: list[str], outpu
     return written
 
 
-@modes.register("translate", "apply the image-to-image export --model_path to --input (an "
-                             "image file or a folder of them); PNGs into the folder --output.")
-def translate_mode(context: modes.Context) -> None:
-    path, source, output = (context.require(flag) for flag in ("model_path", "input", "output"))
-    translator = export.load_translator(path)
+def read_lines(source: str) -> list[str]:
+    """The lines of the text file `source`, or of standard input for `-`."""
+    if source == STDIO:
+        return sys.stdin.read().splitlines()
+    if os.path.isdir(source):
+        raise DataError(f"--input={source} is a folder: a text translator reads one text file "
+                        "(a sentence a line), or - for standard input.")
+    try:
+        with open(source, encoding="utf-8") as f:
+            return f.read().splitlines()
+    except OSError as e:
+        raise DataError(f"Cannot read --input={source}: {e.strerror}.") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"--input={source} is not UTF-8 text ({e}).") from None
+
+
+def translate_lines(translator: export.LoadedTextTranslator, lines: list[str],
+                    batch_size: int = 64) -> list[str]:
+    """Each line's translation; a blank line stays blank, so the output aligns with the input."""
+    sentences = [line for line in lines if line.strip()]
+    translated = iter([t for start in range(0, len(sentences), batch_size)
+                       for t in translator(sentences[start:start + batch_size])])
+    return [next(translated) if line.strip() else "" for line in lines]
+
+
+def text_output(source: str, output: str | None) -> str:
+    """The file the translations go to (`-`: standard output), refused before any work when it
+    is the input or a folder."""
+    output = output or STDIO
+    if output == STDIO:
+        return output
+    if os.path.isdir(output):
+        raise DataError(f"--output={output} is a folder: name the text file the translations "
+                        "go to (or leave --output out for standard output).")
+    if source != STDIO and os.path.realpath(output) == os.path.realpath(source):
+        raise DataError(f"Translating into --output={output} would overwrite the input: choose "
+                        "another --output file.")
+    workdir.ensure_writable(os.path.dirname(os.path.abspath(output)), "output folder")
+    return output
+
+
+def _translate_text(translator: export.LoadedTextTranslator, context: modes.Context) -> None:
+    source = context.require("input")
+    output = text_output(source, context.output)
+    translations = translate_lines(translator, read_lines(source))
+    text = "".join(f"{line}\n" for line in translations)
+    if output == STDIO:
+        sys.stdout.write(text)
+        return
+    files.write_text(output, text)
+    print(f"Translated {len(translations)} line(s) from {source} with {context.model_path} "
+          f"into {output}")
+
+
+def _translate_images(translator: export.LoadedTranslator, context: modes.Context) -> None:
+    source, output = context.require("input"), context.require("output")
     paths = image_files.input_paths(source)
     outputs = output_paths(paths, output)
     workdir.ensure_writable(output, "output folder")
     written = translate_files(translator, paths, outputs)
-    print(f"Translated {len(written)} image(s) from {source} with {path} into {output}")
+    print(f"Translated {len(written)} image(s) from {source} with {context.model_path} into "
+          f"{output}")
+
+
+@modes.register("translate", "apply the export --model_path to --input, by its contract: an "
+                             "image-to-image export to an image file or a folder of them (PNGs "
+                             "into the folder --output), a text translator to the lines of a "
+                             "text file or of standard input (--input=-), into the file "
+                             "--output or standard output.")
+def translate_mode(context: modes.Context) -> None:
+    translator = export.load(context.require("model_path"), "image_to_image", "translator")
+    if isinstance(translator, export.LoadedTextTranslator):
+        _translate_text(translator, context)
+    else:
+        _translate_images(translator, context)
