@@ -104,3 +104,20 @@ def test_jit_with_a_distribution_strategy_is_refused():
 def test_unknown_config_argument():
     with pytest.raises(ConfigError, match="only one is 'smoke'"):
         apply_arg(base_config("cgan"), "tiny")
+
+
+def test_each_model_names_its_players_learning_rates():
+    """The common optimizer group holds what players share; each model adds its own players'
+    rates, which are checked like any field."""
+    from tfgan_lab import models
+
+    for name in models.names():
+        rates = [field for field in base_config(name).optimizer.keys()
+                 if field.endswith("_learning_rate")]
+        assert rates, name
+    config = base_config("cyclegan")
+    assert set(config.optimizer.keys()) == {"beta_1", "beta_2", "decay_fraction", "g_learning_rate",
+                                        "d_learning_rate"}
+    config.optimizer.g_learning_rate = -1.0
+    with pytest.raises(ConfigError, match="optimizer.g_learning_rate"):
+        validate(config)

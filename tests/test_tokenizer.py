@@ -1,5 +1,6 @@
-"""The subword tokenizer on the real catalogue corpus: learned deterministically from both
-languages, symbols kept whole, strings back from ids inside the graph and through a SavedModel."""
+"""The subword tokenizer on the real catalogue corpus (learned deterministically from both
+languages, symbols kept whole, strings back from ids inside the graph and through a SavedModel)
+and the noise model of denoising autoencoding on its ids."""
 
 import unicodedata
 
@@ -9,7 +10,7 @@ import tensorflow as tf
 
 from tfgan_lab.data import parallel_text
 from tfgan_lab.errors import ConfigError, DataError
-from tfgan_lab.text import clean, tokenizer
+from tfgan_lab.text import clean, noise, tokenizer
 
 UNSEEN = "Schneemann \u2603 und \U0001d11e"  # characters no catalogue holds: byte pieces
 
@@ -123,3 +124,48 @@ def test_a_vocabulary_size_the_text_cannot_give_is_a_config_error(corpus):
         tokenizer.learn(sentences, 8000, tokenizer.symbols(("en", "de")))
     with pytest.raises(DataError, match="no text"):
         tokenizer.learn([], 8000, [])
+
+
+def _single_piece_words(rows: int, words: int) -> tf.RaggedTensor:
+    """Sentences of `words` one-piece words, the piece of word i being 10 + i, then EOS."""
+    return tf.ragged.constant([list(range(10, 10 + words)) + [tokenizer.EOS]] * rows,
+                              dtype=tf.int32)
+
+
+def test_noise_drops_a_tenth_of_the_words_and_moves_none_more_than_3_places():
+    every_piece_starts_a_word = tf.ones([64], tf.bool)
+    noisy = noise.add_noise(_single_piece_words(200, 20), every_piece_starts_a_word,
+                            tf.constant([3, 4])).to_list()
+    moved = 0
+    for row in noisy:
+        assert row[-1] == tokenizer.EOS and 10 in row  # EOS last, the first word kept
+        original = [piece - 10 for piece in row[:-1]]
+        for place, rank in enumerate(np.argsort(np.argsort(original))):
+            assert abs(place - rank) <= 3
+            moved += place != rank
+    kept = sum(len(row) - 1 for row in noisy) / (200 * 20)
+    assert 0.88 < kept < 0.93 and moved > 1000  # 0.9 kept (the first word always), words move
+
+
+def test_noise_is_a_function_of_its_seed_and_can_be_off():
+    starts = tf.ones([64], tf.bool)
+    ids = _single_piece_words(8, 12)
+    first, again = (noise.add_noise(ids, starts, tf.constant([1, 2])).to_list() for _ in "ab")
+    assert first == again != noise.add_noise(ids, starts, tf.constant([1, 3])).to_list()
+    assert noise.add_noise(ids, starts, tf.constant([1, 2]), drop=0.0, shuffle=0).to_list() == (
+        ids.to_list())
+
+
+def test_noise_moves_real_words_whole(corpus, learned):
+    """On the real test sentences: every noisy sentence decodes to words of its own sentence,
+    a word's pieces together and in order."""
+    words = tokenizer.Tokenizer(learned)
+    sentences = list(corpus["test"].target[:300])
+    ids = words.encode(tf.constant(sentences))
+    noisy = words.decode(noise.add_noise(ids, words.word_starts(), tf.constant([0, 1])))
+    changed = 0
+    for sentence, out in zip(sentences, noisy.numpy(), strict=True):
+        original, kept = _normalised(sentence).split(), out.decode().split()
+        assert kept and set(kept) <= set(original), (sentence, out)
+        changed += kept != original
+    assert changed > 100

@@ -131,6 +131,10 @@ def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(smoke_config, tmp_
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(run))
     message = str(error.value)
     assert "diverged at step" in message and f"{latest}, is kept" in message
+    # What to try comes from the config: its players' rates, and the spectral norm left off.
+    assert message.endswith("Try lower learning rates (--config.optimizer.d_learning_rate, "
+                            "--config.optimizer.g_learning_rate) or "
+                            "--config.model.spectral_norm=True."), message
     step = int(message.split("diverged at step ")[1].split(":")[0])
     assert 2 < step < 50 and latest.endswith(f"ckpt-{step - 1}")
     reader = tf.train.load_checkpoint(latest)

@@ -23,9 +23,8 @@ def _common() -> ConfigDict:
     config.name = "experiment"  # Model name under --export_dir, as TF Serving sees it.
     config.seed = 0  # Weights, data order and noise all follow from it.
 
-    config.optimizer = ConfigDict()  # Adam, one per player.
-    config.optimizer.g_learning_rate = 2e-4  # Generators (and encoders).
-    config.optimizer.d_learning_rate = 2e-4  # Discriminators.
+    # Adam, one per player; each model adds its players' rates (players.learning_rates).
+    config.optimizer = ConfigDict()
     config.optimizer.beta_1 = 0.5
     config.optimizer.beta_2 = 0.999
     config.optimizer.decay_fraction = 0.0  # The rates decay linearly to 0 over this last
@@ -105,6 +104,11 @@ def schema(config: ConfigDict) -> ConfigDict:
     return reference
 
 
+def learning_rate_fields(config: ConfigDict) -> list[str]:
+    """The `optimizer` fields that are a player's learning rate: g_learning_rate, ..."""
+    return [name for name in config.optimizer.keys() if name.endswith("_learning_rate")]
+
+
 def validate(config: ConfigDict) -> None:
     """Raises ConfigError naming the first unknown field or bad value, and the valid choices."""
     _check_known_fields(config, schema(config), "config")
@@ -113,8 +117,8 @@ def validate(config: ConfigDict) -> None:
     checks.choice(config, "runtime.precision", runtime.PRECISIONS)
     checks.positive(config, "train.steps", "train.batch_size", "train.log_every",
                     "train.sample_every", "train.checkpoint_every", "train.keep_checkpoints",
-                    "train.sample_columns", "train.steps_per_loop", "optimizer.g_learning_rate",
-                    "optimizer.d_learning_rate", "eval.num_samples", "eval.k")
+                    "train.sample_columns", "train.steps_per_loop", "eval.num_samples", "eval.k",
+                    *(f"optimizer.{name}" for name in learning_rate_fields(config)))
     checks.at_least_zero(config, "seed", "runtime.num_cpu_devices", "eval.every",
                          "eval.classifier_epochs")
     for path in ("optimizer.beta_1", "optimizer.beta_2", "optimizer.decay_fraction"):

@@ -41,6 +41,13 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"rate": self.rate, "total": self.total, "decay": self.decay}
 
 
+def learning_rates(**rates: float) -> ConfigDict:
+    """A model's part of the `optimizer` group: `learning_rates(g=2e-4, d=2e-4)` is
+    `optimizer.g_learning_rate` and `optimizer.d_learning_rate`. Each model's `config()` names
+    its own players' rates this way (the common group holds what they share: betas, decay)."""
+    return ConfigDict({f"{player}_learning_rate": rate for player, rate in rates.items()})
+
+
 def adam(config: ConfigDict, learning_rate: float, updates_per_step: int = 1,
          ema_decay: float = 0.0) -> keras.optimizers.Optimizer:
     """An Adam with `config.optimizer`'s betas; with `optimizer.decay_fraction`, its rate

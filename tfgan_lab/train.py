@@ -28,6 +28,7 @@ from ml_collections import ConfigDict
 from tqdm import tqdm
 
 from tfgan_lab import models, runtime, workdir
+from tfgan_lab.config import learning_rate_fields
 from tfgan_lab.errors import ConfigError, Interrupted, TrainingDivergedError, WorkdirError
 from tfgan_lab.players import Evaluator, PlayerModel, Sampler
 
@@ -162,25 +163,37 @@ def _evaluate(evaluator: Evaluator, model: PlayerModel, workdir_path: str, step:
     workdir.append_metrics(workdir_path, step, scalars)
 
 
-def _diverged(first: int, last: int, what: str,
-              manager: tf.train.CheckpointManager) -> TrainingDivergedError:
+def _diverged(first: int, last: int, what: str, manager: tf.train.CheckpointManager,
+              config: ConfigDict) -> TrainingDivergedError:
     kept = manager.latest_checkpoint
     where = (f"The last good checkpoint, {kept}, is kept; rerunning resumes from it."
              if kept else "No checkpoint had been written yet.")
     when = f"at step {last}" if first == last else f"between steps {first} and {last}"
     return TrainingDivergedError(
         f"Training diverged {when}: {what}. Nothing of these steps was saved. {where} "
-        "Try lower learning rates (--config.optimizer.d_learning_rate, g_learning_rate), "
-        "--config.model.spectral_norm=True where the model has it, or precision float32.")
+        f"Try {_stabilisers(config)}.")
 
 
-def _save(model: PlayerModel, manager: tf.train.CheckpointManager, step: int) -> None:
+def _stabilisers(config: ConfigDict) -> str:
+    """What the config offers against divergence: its players' learning rates, spectral
+    normalisation where the model has it and it is off, float32."""
+    rates = ", ".join(f"--config.optimizer.{name}" for name in learning_rate_fields(config))
+    tries = [f"lower learning rates ({rates})"]
+    if config.model.get("spectral_norm") is False:
+        tries.append("--config.model.spectral_norm=True")
+    if config.runtime.precision != "float32":
+        tries.append("--config.runtime.precision=float32")
+    return ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
+
+
+def _save(model: PlayerModel, manager: tf.train.CheckpointManager, step: int,
+          config: ConfigDict) -> None:
     """Saves a checkpoint, unless a weight went non-finite (then the last good one stays)."""
     for variable in model.weights:
         if not tf.as_dtype(variable.dtype).is_floating:
             continue
         if not bool(tf.reduce_all(tf.math.is_finite(variable))):
-            raise _diverged(step, step, f"weight {variable.path} is not finite", manager)
+            raise _diverged(step, step, f"weight {variable.path} is not finite", manager, config)
     manager.save(checkpoint_number=step)
 
 
@@ -299,7 +312,7 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
             bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
             if bad:
                 raise _diverged(checked + 1, step,
-                                ", ".join(f"{k}={v}" for k, v in bad.items()), manager)
+                                ", ".join(f"{k}={v}" for k, v in bad.items()), manager, config)
             checked = step
             if step % every.log_every == 0 or last:
                 now = time.perf_counter()
@@ -316,6 +329,6 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
             if evaluator and (step % config.eval.every == 0 or last):
                 _evaluate(evaluator, model, workdir_path, step)
             if step % every.checkpoint_every == 0 or last:
-                _save(model, manager, step)
+                _save(model, manager, step, config)
     writer.flush()
 

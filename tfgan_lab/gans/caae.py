@@ -31,7 +31,7 @@ from tfgan_lab.data import groups
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans import caae_eval, caae_serving
 from tfgan_lab.nets import caae as nets
-from tfgan_lab.players import PlayerModel, adam
+from tfgan_lab.players import PlayerModel, adam, learning_rates
 
 
 @models.register("caae")
@@ -87,7 +87,8 @@ class CAAE(PlayerModel):
         model.random_targets = False  # D_img also judges G(E(x), random target).
         model.mismatched_reals = False  # D_img also learns real images of a wrong group as fake.
         model.encoder = True  # False: no E, G reads z from the prior (a conditional GAN).
-        return ConfigDict({"model": model, "data": groups.config()})
+        return ConfigDict({"model": model, "data": groups.config(),
+                           "optimizer": learning_rates(g=2e-4, d=2e-4)})
 
     @classmethod
     def defaults(cls, config: ConfigDict) -> None:

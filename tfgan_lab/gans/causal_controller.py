@@ -24,7 +24,7 @@ from tfgan_lab.draws import indexed
 from tfgan_lab.eval import metrics
 from tfgan_lab.gans import causal_serving  # noqa: F401 (registers the export contract)
 from tfgan_lab.nets import causal as nets
-from tfgan_lab.players import PlayerModel, adam
+from tfgan_lab.players import PlayerModel, adam, learning_rates
 
 
 @models.register("causal_controller")
@@ -69,7 +69,8 @@ class CausalController(PlayerModel):
         model.factorized_critic = True  # One critic per node and its parents (pt_factorized).
         model.critic_steps = 25  # Critic updates per controller update (n_critic).
         model.gradient_penalty = 0.1  # lambda_W
-        return ConfigDict({"model": model, "data": attributes.config()})
+        return ConfigDict({"model": model, "data": attributes.config(),
+                           "optimizer": learning_rates(g=2e-4, d=2e-4)})
 
     @classmethod
     def defaults(cls, config: ConfigDict) -> None:

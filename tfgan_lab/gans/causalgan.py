@@ -29,7 +29,7 @@ from tfgan_lab.errors import ConfigError, EvaluationError
 from tfgan_lab.eval import metrics
 from tfgan_lab.eval.classifier import batched
 from tfgan_lab.gans import causal_serving  # noqa: F401 (the controller's contract)
-from tfgan_lab.players import PlayerModel, adam
+from tfgan_lab.players import PlayerModel, adam, learning_rates
 
 
 @models.register("causalgan")
@@ -71,7 +71,8 @@ class CausalGAN(PlayerModel):
         # A causal_controller export over the same graph: the metrics sample its label vectors
         # under each query of the data's known model; empty: the test split's label vectors.
         model.controller = ""
-        return ConfigDict({"model": model, "data": attributes.config()})
+        return ConfigDict({"model": model, "data": attributes.config(),
+                           "optimizer": learning_rates(g=2e-4, d=2e-4)})
 
     @classmethod
     def defaults(cls, config: ConfigDict) -> None:

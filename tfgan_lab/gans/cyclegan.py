@@ -24,7 +24,7 @@ from tfgan_lab.data import domains, images
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
-from tfgan_lab.players import PlayerModel, adam
+from tfgan_lab.players import PlayerModel, adam, learning_rates
 
 
 @models.register("cyclegan")
@@ -64,7 +64,8 @@ class CycleGAN(PlayerModel):
         model.identity_weight = 0.5  # Times cycle_weight (official lambda_identity).
         model.discriminator_weight = 0.5  # D's loss is halved (official).
         model.pool_size = 50  # Past fakes per discriminator; 0: no pool.
-        return ConfigDict({"model": model, "data": domains.config()})
+        return ConfigDict({"model": model, "data": domains.config(),
+                           "optimizer": learning_rates(g=2e-4, d=2e-4)})
 
     @classmethod
     def defaults(cls, config: ConfigDict) -> None:

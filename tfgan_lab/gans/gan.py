@@ -22,7 +22,7 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import augment, checks, data, export, images, losses, models, nets, samples
 from tfgan_lab.errors import ConfigError
-from tfgan_lab.players import PlayerModel, adam, moving_averages
+from tfgan_lab.players import PlayerModel, adam, learning_rates, moving_averages
 
 EMA_SUFFIX = "_ema"  # The averaged G's export: <name>_ema.
 EMA_PREFIX = "ema_"  # The averaged G's metrics.
@@ -106,7 +106,8 @@ class GAN(PlayerModel):
         # separated, applied to every image D sees; empty: none.
         model.augment = ""
         cls.model_fields(model)
-        return ConfigDict({"model": model, "data": data.sources.config()})
+        return ConfigDict({"model": model, "data": data.sources.config(),
+                           "optimizer": learning_rates(g=2e-4, d=2e-4)})
 
     @classmethod
     def check_config(cls, config: ConfigDict) -> None:

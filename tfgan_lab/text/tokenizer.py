@@ -83,6 +83,9 @@ class Tokenizer(tf.Module):
             raise ConfigError(f"{piece!r} is not a piece of this vocabulary.")
         return token
 
+    # Graph code without Python control flow on tensors: AutoGraph is kept out of it and of the
+    # TF Text code it calls, whatever function traces it.
+    @tf.autograph.experimental.do_not_convert
     def encode(self, text: tf.Tensor, max_length: int | None = None) -> tf.RaggedTensor:
         """Ids of each string of `text` [B], then EOS; at most `max_length` ids (EOS kept)."""
         ids = self._pieces.tokenize(text)
@@ -91,6 +94,7 @@ class Tokenizer(tf.Module):
         eos = tf.fill([ids.nrows(), 1], tf.constant(EOS, tf.int32))
         return tf.concat([ids, eos], axis=1)
 
+    @tf.autograph.experimental.do_not_convert
     def decode(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor:
         """The strings [B] of `ids` [B, T] (dense or ragged), each read up to its first EOS."""
         if isinstance(ids, tf.RaggedTensor):
@@ -102,6 +106,12 @@ class Tokenizer(tf.Module):
     def pieces(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.RaggedTensor:
         """The piece strings of `ids`, for reading what the model sees."""
         return self._pieces.id_to_string(ids)
+
+    def word_starts(self) -> tf.Tensor:
+        """bool [V]: whether each piece begins a word (SentencePiece marks it with '▁');
+        what the noise model moves and drops together (text/noise.py)."""
+        pieces = self._pieces.id_to_string(tf.range(self.vocabulary_size))
+        return tf.strings.substr(pieces, 0, 1, unit="UTF8_CHAR") == "▁"
 
 
 def save(model: bytes, path: str) -> None:
