@@ -26,6 +26,7 @@ setup(
         # version must be TensorFlow's, which pip resolves from its own requirement.
         "tensorflow-text>=2.16,<2.22",
         "sentencepiece",
+        "sacrebleu>=2",  # BLEU and chrF with their signatures (eval/text_scores.py)
     ],
     extras_require={"test": ["pytest", "pytest-xdist", "ruff"]},
     entry_points={"console_scripts": ["tfgan-lab=tfgan_lab.console:run"]},

@@ -1,0 +1,95 @@
+"""A Transformer translator (Vaswani et al. 2017) at a size two CPU cores can train: one
+encoder and one decoder shared by every language, one embedding table shared by source and
+target, and the language to write named by the decoder's first token (`<de>`, `<en>`): the
+shared-encoder setup of Lample et al. (2018), with a Transformer in place of their LSTM.
+
+`transformer(...)` is a functional Keras model {"source": int32 [B, S], "target": int32 [B, T]}
+-> logits float32 [B, T, V]: `target` is the language token followed by the sentence so far
+(teacher forcing), PAD (0) marks padding on both sides, and position t sees targets <= t only.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+PAD = 0
+
+
+def sinusoids(length: int, width: int) -> np.ndarray:
+    """The fixed position table [length, width] of Vaswani et al. (sines, then cosines)."""
+    rates = np.exp(-math.log(10_000.0) * np.arange(width // 2) / (width // 2))
+    angles = np.arange(length)[:, None] * rates[None, :]
+    return np.concatenate([np.sin(angles), np.cos(angles)], axis=1).astype(np.float32)
+
+
+@keras.saving.register_keras_serializable("tfgan_lab")
+class TokenEmbedding(keras.layers.Layer):
+    """Ids -> embeddings scaled by sqrt(width), plus their positions."""
+
+    def __init__(self, vocabulary_size: int, width: int, max_length: int, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size, self.width, self.max_length = vocabulary_size, width, max_length
+        self.embedding = keras.layers.Embedding(vocabulary_size, width, name="table")
+        self.positions = sinusoids(max_length, width)
+
+    def call(self, ids):
+        positions = ops.convert_to_tensor(self.positions)[None, :ops.shape(ids)[1]]
+        scaled = self.embedding(ids) * ops.cast(math.sqrt(self.width), self.compute_dtype)
+        return scaled + ops.cast(positions, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.width)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "vocabulary_size": self.vocabulary_size,
+                "width": self.width, "max_length": self.max_length}
+
+
+def _feed_forward(x, width: int, hidden: int, dropout: float, name: str):
+    y = keras.layers.Dense(hidden, activation="relu", name=f"{name}_hidden")(x)
+    y = keras.layers.Dense(width, name=f"{name}_out")(y)
+    return keras.layers.Dropout(dropout, name=f"{name}_dropout")(y)
+
+
+def _block(x, attend: dict, name: str, width: int, hidden: int, dropout: float):
+    """Post-norm residual blocks: self-attention (causal in the decoder, over the source's
+    pieces but not its padding in the encoder), attention to the encoder's `memory` (not its
+    padding) in the decoder, then the feed-forward layer."""
+    heads, padding, memory = attend["heads"], attend["padding"], attend.get("memory")
+    attention = keras.layers.MultiHeadAttention(heads, width // heads, dropout=dropout,
+                                                name=f"{name}_self")
+    if memory is None:
+        y = attention(x, x, attention_mask=padding)
+    else:
+        y = attention(x, x, use_causal_mask=True)
+    x = keras.layers.LayerNormalization(name=f"{name}_self_norm")(x + y)
+    if memory is not None:
+        cross = keras.layers.MultiHeadAttention(heads, width // heads, dropout=dropout,
+                                                name=f"{name}_cross")
+        y = cross(x, memory, attention_mask=padding)
+        x = keras.layers.LayerNormalization(name=f"{name}_cross_norm")(x + y)
+    y = _feed_forward(x, width, hidden, dropout, f"{name}_ff")
+    return keras.layers.LayerNormalization(name=f"{name}_ff_norm")(x + y)
+
+
+def transformer(vocabulary_size: int, max_length: int, width: int = 256, heads: int = 4,
+                layers: int = 3, hidden: int = 1024, dropout: float = 0.1,
+                name: str = "translator") -> keras.Model:
+    """The translator network: `layers` encoder and decoder blocks of `width` units and
+    `heads` heads, sentences of at most `max_length` pieces."""
+    source = keras.Input((None,), dtype="int32", name="source")
+    target = keras.Input((None,), dtype="int32", name="target")
+    embed = TokenEmbedding(vocabulary_size, width, max_length, name="embedding")
+    padding = ops.expand_dims(ops.not_equal(source, PAD), 1)  # [B, 1, S]: what may be read
+    memory = keras.layers.Dropout(dropout, name="source_dropout")(embed(source))
+    for i in range(layers):
+        memory = _block(memory, {"heads": heads, "padding": padding}, f"encoder_{i}", width,
+                        hidden, dropout)
+    x = keras.layers.Dropout(dropout, name="target_dropout")(embed(target))
+    for i in range(layers):
+        x = _block(x, {"heads": heads, "padding": padding, "memory": memory}, f"decoder_{i}",
+                   width, hidden, dropout)
+    logits = keras.layers.Dense(vocabulary_size, dtype="float32", name="logits")(x)
+    return keras.Model({"source": source, "target": target}, logits, name=name)

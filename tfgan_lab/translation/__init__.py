@@ -1,0 +1,1 @@
+"""Translation models: the shared-encoder translator, its decoding, unsupervised MT."""
