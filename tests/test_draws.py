@@ -30,7 +30,9 @@ def test_every_model_and_its_hooks_draw_from_distinct_streams(variant):
     streams = model.STREAMS
     if issubclass(model, GAN):  # the family that takes training hooks
         streams += tuple(stream for hook in HOOKS for stream in hook.STREAMS)
-    assert model.STREAMS, f"{variant} declares no streams"
+    # A model whose steps draw nothing of their own (the translator: its dropout is Keras's)
+    # declares none; drawing from an undeclared name raises (below), so none is forgotten.
+    assert isinstance(model.STREAMS, tuple) and all(isinstance(s, str) for s in streams)
     assert len(set(streams)) == len(streams)
     assert draws.colliding(streams) == []
 

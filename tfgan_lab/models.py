@@ -3,8 +3,9 @@
     @models.register("cyclegan")
     class CycleGAN(players.PlayerModel): ...
 
-Every module of `tfgan_lab.gans` is imported on the first lookup, so a new model is a new
-module there (plus its config file, tests and docs page); `config.model.variant` picks it.
+Every module of `tfgan_lab.gans` and `tfgan_lab.translation` is imported on the first lookup,
+so a new model is a new module there (plus its config file, tests and docs page);
+`config.model.variant` picks it.
 """
 
 from ml_collections import ConfigDict
@@ -12,7 +13,8 @@ from ml_collections import ConfigDict
 from tfgan_lab.players import PlayerModel
 from tfgan_lab.registry import Registry
 
-MODELS: Registry[type[PlayerModel]] = Registry("model", packages=("tfgan_lab.gans",))
+MODELS: Registry[type[PlayerModel]] = Registry("model", packages=("tfgan_lab.gans",
+                                                                 "tfgan_lab.translation"))
 
 
 def register(name: str):

@@ -77,8 +77,10 @@ class Tokenizer(tf.Module):
         self.vocabulary_size = int(self._pieces.vocab_size())
 
     def token_id(self, piece: str) -> int:
-        """The id of a whole piece, such as a language token; an error if it is not one."""
-        token = int(self._pieces.string_to_id(tf.constant(piece)))
+        """The id of a whole piece, such as a language token; an error if it is not one.
+        Looked up eagerly, also when asked from inside a traced function."""
+        with tf.init_scope():
+            token = int(self._pieces.string_to_id(tf.constant(piece)))
         if token == UNK:
             raise ConfigError(f"{piece!r} is not a piece of this vocabulary.")
         return token

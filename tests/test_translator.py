@@ -1,0 +1,87 @@
+"""The supervised translator on the real catalogue corpus: a train step under each precision
+and strategy, tokens counted, a run that shows sentences, exports both directions with the
+translator contract, and translates and scores through them."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfgan_lab import export, train
+from tfgan_lab.text import tokenizer
+from tfgan_lab.translation import supervised
+
+from conftest import REPO, assert_mirrored_equals_default, smoke, tensorflow_lines, training_setup
+
+
+def _config():
+    config = smoke("translator")
+    config.data.split = "paired"
+    return config
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_one_step_moves_every_weight_and_counts_the_tokens(precision):
+    config = _config()
+    config.runtime.precision = precision
+    translator, step, batches = training_setup(config)
+    before = {v.path: v.numpy().copy() for v in translator.network.trainable_variables}
+    logs = {k: float(v) for k, v in step(batches).items()}
+    assert set(logs) == {"loss", "tokens"} and np.isfinite(logs["loss"])
+    assert all(not np.array_equal(before[v.path], v.numpy())
+               for v in translator.network.trainable_variables)
+    # The tokens are the target pieces of both directions: every non-PAD id of the batch.
+    dataset = translator.load_data(config, config.data.split)
+    batch = next(iter(dataset.batches(config.train.batch_size, config.seed)))
+    assert logs["tokens"] == sum(int(np.sum(batch[side] != tokenizer.PAD))
+                                 for side in ("source", "target"))
+
+
+def test_mirrored_equals_default():
+    config = _config()
+    config.model.dropout = 0.0  # Keras's dropout draws are not the lab's named streams.
+    assert_mirrored_equals_default(config)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A smoke run's workdir and its exports (both directions)."""
+    root = tmp_path_factory.mktemp("translator")
+    config = _config()
+    trained = train.train(config, str(root / "run"))
+    paths = export.export_model(trained.model, str(root / "export"), config.name)
+    return root, config, trained.model, paths
+
+
+def test_the_run_shows_a_table_of_translated_sentences(run):
+    root, config, _, _ = run
+    table = (root / "run" / "samples" / f"step_{config.train.steps:06d}.md").read_text()
+    lines = table.splitlines()
+    assert lines[0] == "| direction | source | output | reference |"
+    assert len(lines) == 2 + 2 * config.train.sample_columns
+    assert lines[2].startswith("| en-de | ") and lines[-1].startswith("| de-en | ")
+
+
+def test_both_directions_export_strings_to_strings_as_the_model_translates(run):
+    root, config, translator, paths = run
+    assert set(paths) == {"en_de", "de_en"}
+    sentences = ["cannot open file", "Datei nicht gefunden"]
+    for (a, b), translate in translator.translators().items():
+        loaded = export.load_text_translator(paths[f"{a}_{b}"])
+        assert loaded(sentences) == translate(sentences)
+    scores = supervised.Translator.evaluate_export(config, paths["de_en"])
+    assert set(scores) == {"en_de_bleu", "en_de_chrf", "de_en_bleu", "de_en_chrf"}
+    assert all(0 <= value <= 100 for value in scores.values())
+
+
+def test_translate_mode_reads_standard_input_with_the_export(run):
+    root, _, translator, paths = run
+    piped = subprocess.run(
+        [sys.executable, os.path.join(REPO, "main.py"), "--mode=translate",
+         f"--model_path={paths['en_de']}", "--input=-"], cwd=root, input="disk full\n",
+        capture_output=True, text=True, timeout=600)
+    assert piped.returncode == 0, piped.stderr
+    assert tensorflow_lines(piped.stderr) == [], piped.stderr
+    assert piped.stdout == translator.translators()[("en", "de")](["disk full"])[0] + "\n"

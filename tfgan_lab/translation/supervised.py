@@ -1,0 +1,210 @@
+"""Supervised translation: the shared-encoder Transformer (nets/translator.py) trained on
+sentence pairs, both directions in every step, the decoder told which language to write by its
+first token. It is issue 27's supervised baseline on the small paired set
+(`--config.data.split=paired`) and its ceiling on every training pair (`train`), and the warm
+start that dual learning starts from.
+
+  python main.py --config=configs/translator_catalogues.py --workdir=runs/translator
+
+Each direction is exported with the translator contract (`<name>_en_de`, `<name>_de_en`):
+strings in, strings out, greedy decoding inside the graph.
+"""
+
+from collections.abc import Callable
+
+import keras
+import tensorflow as tf
+from ml_collections import ConfigDict
+
+from tfgan_lab import checks, export, models, samples
+from tfgan_lab.data import parallel_text
+from tfgan_lab.errors import ConfigError
+from tfgan_lab.eval import text_scores
+from tfgan_lab.nets import translator as nets
+from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.text import tokenizer
+from tfgan_lab.translation import data as text_data
+from tfgan_lab.translation.serving import Translating
+
+Translate = Callable[[list[str]], list[str]]
+
+
+@models.register("translator")
+class Translator(PlayerModel):
+    """One player, `translator`: each step, the loss of source -> target plus that of
+    target -> source on the same pairs, label-smoothed cross-entropy per token, averaged over
+    each sentence's tokens."""
+
+    PLAYERS = {"translator": "network"}
+    UNIT = "tokens"  # target pieces of both directions, EOS included
+    STREAMS = ()
+
+    def __init__(self, network: keras.Model, *, info: text_data.TextInfo,
+                 label_smoothing: float, seed: int, **kwargs):
+        super().__init__(seed=seed, metric_names=("loss", "tokens"), **kwargs)
+        self.network, self.info, self.label_smoothing = network, info, label_smoothing
+        self.words = tokenizer.Tokenizer(info.vocabulary)
+        source, target = info.languages
+        self.directions = ((source, target), (target, source))
+        self.starts = {language: self.words.token_id(tokenizer.language_token(language))
+                       for language in info.languages}
+        self.translating = {(a, b): Translating(network, self.words, b, info.max_length)
+                            for a, b in self.directions}
+        self._translate_graphs = {pair: tf.function(module.__call__, input_signature=[
+            tf.TensorSpec([None], tf.string)]) for pair, module in self.translating.items()}
+
+    @classmethod
+    def config(cls) -> ConfigDict:
+        model = ConfigDict()
+        model.variant = cls.VARIANT
+        model.width = 256
+        model.heads = 4
+        model.layers = 3  # Encoder blocks, and as many decoder blocks.
+        model.hidden = 1024  # Units of each block's feed-forward layer.
+        model.dropout = 0.1
+        model.max_length = 64  # Pieces per sentence, EOS included; longer ones are cut.
+        model.label_smoothing = 0.1
+        data = parallel_text.config()
+        data.split = "train"  # Pairs to learn from: train (the ceiling) or paired (10% of them).
+        return ConfigDict({"model": model, "data": data,
+                           "optimizer": learning_rates(translator=5e-4)})
+
+    @classmethod
+    def defaults(cls, config: ConfigDict) -> None:
+        """Adam (0.9, 0.98) as Vaswani et al.; the rate decays over the last half."""
+        config.optimizer.update(beta_1=0.9, beta_2=0.98, decay_fraction=0.5)
+        config.train.update(batch_size=64, steps=4000, log_every=50, sample_every=500,
+                            checkpoint_every=500, sample_columns=4)
+        config.eval.num_samples = 500
+
+    @classmethod
+    def check_config(cls, config: ConfigDict) -> None:
+        checks.positive(config, "model.width", "model.heads", "model.layers", "model.hidden",
+                        "model.max_length")
+        checks.unit_interval(config, "model.dropout")
+        checks.unit_interval(config, "model.label_smoothing")
+        checks.choice(config, "data.split", ("train", "paired"))
+        if config.model.width % config.model.heads:
+            raise ConfigError(f"config.model.width={config.model.width} must be a multiple of "
+                              f"config.model.heads={config.model.heads}.")
+        parallel_text.check_config(config)
+
+    @classmethod
+    def smoke(cls, config: ConfigDict) -> None:
+        config.model.update(width=32, heads=2, layers=1, hidden=64, max_length=24)
+        config.eval.num_samples = 16
+
+    @classmethod
+    def load_data(cls, config: ConfigDict, split: str) -> text_data.SentencePairs:
+        return text_data.load(config.data, split, config.model.max_length)
+
+    @classmethod
+    def from_config(cls, config: ConfigDict, info: text_data.TextInfo) -> "Translator":
+        model = config.model
+        network = nets.transformer(tokenizer.Tokenizer(info.vocabulary).vocabulary_size,
+                                   info.max_length, model.width, model.heads, model.layers,
+                                   model.hidden, model.dropout)
+        translator = cls(network, info=info, label_smoothing=model.label_smoothing,
+                         seed=config.seed, name=model.variant)
+        translator.compile(optimizers={
+            "translator": adam(config, config.optimizer.translator_learning_rate)},
+            jit_compile=config.runtime.jit_compile)
+        return translator
+
+    @classmethod
+    def make_sampler(cls, config: ConfigDict, dataset: text_data.SentencePairs):
+        """The first train.sample_columns dev pairs, translated each way."""
+        dev = parallel_text.load(config.data, "dev")
+        count = config.train.sample_columns
+        sides = dict(zip(dev.languages, (dev.source[:count], dev.target[:count]), strict=True))
+
+        def sample(translator: "Translator") -> samples.SentenceTable:
+            rows = []
+            for (a, b), translate in translator.translators().items():
+                outputs = translate(list(sides[a]))
+                rows += [(f"{a}-{b}", *row) for row in zip(sides[a], outputs, sides[b],
+                                                            strict=True)]
+            return samples.SentenceTable(("direction", "source", "output", "reference"),
+                                         tuple(rows))
+        return sample
+
+    @classmethod
+    def make_evaluator(cls, config: ConfigDict):
+        evaluate = text_evaluator(config, "dev")
+        return lambda translator: evaluate(translator.translators())
+
+    @classmethod
+    def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
+        """BLEU and chrF of both directions' exports (found by the manifest beside `path`) on
+        the test pairs."""
+        manifest = export.read_manifest(path)
+        roles = [f"{a}_{b}" for a, b in _directions(config)]
+        loaded = [export.load_text_translator(p) for p in manifest.require(*roles)]
+        return text_evaluator(config, "test")(dict(zip(_directions(config), loaded,
+                                                       strict=True)))
+
+    def exports(self) -> dict[str, export.Export]:
+        return {f"{a}_{b}": export.Export("translator", self.translating[(a, b)],
+                                          suffix=f"_{a}_{b}") for a, b in self.directions}
+
+    def processed(self, steps: int, batch_size: int, logs: dict[str, float]) -> float:
+        return logs["tokens"] * steps
+
+    # --- Translating and training. ---
+
+    def translators(self) -> dict[tuple[str, str], Translate]:
+        """{(source, target) language: sentences -> translations}, decoding in the graph."""
+        def translate_with(graph) -> Translate:
+            return lambda sentences: [s.decode() for s in graph(tf.constant(sentences)).numpy()]
+        return {pair: translate_with(graph) for pair, graph in self._translate_graphs.items()}
+
+    def sentence_loss(self, source: tf.Tensor, target: tf.Tensor, language: str,
+                      training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+        """(per-sentence mean cross-entropy [B], tokens [B]) of writing `target` in `language`
+        from `source`, by teacher forcing."""
+        start = tf.fill([tf.shape(target)[0], 1], self.starts[language])
+        logits = self.network({"source": source,
+                               "target": tf.concat([start, target[:, :-1]], axis=1)},
+                              training=training)
+        labels = tf.one_hot(target, tf.shape(logits)[-1])
+        labels = labels * (1 - self.label_smoothing) + self.label_smoothing / tf.cast(
+            tf.shape(logits)[-1], tf.float32)
+        cross_entropy = -tf.reduce_sum(labels * tf.nn.log_softmax(logits), axis=-1)
+        mask = tf.cast(tf.not_equal(target, tokenizer.PAD), tf.float32)
+        tokens = tf.reduce_sum(mask, axis=1)
+        return tf.reduce_sum(cross_entropy * mask, axis=1) / tf.maximum(tokens, 1.0), tokens
+
+    def train_step(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        sides = dict(zip(self.info.languages, (batch["source"], batch["target"]), strict=True))
+
+        def loss() -> tuple[tf.Tensor, dict]:
+            parts = [self.sentence_loss(sides[a], sides[b], b, True) for a, b in self.directions]
+            return sum(p[0] for p in parts), {"tokens": sum(p[1] for p in parts)}
+
+        per_sentence, aux = self.minimize(loss, "translator", has_aux=True)
+        tokens = tf.distribute.get_replica_context().all_reduce(
+            tf.distribute.ReduceOp.SUM, tf.reduce_sum(aux["tokens"]))
+        self.step.assign_add(1)
+        return self.track(loss=per_sentence, tokens=tokens)
+
+
+def _directions(config: ConfigDict) -> tuple[tuple[str, str], tuple[str, str]]:
+    a, b = config.data.source_language, config.data.target_language
+    return (a, b), (b, a)
+
+
+def text_evaluator(config: ConfigDict, split: str):
+    """{direction: translate} -> BLEU and chrF of each direction on the first
+    eval.num_samples pairs of `split` (`en_de_bleu`, `en_de_chrf`, ...)."""
+    pairs = parallel_text.load(config.data, split)
+    count = config.eval.num_samples
+    sides = dict(zip(pairs.languages, (pairs.source[:count], pairs.target[:count]),
+                     strict=True))
+
+    def evaluate(translators: dict[tuple[str, str], Translate]) -> dict[str, float]:
+        results = {}
+        for (a, b), translate in translators.items():
+            for name, score in text_scores.scores(translate(list(sides[a])), sides[b]).items():
+                results[f"{a}_{b}_{name}"] = score.value
+        return results
+    return evaluate
