@@ -2,6 +2,7 @@
 and strategy, tokens counted, a run that shows sentences, exports both directions with the
 translator contract, and translates and scores through them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,9 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from tfgan_lab import export, train
+from tfgan_lab import commands, export, modes, train
 from tfgan_lab.text import tokenizer
-from tfgan_lab.translation import supervised
 
 from conftest import REPO, assert_mirrored_equals_default, smoke, tensorflow_lines, training_setup
 
@@ -71,9 +71,14 @@ def test_both_directions_export_strings_to_strings_as_the_model_translates(run):
     for (a, b), translate in translator.translators().items():
         loaded = export.load_text_translator(paths[f"{a}_{b}"])
         assert loaded(sentences) == translate(sentences)
-    scores = supervised.Translator.evaluate_export(config, paths["de_en"])
-    assert set(scores) == {"en_de_bleu", "en_de_chrf", "de_en_bleu", "de_en_chrf"}
-    assert all(0 <= value <= 100 for value in scores.values())
+    # --mode=eval on either export scores both directions on the test pairs.
+    output = root / "eval.json"
+    commands.eval_mode(modes.Context("eval", config, None, "export", paths["de_en"], None,
+                                     str(output), 10))
+    scores = json.loads(output.read_text())
+    assert scores["role"] == "de_en" and "dataset" not in scores
+    names = {"en_de_bleu", "en_de_chrf", "de_en_bleu", "de_en_chrf"}
+    assert names <= set(scores) and all(0 <= scores[name] <= 100 for name in names)
 
 
 def test_translate_mode_reads_standard_input_with_the_export(run):

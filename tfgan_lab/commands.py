@@ -104,7 +104,7 @@ def eval_mode(context: modes.Context) -> None:
         source = f"{context.workdir} at step {int(trained.model.step.numpy())}"
         results = evaluator(trained.model)
     results = {"source": source, **({"role": role} if role else {}),
-               "dataset": config.data.name, **results}
+               **({"dataset": config.data.name} if "name" in config.data else {}), **results}
     files.write_json(output, results)
     for name, value in results.items():
         if isinstance(value, float):
