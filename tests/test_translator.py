@@ -9,9 +9,11 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfgan_lab import commands, export, modes, train
 from tfgan_lab.text import tokenizer
+from tfgan_lab.translation import serving
 
 from conftest import REPO, assert_mirrored_equals_default, smoke, tensorflow_lines, training_setup
 
@@ -90,3 +92,13 @@ def test_translate_mode_reads_standard_input_with_the_export(run):
     assert piped.returncode == 0, piped.stderr
     assert tensorflow_lines(piped.stderr) == [], piped.stderr
     assert piped.stdout == translator.translators()[("en", "de")](["disk full"])[0] + "\n"
+
+
+def test_a_beam_search_export_serves_what_it_computes(run, tmp_path):
+    _, _, translator, _ = run
+    module = serving.Translating(translator.network, translator.words, "de",
+                                 translator.info.max_length, beam_size=3)
+    path = export.write(export.Export("translator", module), str(tmp_path), "beam")
+    sentences = ["cannot open file", "disk full"]
+    served = export.load_text_translator(path)(sentences)
+    assert served == [s.decode() for s in module(tf.constant(sentences)).numpy()]

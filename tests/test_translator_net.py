@@ -54,3 +54,30 @@ def test_greedy_decoding_in_the_graph_is_the_step_by_step_argmax():
                 break
         expected = written[1:] + [PAD] * (13 - len(written))
         assert ids.tolist() == expected
+
+
+def test_beam_1_is_greedy():
+    network = _network(seed=5)
+    source = np.array([[5, 6, 7, EOS], [8, EOS, PAD, PAD], [9, 9, 9, EOS]], np.int32)
+    greedy = decoding.greedy(network, source, 4, 10).numpy()
+    np.testing.assert_array_equal(decoding.beam(network, source, 4, 10, size=1).numpy(), greedy)
+
+
+def _lure(inputs, training=False):
+    """A hand-made decoder over PAD, UNK, BOS, EOS, X (4), Y (5): from BOS, X 0.6 and Y 0.4;
+    after X, EOS 0.4 (X, Y 0.3 each); after Y, EOS 0.99. Greedy takes X then EOS (0.24);
+    the best sentence is Y EOS (0.396)."""
+    del training
+    table = tf.math.log(tf.constant([
+        [1e-9] * 6, [1e-9] * 6,
+        [1e-9, 1e-9, 1e-9, 1e-9, 0.6, 0.4],          # after BOS
+        [1.0, 1e-9, 1e-9, 1e-9, 1e-9, 1e-9],         # after EOS: PAD
+        [1e-9, 1e-9, 1e-9, 0.4, 0.3, 0.3],           # after X
+        [1e-9, 1e-9, 1e-9, 0.99, 0.005, 0.005]]))    # after Y
+    return tf.gather(table, inputs["target"])
+
+
+def test_beam_finds_the_likelier_sentence_that_greedy_misses():
+    source = np.array([[6, EOS]], np.int32)
+    assert decoding.greedy(_lure, source, 2, 4).numpy().tolist() == [[4, EOS, PAD, PAD]]
+    assert decoding.beam(_lure, source, 2, 4, size=2).numpy().tolist() == [[5, EOS, PAD, PAD]]

@@ -1,5 +1,6 @@
 """A translator as TF Serving runs it: strings in, strings out, with the tokenizer, the network
-and greedy decoding inside one tf.Module (the `translator` contract of export.py)."""
+and its decoding (greedy, or beam search) inside one tf.Module (the `translator` contract of
+export.py)."""
 
 import keras
 import tensorflow as tf
@@ -9,17 +10,21 @@ from tfgan_lab.translation import decoding
 
 
 class Translating(tf.Module):
-    """`network` translating into `language`: `translating(text)` -> translations, string [B]."""
+    """`network` translating into `language`: `translating(text)` -> translations, string [B];
+    greedy with `beam_size` 1, else beam search."""
 
     def __init__(self, network: keras.Model, words: tokenizer.Tokenizer, language: str,
-                 max_length: int):
+                 max_length: int, beam_size: int = 1):
         super().__init__()
         self.network, self.words, self.max_length = network, words, max_length
+        self.beam_size = beam_size
         self.start = words.token_id(tokenizer.language_token(language))
 
     def ids(self, source: tf.Tensor) -> tf.Tensor:
         """The decoded ids [B, max_length] for source ids [B, S]."""
-        return decoding.greedy(self.network, source, self.start, self.max_length)
+        if self.beam_size == 1:
+            return decoding.greedy(self.network, source, self.start, self.max_length)
+        return decoding.beam(self.network, source, self.start, self.max_length, self.beam_size)
 
     def __call__(self, text: tf.Tensor) -> tf.Tensor:
         source = self.words.encode(text, max_length=self.max_length).to_tensor(

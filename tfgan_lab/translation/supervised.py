@@ -40,7 +40,7 @@ class Translator(PlayerModel):
     STREAMS = ()
 
     def __init__(self, network: keras.Model, *, info: text_data.TextInfo,
-                 label_smoothing: float, seed: int, **kwargs):
+                 label_smoothing: float, beam_size: int, seed: int, **kwargs):
         super().__init__(seed=seed, metric_names=("loss", "tokens"), **kwargs)
         self.network, self.info, self.label_smoothing = network, info, label_smoothing
         self.words = tokenizer.Tokenizer(info.vocabulary)
@@ -48,8 +48,8 @@ class Translator(PlayerModel):
         self.directions = ((source, target), (target, source))
         self.starts = {language: self.words.token_id(tokenizer.language_token(language))
                        for language in info.languages}
-        self.translating = {(a, b): Translating(network, self.words, b, info.max_length)
-                            for a, b in self.directions}
+        self.translating = {(a, b): Translating(network, self.words, b, info.max_length,
+                                                beam_size) for a, b in self.directions}
         self._translate_graphs = {pair: tf.function(module.__call__, input_signature=[
             tf.TensorSpec([None], tf.string)]) for pair, module in self.translating.items()}
 
@@ -64,6 +64,7 @@ class Translator(PlayerModel):
         model.dropout = 0.1
         model.max_length = 64  # Pieces per sentence, EOS included; longer ones are cut.
         model.label_smoothing = 0.1
+        model.beam_size = 1  # Decoding of the exports and metrics: 1 greedy (the paper's).
         data = parallel_text.config()
         data.split = "train"  # Pairs to learn from: train (the ceiling) or paired (10% of them).
         return ConfigDict({"model": model, "data": data,
@@ -80,7 +81,7 @@ class Translator(PlayerModel):
     @classmethod
     def check_config(cls, config: ConfigDict) -> None:
         checks.positive(config, "model.width", "model.heads", "model.layers", "model.hidden",
-                        "model.max_length")
+                        "model.max_length", "model.beam_size")
         checks.unit_interval(config, "model.dropout")
         checks.unit_interval(config, "model.label_smoothing")
         checks.choice(config, "data.split", ("train", "paired"))
@@ -105,7 +106,7 @@ class Translator(PlayerModel):
                                    info.max_length, model.width, model.heads, model.layers,
                                    model.hidden, model.dropout)
         translator = cls(network, info=info, label_smoothing=model.label_smoothing,
-                         seed=config.seed, name=model.variant)
+                         beam_size=model.beam_size, seed=config.seed, name=model.variant)
         translator.compile(optimizers={
             "translator": adam(config, config.optimizer.translator_learning_rate)},
             jit_compile=config.runtime.jit_compile)
