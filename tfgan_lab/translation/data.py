@@ -1,6 +1,6 @@
-"""Sentence pairs as a translator trains on them: tokenised inside tf.data with the corpus's
-shared vocabulary, padded to a fixed length, batched as a pure function of (seed, step) like
-every set of the lab (data/pipeline.py)."""
+"""Sentence pairs as a translator trains on them: tokenised with the corpus's shared
+vocabulary, padded to a fixed length, batched as a pure function of (seed, step) like every
+set of the lab (data/pipeline.py)."""
 
 import dataclasses
 
@@ -16,7 +16,6 @@ from tfgan_lab.text import tokenizer
 class TextInfo:
     """What a translator is built for: its two languages, the vocabulary (a SentencePiece
     model) and the longest sentence in pieces."""
-    name: str
     languages: tuple[str, str]
     vocabulary: bytes
     max_length: int
@@ -59,6 +58,5 @@ def load(data: ConfigDict, split: str, max_length: int) -> SentencePairs:
     monolingual = parallel_text.load(data, "monolingual")
     vocabulary = tokenizer.learn(monolingual.source + monolingual.target, data.vocabulary_size,
                                  tokenizer.symbols(monolingual.languages))
-    info = TextInfo(f"{data.source_language}-{data.target_language}", monolingual.languages,
-                    vocabulary, max_length)
+    info = TextInfo(monolingual.languages, vocabulary, max_length)
     return SentencePairs(parallel_text.load(data, split), info)
