@@ -4,6 +4,7 @@ MirroredStrategy tests can run two replicas on a machine without GPUs."""
 import fcntl
 import itertools
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -65,6 +66,13 @@ def tensorflow_lines(stderr: str) -> list[str]:
     carriage returns split lines too): none, on the quiet console."""
     return [line for line in stderr.replace("\r", "\n").splitlines()
             if line.startswith(TENSORFLOW_LOG)]
+
+
+def run_main(*args, cwd, **kwargs) -> subprocess.CompletedProcess:
+    """`python main.py ARGS` in `cwd` as a user runs it, output captured (`input=` feeds its
+    standard input)."""
+    return subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600, **kwargs)
 
 
 def judges_env(tmp_path: Path, trained_classifier: tuple[str, float]) -> dict[str, str]:

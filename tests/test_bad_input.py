@@ -16,13 +16,9 @@ from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError, WorkdirError
 
 from conftest import REPO, tensorflow_lines
+from conftest import run_main as _main
 
 CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
-
-
-def _main(*args, cwd, **kwargs):
-    return subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600, **kwargs)
 
 
 def _one_error_line(run) -> str:

@@ -8,13 +8,9 @@ import numpy as np
 from PIL import Image
 
 from conftest import REPO, tensorflow_lines
+from conftest import run_main as _main
 
 CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
-
-
-def _main(*args, cwd):
-    return subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
 
 
 def test_train_export_sample(tmp_path):

@@ -1,9 +1,6 @@
 """The translator contract (text -> translation, strings in and out) and --mode=translate on
 text: an export whose tokenizer runs inside the graph, loaded by a fresh process."""
 
-import os
-import subprocess
-import sys
 
 import pytest
 import tensorflow as tf
@@ -12,7 +9,8 @@ from tfgan_lab import export, translate
 from tfgan_lab.errors import DataError, ExportError
 from tfgan_lab.text import tokenizer
 
-from conftest import REPO, tensorflow_lines
+from conftest import run_main as _main
+from conftest import tensorflow_lines
 
 SENTENCES = ["cannot open <arg>: No such file", "kann <arg> nicht öffnen", "disk full"]
 
@@ -41,11 +39,6 @@ def translator(tmp_path_factory) -> str:
                         str(tmp_path_factory.mktemp("export")), "shouting")
 
 
-def _main(*args, cwd, stdin=None):
-    return subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=cwd,
-                          input=stdin, capture_output=True, text=True, timeout=600)
-
-
 def test_the_export_takes_and_returns_strings_by_its_contract(translator):
     loaded = export.load(translator)
     assert isinstance(loaded, export.LoadedTextTranslator)
@@ -72,7 +65,7 @@ def test_translate_mode_reads_a_text_file_or_standard_input(translator, tmp_path
     assert "Translated 3 line(s) from in.txt" in to_file.stdout
     assert tensorflow_lines(to_file.stderr) == [], to_file.stderr
     piped = _main("--mode=translate", f"--model_path={translator}", "--input=-", cwd=tmp_path,
-                  stdin="disk full\n")
+                  input="disk full\n")
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == "DISK FULL\n"
 

@@ -3,9 +3,6 @@ and strategy, tokens counted, a run that shows sentences, exports both direction
 translator contract, and translates and scores through them."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,7 +12,13 @@ from tfgan_lab import commands, export, modes, train
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import serving
 
-from conftest import REPO, assert_mirrored_equals_default, smoke, tensorflow_lines, training_setup
+from conftest import (
+    assert_mirrored_equals_default,
+    run_main,
+    smoke,
+    tensorflow_lines,
+    training_setup,
+)
 
 
 def _config():
@@ -85,10 +88,8 @@ def test_both_directions_export_strings_to_strings_as_the_model_translates(run):
 
 def test_translate_mode_reads_standard_input_with_the_export(run):
     root, _, translator, paths = run
-    piped = subprocess.run(
-        [sys.executable, os.path.join(REPO, "main.py"), "--mode=translate",
-         f"--model_path={paths['en_de']}", "--input=-"], cwd=root, input="disk full\n",
-        capture_output=True, text=True, timeout=600)
+    piped = run_main("--mode=translate", f"--model_path={paths['en_de']}", "--input=-",
+                     cwd=root, input="disk full\n")
     assert piped.returncode == 0, piped.stderr
     assert tensorflow_lines(piped.stderr) == [], piped.stderr
     assert piped.stdout == translator.translators()[("en", "de")](["disk full"])[0] + "\n"

@@ -96,6 +96,11 @@ class Tokenizer(tf.Module):
         eos = tf.fill([ids.nrows(), 1], tf.constant(EOS, tf.int32))
         return tf.concat([ids, eos], axis=1)
 
+    def encode_padded(self, text: tf.Tensor, max_length: int) -> tf.Tensor:
+        """`encode`'s ids as int32 [B, max_length], PAD after each EOS."""
+        return self.encode(text, max_length).to_tensor(default_value=PAD,
+                                                       shape=[None, max_length])
+
     @tf.autograph.experimental.do_not_convert
     def decode(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor:
         """The strings [B] of `ids` [B, T] (dense or ragged), each read up to its first EOS."""

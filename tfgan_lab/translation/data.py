@@ -29,7 +29,8 @@ class SentencePairs:
     def __init__(self, text: parallel_text.Text, info: TextInfo):
         self.text, self.info = text, info
         words = tokenizer.Tokenizer(info.vocabulary)
-        self._ids = {side: eager_constant(encode(words, sentences, info.max_length))
+        self._ids = {side: eager_constant(words.encode_padded(tf.constant(list(sentences)),
+                                                              info.max_length))
                      for side, sentences in (("source", text.source), ("target", text.target))}
 
     def __len__(self) -> int:
@@ -43,12 +44,6 @@ class SentencePairs:
                 input_context: tf.distribute.InputContext | None = None,
                 slices: int = 1) -> tf.data.Dataset:
         return step_batches([self], global_batch_size, seed, start_step, input_context, slices)
-
-
-def encode(words: tokenizer.Tokenizer, sentences, max_length: int) -> tf.Tensor:
-    """Ids int32 [N, max_length] of `sentences`, PAD after each one's EOS."""
-    ids = words.encode(tf.constant(list(sentences), tf.string), max_length=max_length)
-    return ids.to_tensor(default_value=tokenizer.PAD, shape=[None, max_length])
 
 
 def load(data: ConfigDict, split: str, max_length: int) -> SentencePairs:

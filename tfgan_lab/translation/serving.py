@@ -27,6 +27,4 @@ class Translating(tf.Module):
         return decoding.beam(self.network, source, self.start, self.max_length, self.beam_size)
 
     def __call__(self, text: tf.Tensor) -> tf.Tensor:
-        source = self.words.encode(text, max_length=self.max_length).to_tensor(
-            default_value=tokenizer.PAD)
-        return self.words.decode(self.ids(source))
+        return self.words.decode(self.ids(self.words.encode_padded(text, self.max_length)))
