@@ -132,10 +132,15 @@ def _single_piece_words(rows: int, words: int) -> tf.RaggedTensor:
                               dtype=tf.int32)
 
 
+def _seeds(rows: int, first: int = 0) -> tf.Tensor:
+    """One seed per sentence: (7, first), (7, first + 1), ..."""
+    return tf.stack([tf.fill([rows], 7), tf.range(first, first + rows)], axis=1)
+
+
 def test_noise_drops_a_tenth_of_the_words_and_moves_none_more_than_3_places():
     every_piece_starts_a_word = tf.ones([64], tf.bool)
     noisy = noise.add_noise(_single_piece_words(200, 20), every_piece_starts_a_word,
-                            tf.constant([3, 4])).to_list()
+                            _seeds(200), max_words=21).to_list()
     moved = 0
     for row in noisy:
         assert row[-1] == tokenizer.EOS and 10 in row  # EOS last, the first word kept
@@ -147,12 +152,14 @@ def test_noise_drops_a_tenth_of_the_words_and_moves_none_more_than_3_places():
     assert 0.88 < kept < 0.93 and moved > 1000  # 0.9 kept (the first word always), words move
 
 
-def test_noise_is_a_function_of_its_seed_and_can_be_off():
+def test_noise_is_a_function_of_each_sentences_seed_and_can_be_off():
     starts = tf.ones([64], tf.bool)
     ids = _single_piece_words(8, 12)
-    first, again = (noise.add_noise(ids, starts, tf.constant([1, 2])).to_list() for _ in "ab")
-    assert first == again != noise.add_noise(ids, starts, tf.constant([1, 3])).to_list()
-    assert noise.add_noise(ids, starts, tf.constant([1, 2]), drop=0.0, shuffle=0).to_list() == (
+    first, again = (noise.add_noise(ids, starts, _seeds(8), 12).to_list() for _ in "ab")
+    assert first == again != noise.add_noise(ids, starts, _seeds(8, 1), 12).to_list()
+    # A sentence's noise is its own: the same in any batch (a replica's slice of one).
+    assert noise.add_noise(ids[5:], starts, _seeds(3, 5), 12).to_list() == first[5:]
+    assert noise.add_noise(ids, starts, _seeds(8), 12, drop=0.0, shuffle=0).to_list() == (
         ids.to_list())
 
 
@@ -162,7 +169,7 @@ def test_noise_moves_real_words_whole(corpus, learned):
     words = tokenizer.Tokenizer(learned)
     sentences = list(corpus["test"].target[:300])
     ids = words.encode(tf.constant(sentences))
-    noisy = words.decode(noise.add_noise(ids, words.word_starts(), tf.constant([0, 1])))
+    noisy = words.decode(noise.add_noise(ids, words.word_starts(), _seeds(300), 64))
     changed = 0
     for sentence, out in zip(sentences, noisy.numpy(), strict=True):
         original, kept = _normalised(sentence).split(), out.decode().split()

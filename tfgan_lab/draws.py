@@ -114,14 +114,26 @@ class StepDraws:
                                     trainable=False, aggregation="only_first_replica",
                                     name="step")
 
-    def step_seed(self, stream: str) -> tf.Tensor:
-        """The stateless seed of `stream` at the current step."""
+    def _declared(self, stream: str) -> None:
         base, _ = split(stream)
         if base not in self.streams():
             raise ValueError(f"{type(self).__name__} draws from stream {base!r}, which it does "
                              f"not declare: add it to STREAMS (declared: "
                              f"{', '.join(self.streams()) or 'none'}).")
+
+    def step_seed(self, stream: str) -> tf.Tensor:
+        """The stateless seed of `stream` at the current step."""
+        self._declared(stream)
         return stream_seed(self.seed, self.step, stream)
+
+    def example_seeds(self, seeds: tf.Tensor, stream: str) -> tf.Tensor:
+        """Seeds int64 [b, 2] of `stream` for each example of a batch, from the per-example
+        seeds the data hands out with it (data/pipeline.py): each a pure function of the
+        example's place in the run, so a replica's slice draws what one device draws for it."""
+        self._declared(stream)
+        digest = name_hash(stream)
+        return tf.map_fn(lambda seed: tf.random.experimental.stateless_fold_in(seed, digest),
+                         tf.cast(seeds, tf.int64))
 
     def draw(self, sample: Callable[[tf.Tensor, tf.Tensor], tf.Tensor], batch_size: tf.Tensor,
              stream: str) -> tf.Tensor:

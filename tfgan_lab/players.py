@@ -152,6 +152,16 @@ class PlayerModel(StepDraws, keras.Model):
         reported); a text model counts tokens, which its steps report."""
         return steps * self.examples_per_step(batch_size)
 
+    def round_steps(self) -> int:
+        """Steps per round for a model trained in rounds, 0 for none: after every round's last
+        step the loop calls `end_round` on the host, outside the compiled steps, before that
+        step's checkpoint (unsupervised MT's next round back-translates with the model the
+        round left)."""
+        return 0
+
+    def end_round(self, step: int) -> None:
+        """What a model does between rounds (see `round_steps`)."""
+
     def batch_parts(self) -> int:
         """The parts a train step uses its batch in, one after the other (one per critic
         update): the data lays each part out over the replicas alike, so that every part holds

@@ -276,11 +276,11 @@ def _resume(model: PlayerModel, checkpoint: tf.train.Checkpoint, workdir_path: s
     print(f"Resuming from {latest}")
 
 
-def _next_boundary(step: int, config: ConfigDict) -> int:
-    """The next step after `step` at which the host reads the logs: a log, sample, metric or
-    checkpoint step, or the last."""
+def _next_boundary(step: int, config: ConfigDict, round_steps: int) -> int:
+    """The next step after `step` at which the host reads the logs: a log, sample, metric,
+    checkpoint or round's end step, or the last."""
     every = [config.train.log_every, config.train.sample_every, config.train.checkpoint_every]
-    every += [config.eval.every] if config.eval.every else []
+    every += [n for n in (config.eval.every, round_steps) if n]
     return min([config.train.steps] + [(step // n + 1) * n for n in every])
 
 
@@ -300,7 +300,7 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
                                    disable=not chief, dynamic_ncols=True, desc=config.name,
                                    mininterval=0.5 if sys.stderr.isatty() else 30) as progress:
         while step < steps:
-            boundary = _next_boundary(step, config)
+            boundary = _next_boundary(step, config, model.round_steps())
             count = min(every.steps_per_loop, boundary - step)
             device_logs = train_function(iterator, count)
             step += count
@@ -324,6 +324,8 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
                 progress.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
                 for metric in model.metrics:
                     metric.reset_state()
+            if model.round_steps() and step % model.round_steps() == 0:
+                model.end_round(step)
             if sampler and (step % every.sample_every == 0 or last):
                 _write_samples(sampler, model, workdir_path, step)
             if evaluator and (step % config.eval.every == 0 or last):

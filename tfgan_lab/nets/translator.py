@@ -93,3 +93,13 @@ def transformer(vocabulary_size: int, max_length: int, width: int = 256, heads: 
                    width, hidden, dropout)
     logits = keras.layers.Dense(vocabulary_size, dtype="float32", name="logits")(x)
     return keras.Model({"source": source, "target": target}, logits, name=name)
+
+
+def encoder_of(network: keras.Model) -> keras.Model:
+    """The encoder of a `transformer` network, sharing its layers: source ids int32 [B, S] ->
+    the states the decoder attends to, float [B, S, width] (unsupervised MT's adversary reads
+    them)."""
+    last = max(int(layer.name.split("_")[1]) for layer in network.layers
+               if layer.name.startswith("encoder_") and layer.name.endswith("_ff_norm"))
+    return keras.Model(network.input["source"], network.get_layer(
+        f"encoder_{last}_ff_norm").output, name=f"{network.name}_encoder")

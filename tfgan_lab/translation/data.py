@@ -1,8 +1,10 @@
-"""Sentence pairs as a translator trains on them: tokenised with the corpus's shared
-vocabulary, padded to a fixed length, batched as a pure function of (seed, step) like every
-set of the lab (data/pipeline.py)."""
+"""Text as a translator trains on it: tokenised with the corpus's shared vocabulary, padded to a
+fixed length, batched as a pure function of (seed, step) like every set of the lab
+(data/pipeline.py). Sentence pairs for supervised training; for unsupervised MT, each
+language's monolingual half with a first model's translation of every sentence."""
 
 import dataclasses
+from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 from ml_collections import ConfigDict
@@ -46,12 +48,63 @@ class SentencePairs:
         return step_batches([self], global_batch_size, seed, start_step, input_context, slices)
 
 
-def load(data: ConfigDict, split: str, max_length: int) -> SentencePairs:
-    """The pairs of `split`, with the vocabulary learned from the corpus's monolingual halves
-    (text no method is scored on; the same corpus gives the same vocabulary, so a resumed run
-    and its exports read alike)."""
+class Sentences:
+    """One language's sentences and their translations into the other language by a first
+    model; `gather` gives {"ids", "first_translation"} int32 [b, max_length] (EOS-ended,
+    PAD after) and "seeds" int64 [b, 2], each sentence's seed at its place in the run."""
+
+    def __init__(self, sentences: Sequence[str], translations: Sequence[str], info: TextInfo):
+        words = tokenizer.Tokenizer(info.vocabulary)
+        self._size = len(sentences)
+        self._ids = {name: eager_constant(words.encode_padded(tf.constant(list(text)),
+                                                              info.max_length))
+                     for name, text in (("ids", sentences), ("first_translation", translations))}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def gather(self, indices: tf.Tensor, seeds: tf.Tensor) -> dict[str, tf.Tensor]:
+        return {**{name: tf.gather(ids, indices) for name, ids in self._ids.items()},
+                "seeds": seeds}
+
+
+class MonolingualHalves:
+    """Both languages' `Sentences`, batched side by side (each in its own order): a batch is
+    a pair (first language's, second's)."""
+
+    def __init__(self, sides: tuple[Sentences, Sentences], info: TextInfo):
+        self.sides, self.info = sides, info
+
+    def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
+                input_context: tf.distribute.InputContext | None = None,
+                slices: int = 1) -> tf.data.Dataset:
+        return step_batches(self.sides, global_batch_size, seed, start_step, input_context,
+                            slices)
+
+
+def text_info(data: ConfigDict, max_length: int) -> TextInfo:
+    """The languages and the vocabulary learned from the corpus's monolingual halves (text no
+    method is scored on; the same corpus gives the same vocabulary, so a resumed run and its
+    exports read alike)."""
     monolingual = parallel_text.load(data, "monolingual")
     vocabulary = tokenizer.learn(monolingual.source + monolingual.target, data.vocabulary_size,
                                  tokenizer.symbols(monolingual.languages))
-    info = TextInfo(monolingual.languages, vocabulary, max_length)
-    return SentencePairs(parallel_text.load(data, split), info)
+    return TextInfo(monolingual.languages, vocabulary, max_length)
+
+
+def load(data: ConfigDict, split: str, max_length: int) -> SentencePairs:
+    """The pairs of `split`."""
+    return SentencePairs(parallel_text.load(data, split), text_info(data, max_length))
+
+
+def load_monolingual(data: ConfigDict, max_length: int,
+                     first_model: Callable[[tuple[str, str], Sequence[str]], list[str]]
+                     ) -> MonolingualHalves:
+    """The monolingual halves, each sentence with its translation by `first_model`
+    ((source, target) language, sentences -> translations)."""
+    monolingual = parallel_text.load(data, "monolingual")
+    info = text_info(data, max_length)
+    a, b = monolingual.languages
+    return MonolingualHalves(
+        (Sentences(monolingual.source, first_model((a, b), monolingual.source), info),
+         Sentences(monolingual.target, first_model((b, a), monolingual.target), info)), info)

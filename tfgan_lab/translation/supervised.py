@@ -40,8 +40,9 @@ class Translator(PlayerModel):
     STREAMS = ()
 
     def __init__(self, network: keras.Model, *, info: text_data.TextInfo,
-                 label_smoothing: float, beam_size: int, seed: int, **kwargs):
-        super().__init__(seed=seed, metric_names=("loss", "tokens"), **kwargs)
+                 label_smoothing: float, beam_size: int, seed: int,
+                 metric_names: tuple[str, ...] = ("loss", "tokens"), **kwargs):
+        super().__init__(seed=seed, metric_names=metric_names, **kwargs)
         self.network, self.info, self.label_smoothing = network, info, label_smoothing
         self.words = tokenizer.Tokenizer(info.vocabulary)
         source, target = info.languages
@@ -80,15 +81,8 @@ class Translator(PlayerModel):
 
     @classmethod
     def check_config(cls, config: ConfigDict) -> None:
-        checks.positive(config, "model.width", "model.heads", "model.layers", "model.hidden",
-                        "model.max_length", "model.beam_size")
-        checks.unit_interval(config, "model.dropout")
-        checks.unit_interval(config, "model.label_smoothing")
         checks.choice(config, "data.split", ("train", "paired"))
-        if config.model.width % config.model.heads:
-            raise ConfigError(f"config.model.width={config.model.width} must be a multiple of "
-                              f"config.model.heads={config.model.heads}.")
-        parallel_text.check_config(config)
+        check_network_config(config)
 
     @classmethod
     def smoke(cls, config: ConfigDict) -> None:
@@ -102,11 +96,9 @@ class Translator(PlayerModel):
     @classmethod
     def from_config(cls, config: ConfigDict, info: text_data.TextInfo) -> "Translator":
         model = config.model
-        network = nets.transformer(tokenizer.Tokenizer(info.vocabulary).vocabulary_size,
-                                   info.max_length, model.width, model.heads, model.layers,
-                                   model.hidden, model.dropout)
-        translator = cls(network, info=info, label_smoothing=model.label_smoothing,
-                         beam_size=model.beam_size, seed=config.seed, name=model.variant)
+        translator = cls(network_from_config(config, info), info=info,
+                         label_smoothing=model.label_smoothing, beam_size=model.beam_size,
+                         seed=config.seed, name=model.variant)
         translator.compile(optimizers={
             "translator": adam(config, config.optimizer.translator_learning_rate)},
             jit_compile=config.runtime.jit_compile)
@@ -187,6 +179,27 @@ class Translator(PlayerModel):
             tf.distribute.ReduceOp.SUM, tf.reduce_sum(aux["tokens"]))
         self.step.assign_add(1)
         return self.track(loss=per_sentence, tokens=tokens)
+
+
+def network_from_config(config: ConfigDict, info: text_data.TextInfo,
+                        name: str = "translator") -> keras.Model:
+    """The Transformer of config.model's size for the vocabulary and length of `info`."""
+    model = config.model
+    return nets.transformer(tokenizer.Tokenizer(info.vocabulary).vocabulary_size,
+                            info.max_length, model.width, model.heads, model.layers,
+                            model.hidden, model.dropout, name=name)
+
+
+def check_network_config(config: ConfigDict) -> None:
+    """Raises ConfigError for a value of the translator network's fields or of the text's."""
+    checks.positive(config, "model.width", "model.heads", "model.layers", "model.hidden",
+                    "model.max_length", "model.beam_size")
+    checks.unit_interval(config, "model.dropout")
+    checks.unit_interval(config, "model.label_smoothing")
+    if config.model.width % config.model.heads:
+        raise ConfigError(f"config.model.width={config.model.width} must be a multiple of "
+                          f"config.model.heads={config.model.heads}.")
+    parallel_text.check_config(config)
 
 
 def _directions(config: ConfigDict) -> tuple[tuple[str, str], tuple[str, str]]:
