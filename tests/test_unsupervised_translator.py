@@ -95,10 +95,10 @@ def test_xla_is_refused_with_the_reason():
 
 def test_a_run_resumed_across_a_rounds_end_ends_as_one_run(tmp_path):
     """Stopped at step 2, the end of round 1, and resumed to step 4 (round 2 back-translates
-    with the copy the checkpoint holds): the weights of an uninterrupted run. Without dropout:
-    Keras's dropout draws do not resume exactly (docs/translation.md, "Known limits")."""
+    with the copy the checkpoint holds, and dropout's seeds): the weights of an uninterrupted
+    run."""
     def config(steps):
-        c = _config(round_steps=2, dropout=0.0)
+        c = _config(round_steps=2)
         c.train.update(steps=steps, checkpoint_every=2, log_every=2, sample_every=100)
         c.eval.every = 0
         return c

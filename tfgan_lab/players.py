@@ -200,9 +200,17 @@ class PlayerModel(StepDraws, keras.Model):
         self.built = True
 
     def checkpoint_items(self) -> dict[str, tf.Module]:
-        """Weights (and every model variable: step, pools, ...) and each optimizer's state."""
-        return {"model": self, **{f"{name}_optimizer": player.optimizer
-                                  for name, player in self.players.items()}}
+        """Weights (and every model variable: step, pools, ...), each optimizer's state and,
+        for a model with dropout, its layers' seed states, which Keras keeps out of the
+        model's checkpoint: without them a resumed run would draw its first masks again."""
+        items = {"model": self, **{f"{name}_optimizer": player.optimizer
+                                   for name, player in self.players.items()}}
+        seeds = [layer.seed_generator.state.value for layer in self._flatten_layers()
+                 if getattr(layer, "seed_generator", None) is not None]
+        if seeds:  # None in the image models: their checkpoints keep their layout.
+            items["dropout_seeds"] = tf.Module()
+            items["dropout_seeds"].states = seeds
+        return items
 
     def reset_learning_rates(self) -> None:
         """Restores the constructed learning rates after a checkpoint restore overwrote them:
