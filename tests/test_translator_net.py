@@ -63,18 +63,40 @@ def test_beam_1_is_greedy():
     np.testing.assert_array_equal(decoding.beam(network, source, 4, 10, size=1).numpy(), greedy)
 
 
-def _lure(inputs, training=False):
+class _Lure:
     """A hand-made decoder over PAD, UNK, BOS, EOS, X (4), Y (5): from BOS, X 0.6 and Y 0.4;
     after X, EOS 0.4 (X, Y 0.3 each); after Y, EOS 0.99. Greedy takes X then EOS (0.24);
     the best sentence is Y EOS (0.396)."""
-    del training
     table = tf.math.log(tf.constant([
         [1e-9] * 6, [1e-9] * 6,
         [1e-9, 1e-9, 1e-9, 1e-9, 0.6, 0.4],          # after BOS
         [1.0, 1e-9, 1e-9, 1e-9, 1e-9, 1e-9],         # after EOS: PAD
         [1e-9, 1e-9, 1e-9, 0.4, 0.3, 0.3],           # after X
         [1e-9, 1e-9, 1e-9, 0.99, 0.005, 0.005]]))    # after Y
-    return tf.gather(table, inputs["target"])
+
+    def start(self, source):
+        return (source,)
+
+    def step(self, state, ids, position):
+        del position
+        return tf.gather(self.table, ids), state
+
+
+_lure = _Lure()
+
+
+def test_the_cached_decoder_computes_what_the_network_computes():
+    """One piece at a time with past keys and values kept: the teacher-forced logits."""
+    network = _network(seed=7)
+    source = np.array([[5, 6, 7, 8, EOS], [8, EOS, PAD, PAD, PAD]], np.int32)
+    target = np.array([[4, 9, 10, 11, 12, 13], [4, 14, 15, 16, 17, 18]], np.int32)
+    expected = network({"source": source, "target": target}, training=False).numpy()
+    decoder = translator.IncrementalDecoder(network)
+    state, steps = decoder.start(source), []
+    for position in range(target.shape[1]):
+        logits, state = decoder.step(state, target[:, position], position)
+        steps.append(logits.numpy())
+    np.testing.assert_allclose(np.stack(steps, axis=1), expected, atol=1e-5)
 
 
 def test_beam_finds_the_likelier_sentence_that_greedy_misses():

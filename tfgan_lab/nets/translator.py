@@ -34,8 +34,9 @@ class TokenEmbedding(keras.layers.Layer):
         self.embedding = keras.layers.Embedding(vocabulary_size, width, name="table")
         self.positions = sinusoids(max_length, width)
 
-    def call(self, ids):
-        positions = ops.convert_to_tensor(self.positions)[None, :ops.shape(ids)[1]]
+    def call(self, ids, start=0):
+        """`start`: the position of the first id (a decoder's next piece, with a cache)."""
+        positions = ops.convert_to_tensor(self.positions)[None, start:start + ops.shape(ids)[1]]
         scaled = self.embedding(ids) * ops.cast(math.sqrt(self.width), self.compute_dtype)
         return scaled + ops.cast(positions, self.compute_dtype)
 
@@ -103,3 +104,57 @@ def encoder_of(network: keras.Model) -> keras.Model:
                if layer.name.startswith("encoder_") and layer.name.endswith("_ff_norm"))
     return keras.Model(network.input["source"], network.get_layer(
         f"encoder_{last}_ff_norm").output, name=f"{network.name}_encoder")
+
+
+class IncrementalDecoder:
+    """A `transformer` network run one target piece at a time, with the encoder's output and
+    every block's past keys and values kept (a key/value cache): a step costs one piece's
+    work, not the whole prefix's. It calls the network's own layers (Keras's
+    MultiHeadAttention through its projections and `_compute_attention`), so it computes what
+    the network computes, at inference (no dropout).
+
+    `start(source)` gives the state for a batch; `step(state, ids, position)` takes the pieces
+    int32 [B] at `position` and gives (logits float32 [B, V], the next state). A state is a
+    tuple of tensors whose first axis is the batch, so beam search reorders it with tf.gather.
+    """
+
+    def __init__(self, network: keras.Model):
+        self.embed = network.get_layer("embedding")
+        self.encoder = encoder_of(network)
+        self.blocks = sorted({int(layer.name.split("_")[1]) for layer in network.layers
+                              if layer.name.startswith("decoder_")})
+        self.layer = network.get_layer
+        self.logits = network.get_layer("logits")
+
+    def start(self, source):
+        """(padding bool [B, 1, S], then per block: cross keys, cross values [B, S, N, H],
+        self keys, self values [B, 0, N, H])."""
+        memory = self.encoder(source, training=False)
+        state = [ops.expand_dims(ops.not_equal(source, PAD), 1)]
+        for i in self.blocks:
+            cross = self.layer(f"decoder_{i}_cross")
+            keys, values = cross._key_dense(memory), cross._value_dense(memory)
+            empty = ops.zeros_like(keys[:, :0])
+            state += [keys, values, empty, empty]
+        return tuple(state)
+
+    def step(self, state, ids, position):
+        padding, rest = state[0], list(state[1:])
+        x = self.embed(ids[:, None], start=position)
+        new_state = [padding]
+        for n, i in enumerate(self.blocks):
+            cross_keys, cross_values, past_keys, past_values = rest[4 * n:4 * n + 4]
+            attention = self.layer(f"decoder_{i}_self")
+            keys = ops.concatenate([past_keys, attention._key_dense(x)], axis=1)
+            values = ops.concatenate([past_values, attention._value_dense(x)], axis=1)
+            y, _ = attention._compute_attention(attention._query_dense(x), keys, values,
+                                                training=False)
+            x = self.layer(f"decoder_{i}_self_norm")(x + attention._output_dense(y))
+            cross = self.layer(f"decoder_{i}_cross")
+            y, _ = cross._compute_attention(cross._query_dense(x), cross_keys, cross_values,
+                                            padding, training=False)
+            x = self.layer(f"decoder_{i}_cross_norm")(x + cross._output_dense(y))
+            y = self.layer(f"decoder_{i}_ff_out")(self.layer(f"decoder_{i}_ff_hidden")(x))
+            x = self.layer(f"decoder_{i}_ff_norm")(x + y)
+            new_state += [cross_keys, cross_values, keys, values]
+        return ops.cast(self.logits(x)[:, 0], "float32"), tuple(new_state)

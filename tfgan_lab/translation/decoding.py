@@ -3,17 +3,19 @@
 Greedy decoding (Lample et al. 2018 decode greedily): from the language token, the most likely
 next piece, again and again, up to `max_length` pieces or until every sentence has written EOS
 (after which it writes PAD). Beam search keeps the `size` most likely prefixes instead, and
-chooses among them by length-normalised log-probability at the end. The network is run on the
-whole prefix at each step: no cache of past keys and values yet, which costs O(T^2) for
-sentences of T pieces (25 words here).
+chooses among them by length-normalised log-probability at the end. Both run the encoder once
+and the decoder one piece a step, keeping every block's past keys and values
+(nets/translator.IncrementalDecoder): a step's cost does not grow with the prefix.
 """
 
 import contextlib
 import warnings
+import weakref
 
 import keras
 import tensorflow as tf
 
+from tfgan_lab.nets.translator import IncrementalDecoder
 from tfgan_lab.text.tokenizer import EOS, PAD
 
 
@@ -27,48 +29,76 @@ def _one_key_attention():
         yield
 
 
-def greedy(network: keras.Model, source: tf.Tensor, start: tf.Tensor | int,
+def _decoder(network) -> IncrementalDecoder:
+    """The network's incremental decoder, made once (it builds the encoder's sub-model); a
+    `network` that is itself a decoder (with `start` and `step`) is used as it is."""
+    if hasattr(network, "step"):
+        return network
+    if network not in _DECODERS:
+        _DECODERS[network] = IncrementalDecoder(network)
+    return _DECODERS[network]
+
+
+_DECODERS: "weakref.WeakKeyDictionary[keras.Model, IncrementalDecoder]" = (
+    weakref.WeakKeyDictionary())
+
+
+def _any_shape(state: tuple) -> tuple:
+    """Shape invariants for a decoder state whose past keys and values grow each step."""
+    return tuple(tf.TensorShape([None] * t.shape.rank) for t in state)
+
+
+def _padded(written: tf.TensorArray, batch: tf.Tensor, max_length: int) -> tf.Tensor:
+    """The pieces written so far, [B, max_length], PAD after the last."""
+    ids = tf.reshape(tf.transpose(written.stack()), [batch, -1])
+    return tf.pad(ids, [[0, 0], [0, max_length - tf.shape(ids)[1]]], constant_values=PAD)
+
+
+def greedy(network: keras.Model | IncrementalDecoder, source: tf.Tensor, start: tf.Tensor | int,
            max_length: int) -> tf.Tensor:
     """Ids int32 [B, max_length] that `network` writes for `source` [B, S] from the token
     `start`: each the argmax given those before it, PAD after EOS."""
     source = tf.convert_to_tensor(source, tf.int32)
-    batch = tf.shape(source)[0]
-    written = tf.fill([batch, 1], tf.cast(start, tf.int32))
+    batch, decoder = tf.shape(source)[0], _decoder(network)
     finished = tf.zeros([batch], tf.bool)
+    previous = tf.fill([batch], tf.cast(start, tf.int32))
+    written = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=[None])
 
-    def step(written, finished):
-        logits = network({"source": source, "target": written}, training=False)[:, -1]
+    def step(position, previous, finished, written, state):
+        logits, state = decoder.step(state, previous, position)
         best = tf.argmax(logits, axis=-1, output_type=tf.int32)
         best = tf.where(finished, tf.constant(PAD, tf.int32), best)
-        return tf.concat([written, best[:, None]], axis=1), finished | tf.equal(best, EOS)
+        return (position + 1, best, finished | tf.equal(best, EOS),
+                written.write(position, best), state)
 
     with _one_key_attention():
-        written, _ = tf.while_loop(
-            lambda written, finished: tf.logical_and(tf.shape(written)[1] <= max_length,
-                                                     tf.logical_not(tf.reduce_all(finished))),
-            step, (written, finished),
-            shape_invariants=(tf.TensorShape([None, None]), tf.TensorShape([None])))
-    ids = written[:, 1:]
-    return tf.pad(ids, [[0, 0], [0, max_length - tf.shape(ids)[1]]],
-                  constant_values=PAD)
+        state = decoder.start(source)
+        *_, written, _ = tf.while_loop(
+            lambda position, previous, finished, written, state: tf.logical_and(
+                position < max_length, tf.logical_not(tf.reduce_all(finished))),
+            step, (tf.constant(0), previous, finished, written, state),
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]),
+                              tf.TensorShape([None]), None, _any_shape(state)))
+    return _padded(written, batch, max_length)
 
 
-def beam(network: keras.Model, source: tf.Tensor, start: tf.Tensor | int, max_length: int,
-         size: int, length_penalty: float = 1.0) -> tf.Tensor:
+def beam(network: keras.Model | IncrementalDecoder, source: tf.Tensor,
+         start: tf.Tensor | int, max_length: int, size: int,
+         length_penalty: float = 1.0) -> tf.Tensor:
     """Ids int32 [B, max_length] of the best of `size` hypotheses kept at each step (beam
     search), ranked at the end by log-probability / length ** `length_penalty`; PAD after
     EOS. A finished hypothesis goes on with PAD at no cost. `size` 1 is `greedy`."""
     source = tf.convert_to_tensor(source, tf.int32)
-    batch = tf.shape(source)[0]
-    sources = tf.repeat(source, size, axis=0)  # [B * K, S], hypothesis k of sentence b at bK+k
-    written = tf.fill([batch * size, 1], tf.cast(start, tf.int32))
-    # Only the first hypothesis of each sentence is alive at the start.
+    batch, decoder = tf.shape(source)[0], _decoder(network)
+    # Hypothesis k of sentence b at row bK+k; only the first of each sentence is alive at first.
     scores = tf.tile(tf.concat([[0.0], tf.fill([size - 1], -1e9)], 0), [batch])
     finished = tf.zeros([batch * size], tf.bool)
+    written = tf.fill([batch * size, 0], 0)
+    previous = tf.fill([batch * size], tf.cast(start, tf.int32))
 
-    def step(written, scores, finished):
-        logits = network({"source": sources, "target": written}, training=False)[:, -1]
-        log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32))
+    def step(position, previous, scores, finished, written, state):
+        logits, state = decoder.step(state, previous, position)
+        log_probs = tf.nn.log_softmax(logits)
         vocabulary = tf.shape(log_probs)[1]
         after_end = tf.where(tf.range(vocabulary) == PAD, 0.0, -1e9)  # PAD, at no cost
         log_probs = tf.where(finished[:, None], after_end[None, :], log_probs)
@@ -76,17 +106,21 @@ def beam(network: keras.Model, source: tf.Tensor, start: tf.Tensor | int, max_le
         best, index = tf.math.top_k(totals, k=size)
         rows = tf.reshape(tf.range(batch)[:, None] * size + index // vocabulary, [-1])
         token = tf.reshape(index % vocabulary, [-1])
-        return (tf.concat([tf.gather(written, rows), token[:, None]], axis=1),
-                tf.reshape(best, [-1]), tf.gather(finished, rows) | tf.equal(token, EOS))
+        state = tuple(tf.gather(t, rows) for t in state)
+        return (position + 1, token, tf.reshape(best, [-1]),
+                tf.gather(finished, rows) | tf.equal(token, EOS),
+                tf.concat([tf.gather(written, rows), token[:, None]], axis=1), state)
 
     with _one_key_attention():
-        written, scores, _ = tf.while_loop(
-            lambda written, scores, finished: tf.logical_and(
-                tf.shape(written)[1] <= max_length, tf.logical_not(tf.reduce_all(finished))),
-            step, (written, scores, finished),
-            shape_invariants=(tf.TensorShape([None, None]), tf.TensorShape([None]),
-                              tf.TensorShape([None])))
-    ids = tf.reshape(written[:, 1:], [batch, size, -1])
+        state = decoder.start(tf.repeat(source, size, axis=0))
+        _, _, scores, _, written, _ = tf.while_loop(
+            lambda position, previous, scores, finished, written, state: tf.logical_and(
+                position < max_length, tf.logical_not(tf.reduce_all(finished))),
+            step, (tf.constant(0), previous, scores, finished, written, state),
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]),
+                              tf.TensorShape([None]), tf.TensorShape([None]),
+                              tf.TensorShape([None, None]), _any_shape(state)))
+    ids = tf.reshape(written, [batch, size, -1])
     lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PAD), tf.float32), axis=-1)
     ranked = tf.reshape(scores, [batch, size]) / tf.maximum(lengths, 1.0) ** length_penalty
     chosen = tf.gather(ids, tf.argmax(ranked, axis=1, output_type=tf.int32), batch_dims=1)
