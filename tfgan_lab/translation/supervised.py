@@ -168,7 +168,8 @@ class Translator(PlayerModel):
         return tf.reduce_sum(cross_entropy * mask, axis=1) / tf.maximum(tokens, 1.0), tokens
 
     def train_step(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        sides = dict(zip(self.info.languages, (batch["source"], batch["target"]), strict=True))
+        sides = dict(zip(self.info.languages, (text_data.trimmed(batch["source"]),
+                                               text_data.trimmed(batch["target"])), strict=True))
 
         def loss() -> tuple[tf.Tensor, dict]:
             parts = [self.sentence_loss(sides[a], sides[b], b, True) for a, b in self.directions]

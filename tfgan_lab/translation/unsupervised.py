@@ -166,11 +166,12 @@ class UnsupervisedTranslator(Translator):
     # --- Training. ---
 
     def noisy(self, ids: tf.Tensor, seeds: tf.Tensor, stream: str) -> tf.Tensor:
-        """C(ids): padded ids int32 [b, max_length] with their words dropped and shuffled."""
+        """C(ids): padded ids int32 [b, T] with their words dropped and shuffled (T: the
+        longest noisy sentence)."""
         noisy = noise.add_noise(tf.RaggedTensor.from_tensor(ids, padding=PAD), self.starts_word,
                                 self.example_seeds(seeds, stream), self.info.max_length,
                                 self.noise_drop, self.noise_shuffle)
-        return noisy.to_tensor(default_value=PAD, shape=[None, self.info.max_length])
+        return noisy.to_tensor(default_value=PAD)
 
     def back_translated(self, side: dict[str, tf.Tensor], target: str) -> tf.Tensor:
         """M(x): the batch in language `target`, by the previous round's model."""
@@ -196,10 +197,11 @@ class UnsupervisedTranslator(Translator):
         inputs = {}
         for index, ((language, other), side) in enumerate(zip(self.directions, batch,
                                                                strict=True)):
+            ids = text_data.trimmed(side["ids"])
             inputs[language] = (
-                side["ids"], self.noisy(side["ids"], side["seeds"], f"denoising_noise/{index}"),
-                self.noisy(self.back_translated(side, other), side["seeds"],
-                           f"back_translation_noise/{index}"))
+                ids, self.noisy(ids, side["seeds"], f"denoising_noise/{index}"),
+                self.noisy(text_data.trimmed(self.back_translated(side, other)),
+                           side["seeds"], f"back_translation_noise/{index}"))
         labels = {language: float(i) for i, language in enumerate(self.info.languages)}
         adversary = self.adversary_weight > 0
         discriminator = tf.zeros([tf.shape(batch[0]["ids"])[0]])
