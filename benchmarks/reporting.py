@@ -39,14 +39,16 @@ def override(config: ConfigDict, overrides: dict, seed: int) -> ConfigDict:
     return config
 
 
-def experiment_file_config(name: str, overrides: dict, seed: int) -> ConfigDict:
-    """configs/<name>.py's config with `overrides` and `seed`."""
+def experiment_file_config(name: str, overrides: dict, seed: int,
+                           arg: str | None = None) -> ConfigDict:
+    """configs/<name>.py's config (with the config-file argument `arg`, e.g. "smoke") with
+    `overrides` and `seed`."""
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs",
                         f"{name}.py")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return override(module.get_config(), overrides, seed)
+    return override(module.get_config(arg), overrides, seed)
 
 
 SECOND_JUDGE = "another architecture, seed and training recipe"  # how it differs from the first
@@ -125,10 +127,11 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
 
 
 def recorded_seed(seed: Seed, records: "Records", from_records: bool,
-                  measure: Callable[[], dict]) -> dict:
+                  measure: Callable[[], dict], key: str | None = None) -> dict:
     """A seed's result: read back from `records` when `from_records` and its workdir is gone
-    (it was recorded with the same config), else `measure()` once (measured_once), recorded."""
-    key = f"seed{seed.config.seed}"
+    (it was recorded with the same config), else `measure()` once (measured_once), recorded
+    as `key` (default `seed<N>`)."""
+    key = key or f"seed{seed.config.seed}"
     recorded = records.get(key, seed.config)
     if from_records and recorded and not os.path.isdir(seed.workdir):
         return recorded["result"]

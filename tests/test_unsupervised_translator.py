@@ -3,6 +3,11 @@ discriminator but not the previous round's copy, the first round back-translates
 and the next with that copy, the adversary switches off, `mirrored` equals `default`, a run
 resumed across a round's end ends with the same weights, and the exports translate strings."""
 
+import os
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,7 +17,7 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import decoding
 
-from conftest import assert_mirrored_equals_default, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
 
 
 def _config(**model):
@@ -125,3 +130,25 @@ def test_the_evaluator_reports_round_trip_bleu():
             "de_en_chrf"} <= set(metrics)
     assert metrics["round_trip_bleu"] == pytest.approx(
         (metrics["en_round_trip_bleu"] + metrics["de_round_trip_bleu"]) / 2)
+
+
+def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
+    """benchmarks/translation.py at smoke size, unsupervised MT only: the baselines, the row,
+    its rounds and bars; with its runs and exports gone, --from_records writes the same
+    report."""
+    command = [sys.executable, os.path.join(REPO, "benchmarks", "translation.py"), "--smoke",
+               "--seeds=1", "--rows=unsupervised", "--workdir=runs", "--export_dir=export",
+               "--results=results"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr[-3000:]
+    report = (tmp_path / "results" / "translation.md").read_text()
+    assert "| copy the input | | 22.71 | 28.34 | 22.64 | 32.58 | | |" in report
+    assert "| unsupervised MT | 0 |" in report and "| 0 | 4 |" in report
+    assert "over word by word (bar: +3): missed" in report  # 4 smoke steps: far below
+    shutil.rmtree(tmp_path / "runs")
+    shutil.rmtree(tmp_path / "export")
+    again = subprocess.run([*command, "--from_records"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not (tmp_path / "runs").exists()  # nothing trained again
+    assert (tmp_path / "results" / "translation.md").read_text() == report
