@@ -15,7 +15,7 @@ from tfgan_lab import export, models
 from tfgan_lab.causal import graph
 from tfgan_lab.data import attributes
 from tfgan_lab.errors import EvaluationError
-from tfgan_lab.gans.causalgan import image_evaluator
+from tfgan_lab.gans.causalgan import CausalGAN, image_evaluator
 from tfgan_lab.nets import causal as causal_nets
 
 from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
@@ -92,12 +92,13 @@ def test_the_metrics_read_the_labels_from_the_pixels(exported):
         served[0] += len(labels)
         return real[served[0] - len(labels):served[0]]
 
-    assert image_evaluator(config)(the_test_images)["label_accuracy"] > 0.98
+    by_pixels = image_evaluator(config)(the_test_images)
+    assert by_pixels["label_accuracy"] > 0.98 and by_pixels["labels_read_by_labeler"] == 0
     config.model.controller = controller
     scored = image_evaluator(config)(export.load(path))
     assert {"tvd_images_do_thick1", "tvd_images_cond_framed1", "effective_do_thick1",
             "minimal_do_thick1", "minimal_do_footwear1"} <= set(scored)
-    assert all(0 <= v <= 1 for v in scored.values())
+    assert all(0 <= v <= 1 + 1e-9 for v in scored.values()), scored  # shares, TVDs (float sums)
 
 
 def test_effectiveness_and_minimality_on_known_answers():
@@ -115,15 +116,30 @@ def test_effectiveness_and_minimality_on_known_answers():
     assert scores == {"effective_do_thick1": 0.75, "minimal_do_thick1": 7 / 8}
 
 
-def test_metrics_need_labels_that_the_pixels_show(tmp_path):
+def test_on_celeba_the_labeler_reads_the_labels(tmp_path):
+    """CelebA's labels cannot be read from the pixels: without a Labeler the metrics say so;
+    with one, an image stage is scored by its own Labeler in training and, through its
+    export, by the Labeler exported beside G (found by the manifest), alike."""
     from test_causal_data import _celeba_folder
 
     config = _config()
     config.data.folder = _celeba_folder(tmp_path)
     config.model.graph = "Male -> Smiling"
     config.data.test_split = "train"
-    with pytest.raises(EvaluationError, match="celeb_a's labels cannot be read from the pixels"):
-        image_evaluator(config)
+    with pytest.raises(EvaluationError, match="cannot be read from the pixels, and no Labeler"):
+        image_evaluator(config)(lambda z, labels: None)
+    gan = models.build(config, CausalGAN.load_data(config, "train").info)
+    paths = export.export_model(gan, str(tmp_path / "export"), config.name)
+    in_training = CausalGAN.make_evaluator(config)(gan)
+    assert in_training["labels_read_by_labeler"] == 1.0
+    assert {"label_accuracy", "label_accuracy_Male", "label_accuracy_Smiling"} <= set(in_training)
+    assert CausalGAN.evaluate_export(config, paths["generator"]) == pytest.approx(in_training)
+    labeler = export.load(paths["labeler"])  # known by its contract alone
+    images = np.zeros((3, *gan.generator.output.shape[1:]), np.float32)
+    read = labeler(images)
+    assert labeler.num_labels == 2 and read["label_probabilities"].shape == (3, 2)
+    np.testing.assert_allclose(read["logits"], gan.labeler({"images": images})["logits"],
+                               atol=1e-5)
 
 
 def test_the_command_line_draws_do_and_cond_rows(exported, tmp_path):

@@ -14,6 +14,7 @@ Run: python main.py --config=configs/causalgan_fashion_mnist.py --workdir=runs/c
 """
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -134,17 +135,27 @@ class CausalGAN(PlayerModel):
     @classmethod
     def make_evaluator(cls, config: ConfigDict):
         evaluate = image_evaluator(config)
-        return lambda gan: evaluate(gan.generate)
+        return lambda gan: evaluate(gan.generate, labeler_reading(
+            lambda images: gan.labeler({"images": images}, training=False)["logits"]))
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
-        return image_evaluator(config)(export.load(path, "labelled_generator"))
+        """The generator export's metrics; where the pixels cannot be read (CelebA), by the
+        Labeler exported beside it (found by the manifest)."""
+        labeler = export.read_manifest(path).paths.get("labeler")
+        read = labeler_reading(lambda images: export.load(labeler, "attribute_labeler")(
+            images)["logits"]) if labeler else None
+        return image_evaluator(config)(export.load(path, "labelled_generator"), read)
 
     def exports(self) -> dict[str, export.Export]:
+        """G as "generator" and the Labeler as "labeler": the judge of the labels where the
+        pixels cannot be read (CelebA)."""
         return {"generator": export.Export("labelled_generator", self.generator,
                                            {"z_dim": self.z_dim,
                                             "num_labels": int(self.generator.input["labels"]
-                                                              .shape[-1])})}
+                                                              .shape[-1])}),
+                "labeler": export.Export("attribute_labeler", self.labeler,
+                                         suffix="_labeler")}
 
     def generate(self, z, labels) -> tf.Tensor:
         return self.generator({"z": tf.convert_to_tensor(z, tf.float32),
@@ -196,22 +207,29 @@ class CausalGAN(PlayerModel):
         return self.track(g_loss=g_loss, k_t=k_t, **parts)
 
 
+def labeler_reading(logits_of: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray],
+                                                                         np.ndarray]:
+    """images -> labels 0/1 [N, L] as a Labeler reads them (a logit above 0), batch by batch."""
+    return lambda images: (batched(logits_of, images) > 0).astype(np.int64)
+
+
 def image_evaluator(config: ConfigDict):
-    """generate(z, labels) -> metrics of its images (eval.num_samples per query), where the
-    data's labels are measured from the pixels (causal_fashion_mnist): `label_accuracy` (and
-    per label), how often an image carries the label it was generated for, for the test
-    split's label vectors; with model.controller, for each query of the data's known model,
+    """(generate(z, labels), read_labels) -> metrics of its images (eval.num_samples per
+    query). The labels an image carries are measured from the pixels where the data allows
+    (causal_fashion_mnist); otherwise (CelebA) `read_labels(images)` reads them: the image
+    stage's Labeler (`labeler_reading`), which G was trained to satisfy, so its reading is
+    an optimistic one. `label_accuracy` (and per label): how often an image carries the
+    label it was generated for, for the test split's label vectors; `labels_read_by_labeler`
+    is 1 where the Labeler read them. With model.controller, for each query of the data's
+    known model,
     `tvd_images_do_<node><v>` and `tvd_images_cond_...`, the TVD between the labels measured
     on images of the controller's do() and cond() vectors and the true distribution,
     `tvd_images_do_vs_cond_...` between the two, and each do()'s `effective_...` and
     `minimal_...` (_counterfactual)."""
     test = CausalGAN.load_data(config, config.data.test_split)
     info, names, count = test.info, test.info.attribute_names, config.eval.num_samples
-    if info.measure is None:
-        raise EvaluationError(f"{info.name}'s labels cannot be read from the pixels: the "
-                              "image stage's metrics need data of a known causal model "
-                              "(data.name=causal_fashion_mnist); set --config.eval.every=0.")
-    columns = [info.measured_names.index(n) for n in names]
+    columns = ([info.measured_names.index(n) for n in names] if info.measure is not None
+               else None)
     graph = graphs.named_or_parsed(config.model.graph)
     rng = np.random.default_rng(config.seed)
     z = rng.standard_normal((count, config.model.z_dim)).astype(np.float32)
@@ -222,27 +240,35 @@ def image_evaluator(config: ConfigDict):
                           f"{', '.join(controller.names)}; the generator's labels are "
                           f"{', '.join(names)}: train both on the same graph.")
 
-    def measured(generate, labels: np.ndarray) -> np.ndarray:
-        images = batched(generate, z[:len(labels)], labels)
-        return info.measure(images)[:, columns]
+    def evaluate(generate, read_labels: Callable[[np.ndarray], np.ndarray] | None = None
+                 ) -> dict[str, Any]:
+        if columns is None and read_labels is None:
+            raise EvaluationError(f"{info.name}'s labels cannot be read from the pixels, and "
+                                  "no Labeler was given to read them: evaluate a run or an "
+                                  "export with its 'labeler' beside it (exported with it "
+                                  "since the Labeler became a role).")
 
-    def evaluate(generate) -> dict[str, Any]:
+        def measured(labels: np.ndarray) -> np.ndarray:
+            images = batched(generate, z[:len(labels)], labels)
+            return (info.measure(images)[:, columns] if columns is not None
+                    else read_labels(images))
+
         labels = test.attributes[:count]
-        hits = measured(generate, labels) == labels
+        hits = measured(labels) == labels
         results = {"label_accuracy": float(hits.mean()),
                    **{f"label_accuracy_{n}": float(hits[:, i].mean())
-                      for i, n in enumerate(names)}}
+                      for i, n in enumerate(names)},
+                   "labels_read_by_labeler": float(columns is None)}
         if controller is None or info.truth is None:
             return results
-        plain = measured(generate, sampling.sample_labels(controller, names,
-                                                          controller.noise_dim, count,
-                                                          config.seed))
+        plain = measured(sampling.sample_labels(controller, names, controller.noise_dim, count,
+                                                config.seed))
         for query in info.truth.queries:
             answers = {}
             for kind in ("do", "cond"):
                 vectors = sampling.sample_labels(controller, names, controller.noise_dim, count,
                                                  config.seed, **{kind: query})
-                seen = measured(generate, vectors)
+                seen = measured(vectors)
                 answers[kind] = metrics.label_distribution(seen)
                 true = info.truth.distribution(order=names, **{kind: query})
                 results[f"tvd_images_{sampling.query_name(kind, query)}"] = (
@@ -321,3 +347,47 @@ class LabelledGenerator(export.Contract):
         inputs = signature.structured_input_signature[1]
         return LoadedLabelledGenerator(path, int(inputs["z"].shape[-1]),
                                        int(inputs["labels"].shape[-1]), loaded)
+
+
+# --- The Labeler's export: images -> a logit and a probability per label. ---
+
+@dataclasses.dataclass
+class LoadedAttributeLabeler:
+    """An exported Labeler, called as `label(images)` -> {"logits", "label_probabilities"}
+    [B, L], one sigmoid per label (named apart from a classifier's softmax `probabilities`)."""
+    path: str
+    num_labels: int
+    module: Any
+
+    def __call__(self, images) -> dict[str, tf.Tensor]:
+        return self.module.signatures[export.SIGNATURE](
+            images=tf.convert_to_tensor(images, tf.float32))
+
+
+class _LabelerModule(tf.Module):
+    def __init__(self, labeler: keras.Model):
+        super().__init__()
+        self.labeler = labeler
+        self.serve = tf.function(self._serve, input_signature=[tf.TensorSpec(
+            [None, *labeler.input["images"].shape[1:]], tf.float32, name="images")])
+
+    def _serve(self, images) -> dict[str, tf.Tensor]:
+        logits = tf.cast(self.labeler({"images": images}, training=False)["logits"], tf.float32)
+        return {"logits": logits, "label_probabilities": tf.sigmoid(logits)}
+
+
+@export.CONTRACTS.register("attribute_labeler")
+class AttributeLabeler(export.Contract):
+    description = "a reader of binary labels from images (CausalGAN's Labeler)"
+    inputs = {"images": export.IMAGES}
+    outputs = {name: export.Tensor(tf.float32, ("B", "L"))
+               for name in ("logits", "label_probabilities")}
+
+    @classmethod
+    def module(cls, network) -> tf.Module:
+        return _LabelerModule(network)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedAttributeLabeler:
+        return LoadedAttributeLabeler(path, int(signature.structured_outputs["logits"]
+                                                .shape[-1]), loaded)
