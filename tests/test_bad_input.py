@@ -132,8 +132,11 @@ def test_ctrl_c_says_where_the_run_stopped_and_resumes(tmp_path):
     args = [f"--config={CONFIG}:smoke", "--workdir=run", "--config.train.steps=2000",
             "--config.train.checkpoint_every=2", "--config.train.log_every=2",
             "--config.train.sample_every=1000"]
+    # A suite started in the background by a shell inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler: the child gets Ctrl-C's default back first.
     run = subprocess.Popen([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=tmp_path,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     checkpoints = tmp_path / "run" / "checkpoints"
     deadline = time.time() + 300
     while not (checkpoints / "ckpt-4.index").exists() and time.time() < deadline:
