@@ -293,15 +293,17 @@ class LoadedTextTranslator:
         return [sentence.decode("utf-8") for sentence in translations.numpy()]
 
 
-class _TextModule(tf.Module):
-    """A translator behind a signature of `text`: `network` maps strings [B] to strings [B],
-    its tokenizer, model and decoding inside (a tf.Module or a Keras model)."""
+class TextModule(tf.Module):
+    """A text model behind a signature of `text` string [B]: `network` (a tf.Module or a Keras
+    model, its tokenizer inside) maps the strings to the tensor `output` (a translator's
+    strings) or, with `output` None, to the dict of outputs it returns."""
 
-    def __init__(self, network):
+    def __init__(self, network, output: str | None = "translation"):
         super().__init__()
         self.network = network
-        self.serve = tf.function(lambda text: {"translation": network(text)},
-                                 input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        self.serve = tf.function(
+            lambda text: network(text) if output is None else {output: network(text)},
+            input_signature=[tf.TensorSpec([None], tf.string, name="text")])
 
 
 @CONTRACTS.register("translator")
@@ -311,7 +313,7 @@ class TextTranslator(Contract):
 
     @classmethod
     def module(cls, network) -> tf.Module:
-        return _TextModule(network)
+        return TextModule(network)
 
     @classmethod
     def load(cls, path, loaded, signature) -> LoadedTextTranslator:
@@ -492,6 +494,24 @@ def load(path: str, *contracts: str) -> Any:
     raise ExportError(f"{path} is not {what}: its {SIGNATURE} signature takes "
                       f"{_tensors_text(found['inputs']) or 'nothing'} and returns "
                       f"{_tensors_text(found['outputs']) or 'nothing'}; expected {expected}.")
+
+
+def restore(path: str, module: tf.Module) -> None:
+    """Reads the weights of the export at `path` into `module`, built as the module exported
+    there was (the same networks, of the same sizes): how a run starts from another run's
+    export (dual learning from the supervised translator's). ExportError if they differ."""
+    if not os.path.exists(os.path.join(path, "saved_model.pb")):
+        raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
+                          "version, e.g. export/<name>/<version>.")
+    try:
+        status = tf.train.Checkpoint(root=module).read(
+            os.path.join(path, "variables", "variables"))
+        status.assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as e:
+        first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+        raise ExportError(f"{path} does not hold weights this model can take ({first_line}): "
+                          "build it as the exported one was (the same config.model sizes as "
+                          "the run that exported it).") from None
 
 
 def load_generator(path: str) -> LoadedGenerator:

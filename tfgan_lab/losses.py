@@ -154,3 +154,17 @@ def total_variation(images: tf.Tensor) -> tf.Tensor:
 def l1(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
     """Mean absolute difference per example: CycleGAN's cycle and identity losses."""
     return per_example(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))
+
+
+def sentence_cross_entropy(logits: tf.Tensor, target: tf.Tensor, smoothing: float = 0.0,
+                           pad: int = 0) -> tuple[tf.Tensor, tf.Tensor]:
+    """(cross-entropy of each sentence float32 [B], summed over its pieces, and its pieces
+    float32 [B]) of writing the padded ids `target` [B, T] (`pad` after each sentence) with
+    `logits` [B, T, V]; the targets label-smoothed by `smoothing` (0: -log P(target))."""
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.one_hot(target, tf.shape(logits)[-1])
+    if smoothing:
+        labels = labels * (1 - smoothing) + smoothing / tf.cast(tf.shape(logits)[-1], tf.float32)
+    cross_entropy = -tf.reduce_sum(labels * tf.nn.log_softmax(logits), axis=-1)
+    mask = tf.cast(tf.not_equal(target, pad), tf.float32)
+    return tf.reduce_sum(cross_entropy * mask, axis=1), tf.reduce_sum(mask, axis=1)

@@ -41,12 +41,13 @@ def to_float(images: tf.Tensor) -> tf.Tensor:
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
-def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
+def step_batches(sets: Sequence[Indexed], global_batch_size: int | Sequence[int], seed: int,
                  start_step: int = 0,
                  input_context: tf.distribute.InputContext | None = None,
                  slices: int = 1) -> tf.data.Dataset:
     """An endless dataset: at each step, the gathered slice of every set in `sets` (a tuple of
-    them, or the one set's own structure when there is one).
+    them, or the one set's own structure when there is one). `global_batch_size` is every
+    set's, or one per set (a step that mixes sets in a given proportion).
 
     Without `input_context`, a slice is the global batch. With one (from
     `strategy.distribute_datasets_from_function`), this input pipeline yields, step after step,
@@ -62,33 +63,27 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
         pipelines = input_context.num_input_pipelines
         pipeline_id = input_context.input_pipeline_id
         replicas = input_context.num_replicas_in_sync
-    if global_batch_size % replicas:
-        raise DataError(f"The batch size {global_batch_size} does not split evenly over "
-                        f"{replicas} replicas: choose a multiple of {replicas}.")
-    for examples in sets:
-        if global_batch_size > len(examples):
-            raise DataError(f"The batch size {global_batch_size} is larger than the dataset "
-                            f"({len(examples)} examples): lower --config.train.batch_size.")
-    if global_batch_size % (slices * replicas):
-        raise DataError(f"The batch size {global_batch_size} does not split into {slices} "
-                        f"parts over {replicas} replicas.")
-    per_replica = global_batch_size // replicas
+    sizes = ([global_batch_size] * len(sets) if isinstance(global_batch_size, int)
+             else list(global_batch_size))
+    for examples, size in zip(sets, sizes, strict=True):
+        _check_batch_size(size, len(examples), replicas, slices)
     local_replicas = replicas // pipelines
-    part, share = global_batch_size // slices, global_batch_size // slices // replicas
 
     def slice_of(examples: Indexed, set_index: int, step, replica):
-        size = len(examples)
-        steps_per_epoch = size // global_batch_size
+        batch, size = sizes[set_index], len(examples)
+        per_replica = batch // replicas
+        part, share = batch // slices, batch // slices // replicas
+        steps_per_epoch = size // batch
         epoch = step // steps_per_epoch
         # The replica's places in the step's global batch: its share of each part in turn.
         offsets = tf.reshape(tf.range(slices, dtype=tf.int64)[:, None] * part
                              + replica * share + tf.range(share, dtype=tf.int64)[None], [-1])
-        positions = (step % steps_per_epoch) * global_batch_size + offsets
+        positions = (step % steps_per_epoch) * batch + offsets
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
         if set_index:  # Each further set its own order; the first keeps the original key.
             key = tf.random.experimental.stateless_fold_in(key, set_index)
         indices = tf.random.experimental.index_shuffle(positions, key, size - 1)
-        drawn = step * global_batch_size + offsets
+        drawn = step * batch + offsets
         seeds = tf.stack([tf.fill([per_replica], tf.constant(seed * 16 + set_index, tf.int64)),
                           drawn], axis=1)
         return examples.gather(indices, seeds)
@@ -102,6 +97,20 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int, seed: int,
     dataset = tf.data.Dataset.counter(dtype=tf.int64).map(
         element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _check_batch_size(batch: int, examples: int, replicas: int, slices: int) -> None:
+    """DataError unless a set of `examples` gives batches of `batch` over `replicas` in
+    `slices` parts."""
+    if batch % replicas:
+        raise DataError(f"The batch size {batch} does not split evenly over "
+                        f"{replicas} replicas: choose a multiple of {replicas}.")
+    if batch > examples:
+        raise DataError(f"The batch size {batch} is larger than the dataset "
+                        f"({examples} examples): lower --config.train.batch_size.")
+    if batch % (slices * replicas):
+        raise DataError(f"The batch size {batch} does not split into {slices} "
+                        f"parts over {replicas} replicas.")
 
 
 def train_batches(examples: Indexed, global_batch_size: int, seed: int, start_step: int = 0,

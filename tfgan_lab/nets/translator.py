@@ -55,16 +55,14 @@ def _feed_forward(x, width: int, hidden: int, dropout: float, name: str):
 
 
 def _block(x, attend: dict, name: str, width: int, hidden: int, dropout: float):
-    """Post-norm residual blocks: self-attention (causal in the decoder, over the source's
+    """Post-norm residual blocks: self-attention (causal in a decoder, over the source's
     pieces but not its padding in the encoder), attention to the encoder's `memory` (not its
-    padding) in the decoder, then the feed-forward layer."""
-    heads, padding, memory = attend["heads"], attend["padding"], attend.get("memory")
+    padding) in a translator's decoder, then the feed-forward layer."""
+    heads, padding, memory = attend["heads"], attend.get("padding"), attend.get("memory")
+    causal = attend.get("causal", memory is not None)
     attention = keras.layers.MultiHeadAttention(heads, width // heads, dropout=dropout,
                                                 name=f"{name}_self")
-    if memory is None:
-        y = attention(x, x, attention_mask=padding)
-    else:
-        y = attention(x, x, use_causal_mask=True)
+    y = attention(x, x, attention_mask=None if causal else padding, use_causal_mask=causal)
     x = keras.layers.LayerNormalization(name=f"{name}_self_norm")(x + y)
     if memory is not None:
         cross = keras.layers.MultiHeadAttention(heads, width // heads, dropout=dropout,
@@ -94,6 +92,21 @@ def transformer(vocabulary_size: int, max_length: int, width: int = 256, heads: 
                    width, hidden, dropout)
     logits = keras.layers.Dense(vocabulary_size, dtype="float32", name="logits")(x)
     return keras.Model({"source": source, "target": target}, logits, name=name)
+
+
+def language_model(vocabulary_size: int, max_length: int, width: int = 256, heads: int = 4,
+                   layers: int = 2, hidden: int = 1024, dropout: float = 0.1,
+                   name: str = "language_model") -> keras.Model:
+    """A decoder without an encoder: ids int32 [B, T] (a start token, then the sentence so
+    far) -> logits float32 [B, T, V] of each next piece, position t seeing ids <= t; its
+    blocks are the translator's decoder blocks without the attention to a source."""
+    ids = keras.Input((None,), dtype="int32", name="ids")
+    embed = TokenEmbedding(vocabulary_size, width, max_length, name="embedding")
+    x = keras.layers.Dropout(dropout, name="ids_dropout")(embed(ids))
+    for i in range(layers):
+        x = _block(x, {"heads": heads, "causal": True}, f"decoder_{i}", width, hidden, dropout)
+    logits = keras.layers.Dense(vocabulary_size, dtype="float32", name="logits")(x)
+    return keras.Model(ids, logits, name=name)
 
 
 def encoder_of(network: keras.Model) -> keras.Model:

@@ -49,16 +49,19 @@ class SentencePairs:
 
 
 class Sentences:
-    """One language's sentences and their translations into the other language by a first
-    model; `gather` gives {"ids", "first_translation"} int32 [b, max_length] (EOS-ended,
-    PAD after) and "seeds" int64 [b, 2], each sentence's seed at its place in the run."""
+    """One language's sentences, and their translations into the other language by a first
+    model if given; `gather` gives {"ids", "first_translation"} int32 [b, max_length]
+    (EOS-ended, PAD after) and "seeds" int64 [b, 2], each sentence's seed at its place in the
+    run."""
 
-    def __init__(self, sentences: Sequence[str], translations: Sequence[str], info: TextInfo):
+    def __init__(self, sentences: Sequence[str], translations: Sequence[str] | None,
+                 info: TextInfo):
         words = tokenizer.Tokenizer(info.vocabulary)
         self._size = len(sentences)
+        texts = {"ids": sentences, "first_translation": translations}
         self._ids = {name: eager_constant(words.encode_padded(tf.constant(list(text)),
                                                               info.max_length))
-                     for name, text in (("ids", sentences), ("first_translation", translations))}
+                     for name, text in texts.items() if text is not None}
 
     def __len__(self) -> int:
         return self._size
@@ -80,6 +83,9 @@ class MonolingualHalves:
                 slices: int = 1) -> tf.data.Dataset:
         return step_batches(self.sides, global_batch_size, seed, start_step, input_context,
                             slices)
+
+
+FirstModel = Callable[[tuple[str, str], Sequence[str]], list[str]]
 
 
 def trimmed(ids: tf.Tensor) -> tf.Tensor:
@@ -106,13 +112,55 @@ def load(data: ConfigDict, split: str, max_length: int) -> SentencePairs:
 
 
 def load_monolingual(data: ConfigDict, max_length: int,
-                     first_model: Callable[[tuple[str, str], Sequence[str]], list[str]]
-                     ) -> MonolingualHalves:
-    """The monolingual halves, each sentence with its translation by `first_model`
+                     first_model: FirstModel | None = None) -> MonolingualHalves:
+    """The monolingual halves, each sentence with its translation by `first_model` if given
     ((source, target) language, sentences -> translations)."""
-    monolingual = parallel_text.load(data, "monolingual")
     info = text_info(data, max_length)
+    return MonolingualHalves(_halves(parallel_text.load(data, "monolingual"), info,
+                                     first_model), info)
+
+
+def _halves(monolingual: parallel_text.Text, info: TextInfo,
+            first_model: FirstModel | None) -> tuple[Sentences, Sentences]:
     a, b = monolingual.languages
-    return MonolingualHalves(
-        (Sentences(monolingual.source, first_model((a, b), monolingual.source), info),
-         Sentences(monolingual.target, first_model((b, a), monolingual.target), info)), info)
+
+    def translated(pair, sentences):
+        return None if first_model is None else first_model(pair, sentences)
+    return (Sentences(monolingual.source, translated((a, b), monolingual.source), info),
+            Sentences(monolingual.target, translated((b, a), monolingual.target), info))
+
+
+class PairsAndHalves:
+    """Both monolingual halves and the small paired set, batched side by side: a batch is
+    (first language's {"ids", "seeds"}, second's, pairs {"source", "target"}), a share
+    `paired_fraction` of each step's sentences per language from pairs (rounded), the rest
+    monolingual (dual learning's soft landing). With no share, a batch is the two halves'."""
+
+    def __init__(self, pairs: SentencePairs, halves: tuple[Sentences, Sentences],
+                 paired_fraction: float, info: TextInfo):
+        self.pairs, self.halves = pairs, halves
+        self.paired_fraction, self.info = paired_fraction, info
+
+    def sizes(self, global_batch_size: int) -> tuple[int, int]:
+        """(pairs, monolingual sentences per language) of a step's global batch."""
+        paired = round(global_batch_size * self.paired_fraction)
+        return paired, global_batch_size - paired
+
+    def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
+                input_context: tf.distribute.InputContext | None = None,
+                slices: int = 1) -> tf.data.Dataset:
+        paired, monolingual = self.sizes(global_batch_size)
+        if not paired:
+            return step_batches(self.halves, monolingual, seed, start_step, input_context,
+                                slices)
+        return step_batches((*self.halves, self.pairs), (monolingual, monolingual, paired),
+                            seed, start_step, input_context, slices)
+
+
+def load_pairs_and_halves(data: ConfigDict, max_length: int,
+                          paired_fraction: float) -> PairsAndHalves:
+    """`data`'s small paired set and monolingual halves, mixed by `paired_fraction`."""
+    info = text_info(data, max_length)
+    return PairsAndHalves(SentencePairs(parallel_text.load(data, "paired"), info),
+                          _halves(parallel_text.load(data, "monolingual"), info, None),
+                          paired_fraction, info)

@@ -15,6 +15,7 @@ import weakref
 import keras
 import tensorflow as tf
 
+from tfgan_lab.errors import ConfigError
 from tfgan_lab.nets.translator import IncrementalDecoder
 from tfgan_lab.text.tokenizer import EOS, PAD
 
@@ -27,6 +28,15 @@ def _one_key_attention():
         warnings.filterwarnings("ignore", message="You are using a softmax over axis",
                                 category=UserWarning)
         yield
+
+
+def refuse_xla(config, decoding: str) -> None:
+    """ConfigError if config.runtime.jit_compile is set for a model that decodes inside its
+    train step (`decoding`: what it decodes for), a loop of growing shapes."""
+    if config.runtime.jit_compile:
+        raise ConfigError(f"config.runtime.jit_compile=True: {config.model.variant} decodes "
+                          f"inside its train step ({decoding}), a loop whose shapes grow step "
+                          "by step, which XLA cannot compile; set it to False.")
 
 
 def _decoder(network) -> IncrementalDecoder:
@@ -88,6 +98,14 @@ def beam(network: keras.Model | IncrementalDecoder, source: tf.Tensor,
     """Ids int32 [B, max_length] of the best of `size` hypotheses kept at each step (beam
     search), ranked at the end by log-probability / length ** `length_penalty`; PAD after
     EOS. A finished hypothesis goes on with PAD at no cost. `size` 1 is `greedy`."""
+    return beam_hypotheses(network, source, start, max_length, size, length_penalty)[:, 0]
+
+
+def beam_hypotheses(network: keras.Model | IncrementalDecoder, source: tf.Tensor,
+                    start: tf.Tensor | int, max_length: int, size: int,
+                    length_penalty: float = 1.0) -> tf.Tensor:
+    """Ids int32 [B, size, max_length]: every hypothesis of `beam`'s search, best first (dual
+    learning's K middle translations)."""
     source = tf.convert_to_tensor(source, tf.int32)
     batch, decoder = tf.shape(source)[0], _decoder(network)
     # Hypothesis k of sentence b at row bK+k; only the first of each sentence is alive at first.
@@ -123,6 +141,6 @@ def beam(network: keras.Model | IncrementalDecoder, source: tf.Tensor,
     ids = tf.reshape(written, [batch, size, -1])
     lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PAD), tf.float32), axis=-1)
     ranked = tf.reshape(scores, [batch, size]) / tf.maximum(lengths, 1.0) ** length_penalty
-    chosen = tf.gather(ids, tf.argmax(ranked, axis=1, output_type=tf.int32), batch_dims=1)
-    return tf.pad(chosen, [[0, 0], [0, max_length - tf.shape(chosen)[1]]],
-                  constant_values=PAD)
+    order = tf.argsort(ranked, axis=1, direction="DESCENDING", stable=True)
+    return tf.pad(tf.gather(ids, order, batch_dims=1),
+                  [[0, 0], [0, 0], [0, max_length - tf.shape(ids)[2]]], constant_values=PAD)

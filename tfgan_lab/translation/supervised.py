@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, export, models, samples
+from tfgan_lab import checks, export, losses, models, samples
 from tfgan_lab.data import parallel_text
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import text_scores
@@ -41,7 +41,10 @@ class Translator(PlayerModel):
 
     def __init__(self, network: keras.Model, *, info: text_data.TextInfo,
                  label_smoothing: float, beam_size: int, seed: int,
-                 metric_names: tuple[str, ...] = ("loss", "tokens"), **kwargs):
+                 metric_names: tuple[str, ...] = ("loss", "tokens"),
+                 backward: keras.Model | None = None, **kwargs):
+        """`backward`: a second network that translates the second language into the first
+        (dual learning's); without it, `network` translates both ways."""
         super().__init__(seed=seed, metric_names=metric_names, **kwargs)
         self.network, self.info, self.label_smoothing = network, info, label_smoothing
         self.words = tokenizer.Tokenizer(info.vocabulary)
@@ -49,21 +52,15 @@ class Translator(PlayerModel):
         self.directions = ((source, target), (target, source))
         self.starts = {language: self.words.token_id(tokenizer.language_token(language))
                        for language in info.languages}
-        self.translating = {(a, b): Translating(network, self.words, b, info.max_length,
-                                                beam_size) for a, b in self.directions}
+        networks = (network, network if backward is None else backward)
+        self.translating = {(a, b): Translating(net, self.words, b, info.max_length, beam_size)
+                            for (a, b), net in zip(self.directions, networks, strict=True)}
         self._translate_graphs = {pair: tf.function(module.__call__, input_signature=[
             tf.TensorSpec([None], tf.string)]) for pair, module in self.translating.items()}
 
     @classmethod
     def config(cls) -> ConfigDict:
-        model = ConfigDict()
-        model.variant = cls.VARIANT
-        model.width = 256
-        model.heads = 4
-        model.layers = 3  # Encoder blocks, and as many decoder blocks.
-        model.hidden = 1024  # Units of each block's feed-forward layer.
-        model.dropout = 0.1
-        model.max_length = 64  # Pieces per sentence, EOS included; longer ones are cut.
+        model = transformer_fields(cls.VARIANT, layers=3)  # Encoder and decoder blocks each.
         model.label_smoothing = 0.1
         model.beam_size = 1  # Decoding of the exports and metrics: 1 greedy (the paper's).
         data = parallel_text.config()
@@ -86,8 +83,7 @@ class Translator(PlayerModel):
 
     @classmethod
     def smoke(cls, config: ConfigDict) -> None:
-        config.model.update(width=32, heads=2, layers=1, hidden=64, max_length=24)
-        config.eval.num_samples = 16
+        smoke_transformer(config)
 
     @classmethod
     def load_data(cls, config: ConfigDict, split: str) -> text_data.SentencePairs:
@@ -152,20 +148,19 @@ class Translator(PlayerModel):
         return {pair: translate_with(graph) for pair, graph in self._translate_graphs.items()}
 
     def sentence_loss(self, source: tf.Tensor, target: tf.Tensor, language: str,
-                      training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+                      training: bool, network: keras.Model | None = None,
+                      smoothing: float | None = None) -> tuple[tf.Tensor, tf.Tensor]:
         """(per-sentence mean cross-entropy [B], tokens [B]) of writing `target` in `language`
-        from `source`, by teacher forcing."""
+        from `source` by teacher forcing, with `network` (default: the model's) and the
+        targets smoothed by `smoothing` (default: model.label_smoothing)."""
         start = tf.fill([tf.shape(target)[0], 1], self.starts[language])
-        logits = self.network({"source": source,
-                               "target": tf.concat([start, target[:, :-1]], axis=1)},
-                              training=training)
-        labels = tf.one_hot(target, tf.shape(logits)[-1])
-        labels = labels * (1 - self.label_smoothing) + self.label_smoothing / tf.cast(
-            tf.shape(logits)[-1], tf.float32)
-        cross_entropy = -tf.reduce_sum(labels * tf.nn.log_softmax(logits), axis=-1)
-        mask = tf.cast(tf.not_equal(target, tokenizer.PAD), tf.float32)
-        tokens = tf.reduce_sum(mask, axis=1)
-        return tf.reduce_sum(cross_entropy * mask, axis=1) / tf.maximum(tokens, 1.0), tokens
+        logits = (self.network if network is None else network)(
+            {"source": source, "target": tf.concat([start, target[:, :-1]], axis=1)},
+            training=training)
+        cross_entropy, tokens = losses.sentence_cross_entropy(
+            logits, target, self.label_smoothing if smoothing is None else smoothing,
+            tokenizer.PAD)
+        return cross_entropy / tf.maximum(tokens, 1.0), tokens
 
     def train_step(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         sides = dict(zip(self.info.languages, (text_data.trimmed(batch["source"]),
@@ -193,10 +188,37 @@ def network_from_config(config: ConfigDict, info: text_data.TextInfo,
 
 def check_network_config(config: ConfigDict) -> None:
     """Raises ConfigError for a value of the translator network's fields or of the text's."""
-    checks.positive(config, "model.width", "model.heads", "model.layers", "model.hidden",
-                    "model.max_length", "model.beam_size")
-    checks.unit_interval(config, "model.dropout")
+    check_transformer_config(config)
+    checks.positive(config, "model.beam_size")
     checks.unit_interval(config, "model.label_smoothing")
+
+
+def transformer_fields(variant: str, layers: int) -> ConfigDict:
+    """The `model` group's fields of every Transformer of the text models, with their
+    defaults."""
+    model = ConfigDict()
+    model.variant = variant
+    model.width = 256
+    model.heads = 4
+    model.layers = layers
+    model.hidden = 1024  # Units of each block's feed-forward layer.
+    model.dropout = 0.1
+    model.max_length = 64  # Pieces per sentence, EOS included; longer ones are cut.
+    return model
+
+
+def smoke_transformer(config: ConfigDict) -> None:
+    """A text model's Transformer at smoke size, evaluated on a few sentences."""
+    config.model.update(width=32, heads=2, layers=1, hidden=64, max_length=24)
+    config.eval.num_samples = 16
+
+
+def check_transformer_config(config: ConfigDict) -> None:
+    """Raises ConfigError for a value of the fields every Transformer of the text models has
+    (width, heads, layers, hidden, dropout, max_length) or of the text's."""
+    checks.positive(config, "model.width", "model.heads", "model.layers", "model.hidden",
+                    "model.max_length")
+    checks.unit_interval(config, "model.dropout")
     if config.model.width % config.model.heads:
         raise ConfigError(f"config.model.width={config.model.width} must be a multiple of "
                           f"config.model.heads={config.model.heads}.")

@@ -25,7 +25,6 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import checks, models
 from tfgan_lab.data import parallel_text
-from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import text_scores
 from tfgan_lab.nets import translator as nets
 from tfgan_lab.players import adam, learning_rates
@@ -107,10 +106,7 @@ class UnsupervisedTranslator(Translator):
                              "model.word_mapping_rounds")
         checks.unit_interval(config, "model.discriminator_smoothing")
         checks.unit_interval(config, "model.noise_drop")
-        if config.runtime.jit_compile:
-            raise ConfigError("config.runtime.jit_compile=True: unsupervised MT decodes inside "
-                              "its train step (back-translation), a loop whose shapes grow "
-                              "step by step, which XLA cannot compile; set it to False.")
+        decoding.refuse_xla(config, "back-translation")
 
     @classmethod
     def smoke(cls, config: ConfigDict) -> None:
