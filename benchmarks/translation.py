@@ -1,7 +1,8 @@
 """Translation on the English-German catalogue corpus, in one command: the baselines that need
 no training (copying the input, the word-by-word model and its precision@1 against Ding), the
-supervised translator on the small paired set and on every training pair (the ceiling), and
-unsupervised MT with the adversary on (over --seeds) and off (over --ablation_seeds), each
+supervised translator on the small paired set and on every training pair (the ceiling),
+unsupervised MT with the adversary on (over --seeds) and off (over --ablation_seeds), and dual
+learning from the paired translator of its seed with language models of its own, each
 trained, exported and scored through its exports on the test pairs.
 
     python benchmarks/translation.py                          # hours: run it seed by seed
@@ -11,8 +12,9 @@ trained, exported and scored through its exports on the test pairs.
 Run <row> of seed N trains in --workdir/<row>/seed<N>, resuming if interrupted; the first
 seed's exports go into --export_dir as translation_<row>_en_de and _de_en. Writes
 --results/translation.md (test BLEU and chrF both ways as mean ± sd over the seeds, training
-minutes and tokens per second, unsupervised MT's dev and round-trip BLEU after each round, the
-issue's bars, the papers' numbers beside ours, example translations); translation.json records
+minutes and tokens per second, unsupervised MT's and dual learning's dev BLEU after each round,
+the CPU-minutes each paid per BLEU point gained, the issues' bars, the papers' numbers beside
+ours, example translations, and those the dual game changed); translation.json records
 every run with its config and machine as it finishes (--from_records reads a run whose workdir
 is gone back from it).
 """
@@ -47,13 +49,24 @@ ROWS = {
     "unsupervised_no_adversary": ("unsupervised_translator_catalogues",
                                   {"model.adversary_weight": 0.0},
                                   "unsupervised MT, adversary off"),
+    # Its warm start is supervised_paired's run of the same seed, trained first if needed.
+    "dual": ("dual_translator_catalogues", {}, "dual learning, from the paired translator"),
 }
+LANGUAGE_MODELS = "language_models_catalogues"  # dual learning's, one run per seed
+CORES = 2  # CPU-minutes = minutes x the cores the runs had
 ABLATIONS = ("unsupervised_no_adversary",)
 DIRECTIONS = (("en", "de"), ("de", "en"))
 # Lample et al. (2018), Table 2, Multi30k (de-en, en-de BLEU): ../shared/REFERENCES.md section 7.
 PAPER = [("supervised", 38.38, 35.16), ("word by word", 15.72, 5.39),
          ("unsupervised, iteration 1", 23.69, 19.32), ("unsupervised, iteration 3", 26.26, 22.74),
          ("unsupervised, iteration 1, no adversary", 19.87, 15.13)]
+# Dual learning, REFERENCES section 6: (who, data, pair, warm start BLEU, dual BLEU).
+DUAL_PAPERS = [("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "en-fr", 25.3, 28.7),
+               ("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "fr-en", 22.3, 27.5),
+               ("yistLin/pytorch-dual-learning", "WMT16, 450k-pair warm start, 900 steps",
+                "en-de", 20.54, 21.49),
+               ("yistLin/pytorch-dual-learning", "WMT16, 450k-pair warm start, 900 steps",
+                "de-en", 24.69, 25.91)]
 
 _ROWS = flags.DEFINE_list("rows", list(ROWS), "Trained rows to run.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds of every row but the ablations.")
@@ -69,7 +82,7 @@ _EXAMPLES = 6
 
 
 def _config(row: str):
-    name, overrides, _ = ROWS[row]
+    name, overrides, _ = ROWS[row] if row in ROWS else (LANGUAGE_MODELS, {}, "")
     config = reporting.experiment_file_config(name, overrides, 0, "smoke" if _SMOKE.value else None)
     config.name = f"translation_{row}"
     config.eval.num_samples = 8 if _SMOKE.value else config.eval.num_samples
@@ -79,18 +92,45 @@ def _config(row: str):
     return config
 
 
+def _seeds(row: str, count: int) -> list[reporting.Seed]:
+    return reporting.seeded(_config(row), os.path.join(_WORKDIR.value, row), count,
+                            _EXPORT_DIR.value)
+
+
 def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
+    """A seed of `row` trained, exported and scored through its exports (read back if it was),
+    recorded as <row>/seed<N>."""
     def measure() -> dict:
         trained, seconds = reporting.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name,
                                     seed.workdir)
         speeds = [v for _, v in reporting.scalars(seed.workdir)["train/tokens_per_second"]]
-        return {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
-                "tokens_per_second": float(np.median(speeds)), "evaluations": _evaluations(
-                    seed.workdir), "examples": _translated_examples(paths),
-                **models.of(seed.config).evaluate_export(seed.config, paths["en_de"])}
+        result = {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
+                  "tokens_per_second": float(np.median(speeds)),
+                  "evaluations": _evaluations(seed.workdir),
+                  **models.of(seed.config).evaluate_export(seed.config, paths[
+                      "en" if row == "language_models" else "en_de"])}
+        if row != "language_models":
+            result["examples"] = _translated_examples(paths)
+        if row == "dual":
+            result["changed"] = _changed_examples(seed.config.model.warm_start, paths)
+        return result
     return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure,
                                    key=f"{row}/seed{seed.config.seed}")
+
+
+def _dual_run(index: int, seed: reporting.Seed, records: reporting.Records) -> dict:
+    """Dual learning's seed, after its warm start (supervised_paired of the same seed) and its
+    language models, each trained only if neither its workdir nor its record holds it; the
+    language models' minutes are counted in the dual row's."""
+    warm = _run("supervised_paired", _seeds("supervised_paired", index + 1)[index], records)
+    language_models = _run("language_models", _seeds("language_models", index + 1)[index],
+                           records)
+    seed.config.model.warm_start = warm["exports"]["en_de"]
+    seed.config.model.language_models = language_models["exports"]["en"]
+    result = _run("dual", seed, records)
+    return {**result, "warm_start": {k: v for k, v in warm.items() if k.endswith(("bleu", "chrf"))},
+            "language_models": language_models}
 
 
 def _evaluations(workdir_path: str) -> list[dict[str, float]]:
@@ -130,9 +170,10 @@ def main(argv: list[str]) -> None:
     machines = []
     for row in _ROWS.value:
         seeds = _ABLATION_SEEDS.value if row in ABLATIONS else _SEEDS.value
-        for seed in reporting.seeded(_config(row), os.path.join(_WORKDIR.value, row), seeds,
-                                     _EXPORT_DIR.value):
-            results.setdefault(row, []).append(_run(row, seed, records))
+        for index, seed in enumerate(_seeds(row, seeds)):
+            result = (_dual_run(index, seed, records) if row == "dual"
+                      else _run(row, seed, records))
+            results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
     test = parallel_text.load(parallel_text.config(), "test")
@@ -161,7 +202,8 @@ def _write(results, baselines, first_model, machines, test) -> None:
               f"{100 * precision['de_en_precision_at_1']:.1f}% de-en and "
               f"{100 * precision['en_de_precision_at_1']:.1f}% en-de against the Ding "
               "dictionary (docs/results/translation_baselines.md)."]
-    lines += _rounds(results) + _bars(results, baselines) + _paper() + _examples(results)
+    lines += (_rounds(results) + _bars(results, baselines) + _dual(results)
+              + _costs(results, baselines) + _paper() + _examples(results))
     path = os.path.join(_RESULTS.value, "translation.md")
     files.write_text(path, "\n".join(lines) + "\n")
     print(f"Wrote {path}")
@@ -169,13 +211,93 @@ def _write(results, baselines, first_model, machines, test) -> None:
 
 def _rounds(results) -> list[str]:
     lines = []
-    for row in (r for r in ("unsupervised", "unsupervised_no_adversary") if r in results):
-        lines += ["", f"## {ROWS[row][2]}: dev BLEU and round-trip BLEU after each round", "",
-                  "| seed | step | en-de BLEU | de-en BLEU | round-trip BLEU |",
-                  "|---:|---:|---:|---:|---:|"]
+    for row in (r for r in ("unsupervised", "unsupervised_no_adversary", "dual")
+                if r in results):
+        round_trip = row != "dual"
+        lines += ["", f"## {ROWS[row][2]}: dev BLEU{' and round-trip BLEU' * round_trip} "
+                  "after each round", "",
+                  f"| seed | step | en-de BLEU | de-en BLEU |{' round-trip BLEU |' * round_trip}",
+                  "|---:|---:|---:|---:|" + "---:|" * round_trip]
         lines += [f"| {run['seed']} | {e['step']:.0f} | {e['en_de_bleu']:.2f} | "
-                  f"{e['de_en_bleu']:.2f} | {e['round_trip_bleu']:.2f} |"
+                  f"{e['de_en_bleu']:.2f} |"
+                  + (f" {e['round_trip_bleu']:.2f} |" if round_trip else "")
                   for run in results[row] for e in run["evaluations"]]
+    return lines
+
+
+def _dual(results) -> list[str]:
+    """Dual learning against its own warm start, seed by seed, and issue 28's bar."""
+    if "dual" not in results:
+        return []
+    runs = results["dual"]
+    lines = ["", "## Dual learning against its warm start (test BLEU)", "",
+             "| seed | " + " | ".join(f"{a}-{b} warm start | {a}-{b} dual | gain"
+                                     for a, b in DIRECTIONS)
+             + " | language models' dev perplexity (en, de) |", "|---:|" + "---:|" * 7]
+    for run in runs:
+        cells = " | ".join(f"{run['warm_start'][f'{a}_{b}_bleu']:.2f} | {run[f'{a}_{b}_bleu']:.2f}"
+                           f" | {_gain(run, a, b):+.2f}" for a, b in DIRECTIONS)
+        perplexity = run["language_models"]
+        lines.append(f"| {run['seed']} | {cells} | {perplexity['en_perplexity']:.1f}, "
+                     f"{perplexity['de_perplexity']:.1f} |")
+    lines += ["", "Issue 28's bar: dual learning beats its own warm start in both directions, "
+              "the mean gain over the seeds above its standard deviation."]
+    for a, b in DIRECTIONS:
+        gains = [_gain(run, a, b) for run in runs]
+        spread = float(np.std(gains, ddof=1)) if len(gains) > 1 else float("nan")
+        met = len(gains) > 1 and np.mean(gains) > spread
+        lines.append(f"- {a}-{b}: gain {reporting.mean_spread(gains, 2)} BLEU: "
+                     f"{'met' if met else 'missed' if len(gains) > 1 else 'one seed: not judged'}")
+    lines += ["", "Beside the papers' (REFERENCES section 6):", "",
+              "| who | data | pair | warm start BLEU | dual BLEU |", "|---|---|---|---:|---:|"]
+    lines += [f"| {who} | {data} | {pair} | {warm:.2f} | {ours:.2f} |"
+              for who, data, pair, warm, ours in DUAL_PAPERS]
+    minutes = np.mean([run["seconds"] + run["language_models"]["seconds"] for run in runs]) / 60
+    lines += ["", "What differs: their warm starts learned from 10% of WMT14 (about 1.2M "
+              "pairs) or 450k pairs, ours from 3000 catalogue pairs; their models are GRU or "
+              "LSTM translators of 1000 units trained for days on GPUs, ours a small "
+              f"Transformer on {CORES} CPU cores for {minutes:.0f} minutes a seed (its language "
+              "models included)."]
+    changed = runs[0].get("changed", {})
+    lines += ["", f"## Sentences the dual game changed (seed {runs[0]['seed']}, the first test "
+              "sentences whose translation differs)", "",
+              "| direction | source | warm start | dual | reference |", "|---|---|---|---|---|"]
+    lines += [f"| {direction.replace('_', '-')} | {' | '.join(row)} |".replace("<", "&lt;")
+              for direction, rows in changed.items() for row in rows]
+    return lines
+
+
+def _gain(run: dict, a: str, b: str) -> float:
+    return run[f"{a}_{b}_bleu"] - run["warm_start"][f"{a}_{b}_bleu"]
+
+
+def _costs(results, baselines) -> list[str]:
+    """CPU-minutes per BLEU point gained: dual learning over its warm start (its language
+    models' minutes included), unsupervised MT over the word-by-word model it starts from."""
+    rows = []
+    if "dual" in results:
+        rows.append(("dual learning over its warm start", results["dual"],
+                     lambda run, a, b: _gain(run, a, b),
+                     lambda run: run["seconds"] + run["language_models"]["seconds"]))
+    if "unsupervised" in results:
+        first = baselines["word by word"]
+        rows.append(("unsupervised MT over word by word", results["unsupervised"],
+                     lambda run, a, b: run[f"{a}_{b}_bleu"] - first[f"{a}_{b}_bleu"],
+                     lambda run: run["seconds"]))
+    if not rows:
+        return []
+    lines = ["", "## What a BLEU point cost (CPU-minutes per point gained, mean over the seeds; "
+             f"{CORES} cores)", "", "| method | " + " | ".join(
+                 f"{a}-{b} gain | {a}-{b} CPU-min per point" for a, b in DIRECTIONS) + " |",
+             "|---|" + "---:|" * 4]
+    for label, runs, gain, seconds in rows:
+        cells = []
+        for a, b in DIRECTIONS:
+            gained = float(np.mean([gain(run, a, b) for run in runs]))
+            minutes = CORES * float(np.mean([seconds(run) for run in runs])) / 60
+            cells.append(f"{gained:+.2f} | "
+                         + (f"{minutes / gained:.1f}" if gained > 0 else "no gain"))
+        lines.append(f"| {label} | {' | '.join(cells)} |")
     return lines
 
 
@@ -213,6 +335,21 @@ def _translated_examples(paths: dict[str, str]) -> dict[str, list[str]]:
     sides = _test_sides()
     return {f"{a}_{b}": export.load_text_translator(paths[f"{a}_{b}"])(
         list(sides[a][:_EXAMPLES])) for a, b in DIRECTIONS}
+
+
+def _changed_examples(warm_start: str, paths: dict[str, str], read: int = 200,
+                      keep: int = 6) -> dict[str, list[list[str]]]:
+    """Of the first `read` test sentences, the first `keep` each way whose translation by the
+    dual exports differs from the warm start's: [source, warm start, dual, reference]."""
+    sides, warm = _test_sides(), export.read_manifest(warm_start)
+    changed = {}
+    for a, b in DIRECTIONS:
+        source = list(sides[a][:read])
+        before = export.load_text_translator(warm.require(f"{a}_{b}")[0])(source)
+        after = export.load_text_translator(paths[f"{a}_{b}"])(source)
+        changed[f"{a}_{b}"] = [[s, x, y, r] for s, x, y, r in zip(
+            source, before, after, sides[b], strict=False) if x != y][:keep]
+    return changed
 
 
 def _examples(results) -> list[str]:

@@ -7,7 +7,7 @@ dev BLEU every eval.every steps.
     python main.py --config=configs/unsupervised_translator_catalogues.py --workdir=runs/unmt
     python main.py ... --config.model.adversary_weight=0      # the adversary off
 
-Its time and scores are not measured yet (docs/translation.md).
+Seed 0 measured: docs/results/translation.md (benchmarks/translation.py --rows=unsupervised).
 """
 
 from ml_collections import ConfigDict

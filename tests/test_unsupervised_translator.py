@@ -133,11 +133,11 @@ def test_the_evaluator_reports_round_trip_bleu():
 
 
 def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
-    """benchmarks/translation.py at smoke size, unsupervised MT only: the baselines, the row,
-    its rounds and bars; with its runs and exports gone, --from_records writes the same
-    report."""
+    """benchmarks/translation.py at smoke size, unsupervised MT and dual learning (with its
+    warm start and language models): the baselines, the rows, their rounds, bars and costs;
+    with the runs and exports gone, --from_records writes the same report."""
     command = [sys.executable, os.path.join(REPO, "benchmarks", "translation.py"), "--smoke",
-               "--seeds=1", "--rows=unsupervised", "--workdir=runs", "--export_dir=export",
+               "--seeds=1", "--rows=unsupervised,dual", "--workdir=runs", "--export_dir=export",
                "--results=results"]
     first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]
@@ -145,6 +145,12 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     assert "| copy the input | | 22.71 | 28.34 | 22.64 | 32.58 | | |" in report
     assert "| unsupervised MT | 0 |" in report and "| 0 | 4 |" in report
     assert "over word by word (bar: +3): missed" in report  # 4 smoke steps: far below
+    assert "| dual learning, from the paired translator | 0 |" in report
+    assert "## Dual learning against its warm start (test BLEU)" in report
+    assert "- en-de: gain" in report and "one seed: not judged" in report
+    assert "| dual learning over its warm start |" in report
+    assert "| unsupervised MT over word by word |" in report
+    assert os.path.isdir(tmp_path / "runs" / "supervised_paired" / "seed0")  # its warm start
     shutil.rmtree(tmp_path / "runs")
     shutil.rmtree(tmp_path / "export")
     again = subprocess.run([*command, "--from_records"], cwd=tmp_path, capture_output=True,
