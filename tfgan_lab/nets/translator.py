@@ -113,10 +113,16 @@ def encoder_of(network: keras.Model) -> keras.Model:
     """The encoder of a `transformer` network, sharing its layers: source ids int32 [B, S] ->
     the states the decoder attends to, float [B, S, width] (unsupervised MT's adversary reads
     them)."""
-    last = max(int(layer.name.split("_")[1]) for layer in network.layers
-               if layer.name.startswith("encoder_") and layer.name.endswith("_ff_norm"))
+    last = blocks(network, "encoder")[-1]
     return keras.Model(network.input["source"], network.get_layer(
         f"encoder_{last}_ff_norm").output, name=f"{network.name}_encoder")
+
+
+def blocks(network: keras.Model, stack: str) -> list[int]:
+    """The indices of the `stack` ("encoder" or "decoder") blocks of a network built here,
+    read from its layers' names (`<stack>_<i>_...`)."""
+    return sorted({int(layer.name.split("_")[1]) for layer in network.layers
+                   if layer.name.startswith(f"{stack}_")})
 
 
 class IncrementalDecoder:
@@ -134,8 +140,7 @@ class IncrementalDecoder:
     def __init__(self, network: keras.Model):
         self.embed = network.get_layer("embedding")
         self.encoder = encoder_of(network)
-        self.blocks = sorted({int(layer.name.split("_")[1]) for layer in network.layers
-                              if layer.name.startswith("decoder_")})
+        self.blocks = blocks(network, "decoder")
         self.layer = network.get_layer
         self.logits = network.get_layer("logits")
 
