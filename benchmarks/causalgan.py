@@ -12,7 +12,7 @@ either if interrupted; the first seed's exports go into --export_dir. Writes
 true distributions, beside how far the true answers are apart), the image stage's label
 accuracy, each query's TVD of the labels measured on its images, do() against cond() on the
 images, each do()'s effectiveness and minimality, the issue's bars on the means, the
-controller's TVD against the step, and the first seed's do-versus-cond rows; causalgan.json
+controller's TVD against the step, and a seed's do-versus-cond rows; causalgan.json
 records every run with its config and machine as it finishes (--from_records reads a run whose
 workdir is gone back from it).
 """
@@ -106,30 +106,40 @@ def _runs(records: reporting.Records) -> list[dict]:
             controller = _stage(controller_seed, records, "controller", "controller")
             image_seed.config.model.controller = controller["exports"]["controller"]
             image = _stage(image_seed, records, "image", "generator")
-        runs.append({"seed": controller["seed"],
+        machine = records.get(f"image/{key}", image_seed.config)["machine"]
+        runs.append({"seed": controller["seed"], "machine": machine,
                      "seconds": controller["seconds"] + image["seconds"],
                      **{f"controller/{k}": v for k, v in controller.items()},
                      **{f"image/{k}": v for k, v in image.items()}})
     return runs
 
 
-def _figure(run: dict) -> list[str]:
-    """Per query a do row and a cond row, the same noise in each column; their names."""
+def _figure(runs: list[dict]) -> str:
+    """Per query a do row and a cond row, the same noise in each column, drawn by the first
+    seed whose exports are still there; says which rows and which seed. With none (a report
+    rebuilt from the records elsewhere), the figure last drawn stays."""
+    queries = [(kind, query) for query in causal_fashion.MODEL.queries for kind in ("do", "cond")]
+    names = ", ".join(f"{kind}({assignment_text(query)})" for kind, query in queries)
+    run = next((r for r in runs if all(
+        os.path.exists(os.path.join(r[key][role], "saved_model.pb"))
+        for key, role in (("image/exports", "generator"), ("controller/exports", "controller"))
+    )), None)
+    if run is None:
+        return (f"The figure as last drawn, a row per query ({names}), the same noise in each "
+                "column (no seed's exports are on this machine to draw it again):")
     generator = export.load(run["image/exports"]["generator"])
     controller = export.load(run["controller/exports"]["controller"], "causal_controller")
     columns = _COLUMNS.value
     z = np.random.default_rng(run["seed"]).standard_normal(
         (columns, generator.z_dim)).astype(np.float32)
-    rows, names = [], []
-    for query in causal_fashion.MODEL.queries:
-        for kind in ("do", "cond"):
-            labels = sampling.sample_labels(controller, controller.names, controller.noise_dim,
-                                            columns, run["seed"], **{kind: query})
-            rows.append(np.asarray(generator(z, labels)))
-            names.append(f"{kind}({assignment_text(query)})")
+    rows = []
+    for kind, query in queries:
+        labels = sampling.sample_labels(controller, controller.names, controller.noise_dim,
+                                        columns, run["seed"], **{kind: query})
+        rows.append(np.asarray(generator(z, labels)))
     images.write_png(os.path.join(_RESULTS.value, "causalgan_do_cond.png"),
                      np.concatenate(rows), columns)
-    return names
+    return f"Seed {run['seed']}'s images, a row per query ({names}), the same noise in each column:"
 
 
 def _settings(controller: ConfigDict, image: ConfigDict) -> str:
@@ -154,7 +164,8 @@ def main(argv: list[str]) -> None:
     os.makedirs(_RESULTS.value, exist_ok=True)
     runs = _runs(reporting.Records(os.path.join(_RESULTS.value, "causalgan.json")))
     seeds = [r["seed"] for r in runs]
-    seeds_label, cells = reporting.seeds_text(seeds)
+    _, cells = reporting.seeds_text(seeds)
+    per_seed = ", ".join(f"seed {r['seed']} {r['seconds'] / 60:.1f}" for r in runs)
     mean, truth = reporting.mean_over_seeds(runs), causal_fashion.MODEL
     names = truth.graph.nodes
 
@@ -164,10 +175,9 @@ def main(argv: list[str]) -> None:
     lines = [
         "# CausalGAN on the data of a known causal model", "",
         f"Command: `{' '.join(['python benchmarks/causalgan.py'] + sys.argv[1:])}`  ",
-        f"Machine: {runtime.machine_description()}  ",
+        reporting.machines_line([(r["seed"], r["machine"]) for r in runs]),
         f"Training: {reporting.mean_spread([r['seconds'] / 60 for r in runs], 1)} min per seed "
-        f"for both stages ({seeds_label}); {_settings(_CONTROLLER_CONFIG.value, _CONFIG.value)}."
-        "  ",
+        f"for both stages ({per_seed}); {_settings(_CONTROLLER_CONFIG.value, _CONFIG.value)}.  ",
         f"Measured through the exports: {_CONTROLLER_CONFIG.value.eval.num_samples} label "
         f"vectors and {_CONFIG.value.eval.num_samples} images per query, every label of an "
         "image read from its pixels (docs/causal.md). The TVD floor, the same number of draws "
@@ -197,13 +207,13 @@ def main(argv: list[str]) -> None:
             f"{cell(f'image/tvd_images_cond_{q}')} | {cell(f'image/tvd_images_do_vs_cond_{q}')}"
             f" | {apart:.3f} | {cell(f'image/effective_do_{q}')} | "
             f"{cell(f'image/minimal_do_{q}')} |")
-    curve = runs[0]["controller/curve"]
-    lines += ["", f"The controller's TVD to the true joint against the step (seed {seeds[0]}):",
-              "", "| step | " + " | ".join(str(s) for s, _ in curve) + " |",
-              "|---|" + "---:|" * len(curve),
-              "| TVD | " + " | ".join(f"{v:.3f}" for _, v in curve) + " |", ""]
-    lines += [f"Seed {seeds[0]}'s images, a row per query ({', '.join(_figure(runs[0]))}), the "
-              "same noise in each column:", "", "![do and cond](causalgan_do_cond.png)", ""]
+    steps = [step for step, _ in runs[0]["controller/curve"]]
+    lines += ["", "The controller's TVD to the true joint against the step:", "",
+              "| seed | " + " | ".join(str(step) for step in steps) + " |",
+              "|---|" + "---:|" * len(steps)]
+    lines += [f"| {run['seed']} | " + " | ".join(f"{v:.3f}" for _, v in run["controller/curve"])
+              + " |" for run in runs] + [""]
+    lines += [_figure(runs), "", "![do and cond](causalgan_do_cond.png)", ""]
     files.write_text(os.path.join(_RESULTS.value, "causalgan.md"), "\n".join(lines))
     print("\n".join(lines))
 
