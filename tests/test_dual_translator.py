@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_lab import export, models, train
-from tfgan_lab.errors import ConfigError
+from tfgan_lab.errors import ConfigError, ExportError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation import dual
@@ -117,6 +117,8 @@ def test_bad_configs_are_refused_with_the_fix(inputs):
     config.runtime.jit_compile = True
     with pytest.raises(ConfigError, match="decodes inside its train step"):
         models.of(config).check_config(config)
+    with pytest.raises(ExportError, match="incompatible tensor .*the same config.model sizes"):
+        training_setup(_config(inputs, width=48))  # the warm start is 32 wide
 
 
 def test_a_resumed_run_ends_as_one_run_and_both_exports_translate(inputs, tmp_path):
