@@ -85,6 +85,12 @@ class MonolingualHalves:
                             slices)
 
 
+def first_sentences(data: ConfigDict, split: str, count: int) -> dict[str, tuple[str, ...]]:
+    """{language: the first `count` sentences of `split` in it} (the pairs' two sides)."""
+    text = parallel_text.load(data, split)
+    return dict(zip(text.languages, (text.source[:count], text.target[:count]), strict=True))
+
+
 FirstModel = Callable[[tuple[str, str], Sequence[str]], list[str]]
 
 

@@ -195,7 +195,7 @@ class LanguageModels(PlayerModel):
     def make_sampler(cls, config: ConfigDict, dataset):
         """The first train.sample_columns dev sentences of each language with their
         perplexity: what the models find likely, shown as they learn."""
-        sentences = dev_sentences(config, config.train.sample_columns)
+        sentences = text_data.first_sentences(config.data, "dev", config.train.sample_columns)
 
         def sample(language_models: "LanguageModels") -> samples.SentenceTable:
             rows = []
@@ -210,8 +210,7 @@ class LanguageModels(PlayerModel):
     @classmethod
     def make_evaluator(cls, config: ConfigDict):
         evaluate = perplexity_evaluator(config)
-        return lambda language_models: evaluate(
-            {language: scoring for language, scoring in language_models.scoring.items()})
+        return lambda language_models: evaluate(language_models.scoring)
 
     @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
@@ -221,7 +220,7 @@ class LanguageModels(PlayerModel):
         loaded = [export.load(p, "language_model") for p in manifest.require(*languages)]
         return perplexity_evaluator(config)(
             {language: lm.module.signatures[export.SIGNATURE]
-             for language, lm in zip(languages, loaded, strict=True)}, keyword=True)
+             for language, lm in zip(languages, loaded, strict=True)})
 
     def exports(self) -> dict[str, export.Export]:
         return {language: export.Export("language_model", scoring, suffix=f"_{language}")
@@ -249,26 +248,20 @@ class LanguageModels(PlayerModel):
         return self.track(loss=per_sentence, tokens=tokens)
 
 
-def dev_sentences(config: ConfigDict, count: int) -> dict[str, tuple[str, ...]]:
-    """{language: the first `count` dev sentences in it}."""
-    dev = parallel_text.load(config.data, "dev")
-    return dict(zip(dev.languages, (dev.source[:count], dev.target[:count]), strict=True))
-
-
 def perplexity_evaluator(config: ConfigDict, batch: int = 256):
     """{language: scorer (text -> {"log_probability", "pieces"})} -> `<language>_perplexity`
     of the first eval.num_samples dev sentences of each: exp of their mean cross-entropy per
     piece (EOS included)."""
-    sentences = dev_sentences(config, config.eval.num_samples)
+    sentences = text_data.first_sentences(config.data, "dev", config.eval.num_samples)
 
-    def evaluate(scorers: dict, keyword: bool = False) -> dict[str, float]:
+    def evaluate(scorers: dict) -> dict[str, float]:
         results = {}
         for language, score in scorers.items():
             log_p = pieces = 0.0
             text = sentences[language]
             for start in range(0, len(text), batch):
                 chunk = tf.constant(text[start:start + batch])
-                out = score(text=chunk) if keyword else score(chunk)
+                out = score(text=chunk)
                 log_p += float(tf.reduce_sum(out["log_probability"]))
                 pieces += float(tf.reduce_sum(tf.cast(out["pieces"], tf.float32)))
             results[f"{language}_perplexity"] = math.exp(-log_p / pieces)

@@ -103,9 +103,7 @@ class Translator(PlayerModel):
     @classmethod
     def make_sampler(cls, config: ConfigDict, dataset: text_data.SentencePairs):
         """The first train.sample_columns dev pairs, translated each way."""
-        dev = parallel_text.load(config.data, "dev")
-        count = config.train.sample_columns
-        sides = dict(zip(dev.languages, (dev.source[:count], dev.target[:count]), strict=True))
+        sides = text_data.first_sentences(config.data, "dev", config.train.sample_columns)
 
         def sample(translator: "Translator") -> samples.SentenceTable:
             rows = []
@@ -233,10 +231,7 @@ def _directions(config: ConfigDict) -> tuple[tuple[str, str], tuple[str, str]]:
 def text_evaluator(config: ConfigDict, split: str):
     """{direction: translate} -> BLEU and chrF of each direction on the first
     eval.num_samples pairs of `split` (`en_de_bleu`, `en_de_chrf`, ...)."""
-    pairs = parallel_text.load(config.data, split)
-    count = config.eval.num_samples
-    sides = dict(zip(pairs.languages, (pairs.source[:count], pairs.target[:count]),
-                     strict=True))
+    sides = text_data.first_sentences(config.data, split, config.eval.num_samples)
 
     def evaluate(translators: dict[tuple[str, str], Translate]) -> dict[str, float]:
         results = {}

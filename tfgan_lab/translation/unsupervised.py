@@ -24,7 +24,6 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab import checks, models
-from tfgan_lab.data import parallel_text
 from tfgan_lab.eval import text_scores
 from tfgan_lab.nets import translator as nets
 from tfgan_lab.players import adam, learning_rates
@@ -235,9 +234,7 @@ class UnsupervisedTranslator(Translator):
 def round_trip_evaluator(config: ConfigDict):
     """{direction: translate} -> `<l>_round_trip_bleu` of each language's dev sentences
     translated into the other language and back, and their mean `round_trip_bleu`."""
-    dev = parallel_text.load(config.data, "dev")
-    count = config.eval.num_samples
-    sentences = dict(zip(dev.languages, (dev.source[:count], dev.target[:count]), strict=True))
+    sentences = text_data.first_sentences(config.data, "dev", config.eval.num_samples)
 
     def evaluate(translators) -> dict[str, float]:
         results = {}
