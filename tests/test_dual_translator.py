@@ -109,7 +109,12 @@ def test_mirrored_equals_default(inputs):
     assert_mirrored_equals_default(_config(inputs, dropout=0.0, game_beam_size=1), steps=1)
 
 
-def test_bad_configs_are_refused_with_the_fix(inputs):
+def test_bad_configs_are_refused_with_the_fix(inputs, tmp_path):
+    missing = str(tmp_path / "export" / "paired_en_de" / "1")
+    with pytest.raises(ExportError, match=r"model.warm_start=.* holds no export: train and "
+                                          r"export configs/translator_catalogues.py with"):
+        train.train(_config(inputs, warm_start=missing), str(tmp_path / "dual"))
+    assert not (tmp_path / "dual").exists()  # the refused run left no workdir behind
     config = _config(inputs, warm_start="")
     with pytest.raises(ConfigError, match="model.warm_start is empty"):
         models.of(config).check_config(config)

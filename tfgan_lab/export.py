@@ -322,12 +322,16 @@ class TextTranslator(Contract):
 
 # --- Writing. ---
 
+def holds_export(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "saved_model.pb"))
+
+
 def versions(model_root: str) -> list[int]:
     """The version numbers exported under `model_root`, ascending."""
     if not os.path.isdir(model_root):
         return []
     return sorted(int(n) for n in os.listdir(model_root)
-                  if n.isdigit() and os.path.exists(os.path.join(model_root, n, "saved_model.pb")))
+                  if n.isdigit() and holds_export(os.path.join(model_root, n)))
 
 
 def write(export: Export, export_dir: str, name: str) -> str:
@@ -393,8 +397,7 @@ def current_exports(exports: dict[str, Export], step: int, export_dir: str, name
     manifest = read_manifest(os.path.join(root, str(found[-1])))
     same = (manifest.step == step
             and manifest.source == os.path.abspath(source) and set(manifest.paths) == set(exports)
-            and all(os.path.exists(os.path.join(p, "saved_model.pb"))
-                    for p in manifest.paths.values()))
+            and all(holds_export(p) for p in manifest.paths.values()))
     return manifest.paths if same else None
 
 
@@ -412,6 +415,7 @@ class Manifest:
 
     def require(self, *roles: str) -> list[str]:
         """The paths of `roles`; ExportError naming what is missing and what to do."""
+        _require_export(self.path)
         missing = [role for role in roles if role not in self.paths]
         if missing:
             found = (f"its manifest names {', '.join(sorted(self.paths))}" if self.paths
@@ -465,12 +469,16 @@ def latest(export_dir: str, name: str) -> str:
 
 # --- Loading. ---
 
+def _require_export(path: str) -> None:
+    if not holds_export(path):
+        raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
+                          "version, e.g. export/<name>/<version>.")
+
+
 def load(path: str, *contracts: str) -> Any:
     """The export at `path`, loaded by the contract its signature honours (one of `contracts`,
     or any registered one); ExportError says what it takes and what was expected."""
-    if not os.path.exists(os.path.join(path, "saved_model.pb")):
-        raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
-                          "version, e.g. export/<name>/<version>.")
+    _require_export(path)
     import tensorflow_text  # noqa: F401 (registers TF Text's ops, which translators hold)
 
     try:
@@ -500,9 +508,7 @@ def restore(path: str, module: tf.Module) -> None:
     """Reads the weights of the export at `path` into `module`, built as the module exported
     there was (the same networks, of the same sizes): how a run starts from another run's
     export (dual learning from the supervised translator's). ExportError if they differ."""
-    if not os.path.exists(os.path.join(path, "saved_model.pb")):
-        raise ExportError(f"{path} holds no saved_model.pb: pass the folder of one exported "
-                          "version, e.g. export/<name>/<version>.")
+    _require_export(path)
     try:
         status = tf.train.Checkpoint(root=module).read(
             os.path.join(path, "variables", "variables"))

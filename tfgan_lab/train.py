@@ -221,12 +221,14 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
                           f"evenly over {replicas} replicas: choose a multiple of {replicas}.")
     chief = runtime.is_chief(strategy)
     evaluator = model_class.make_evaluator(config) if chief and config.eval.every else None
+    # Built before the workdir is touched: a model that cannot be built (an input export that
+    # does not exist, say) leaves no folder behind.
+    model = build(config, dataset.info, strategy)
+    if configure is not None:
+        configure(model)
     with workdir.lock(workdir_path) if chief else contextlib.nullcontext():
         if chief:
             workdir.prepare(workdir_path, config)
-        model = build(config, dataset.info, strategy)
-        if configure is not None:
-            configure(model)
         checkpoint = _checkpoint(model)
         _resume(model, checkpoint, workdir_path, warm_start)
         start, steps = int(model.step.numpy()), config.train.steps

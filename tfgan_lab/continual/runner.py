@@ -78,7 +78,7 @@ class _Run:
         if os.path.exists(marker):
             with open(marker) as f:
                 path = f.read().strip()
-            if os.path.exists(os.path.join(path, "saved_model.pb")):
+            if export.holds_export(path):
                 return path
         path = os.path.abspath(export.write(make_export(), self.export_dir,
                                             f"{self.config.name}_task{t + 1}_{role}"))

@@ -27,7 +27,7 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab import checks, export, models
-from tfgan_lab.errors import ConfigError
+from tfgan_lab.errors import ConfigError, ExportError
 from tfgan_lab.players import adam, learning_rates
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation import decoding, language_model
@@ -62,6 +62,11 @@ def restore_translator(path: str, network: keras.Model, info: text_data.TextInfo
     module = export.CONTRACTS.get("translator").module(
         Translating(network, words, language, info.max_length))
     export.restore(path, module)
+
+
+# The exports a run reads: {config.model field: the run that writes it}.
+INPUTS = {"warm_start": "configs/translator_catalogues.py with --config.data.split=paired",
+          "language_models": "configs/language_models_catalogues.py"}
 
 
 @models.register("dual_translator")
@@ -110,9 +115,7 @@ class DualTranslator(Translator):
         if config.model.paired_fraction == 1:
             raise ConfigError("config.model.paired_fraction=1 leaves no monolingual sentences "
                               "to play the game on: choose a share below 1 (the paper's 0.5).")
-        for field, made_by in (("warm_start", "configs/translator_catalogues.py with "
-                                "--config.data.split=paired"),
-                               ("language_models", "configs/language_models_catalogues.py")):
+        for field, made_by in INPUTS.items():
             if not config.model[field]:
                 raise ConfigError(f"config.model.{field} is empty: pass the path of an export "
                                   f"of {made_by} (export/<name>/<version>).")
@@ -128,6 +131,11 @@ class DualTranslator(Translator):
         """Both translators from the warm start's exports (either direction's, found by their
         manifest), the language models read from theirs."""
         model = config.model
+        for field, made_by in INPUTS.items():  # Not in check_config: exported after it runs.
+            if not export.holds_export(model[field]):
+                raise ExportError(f"config.model.{field}={model[field]!r} holds no export: "
+                                  f"train and export {made_by} first, or pass the path of its "
+                                  "export (export/<name>/<version>).")
         a, b = info.languages
         warm = export.read_manifest(model.warm_start).require(f"{a}_{b}", f"{b}_{a}")
         networks = [network_from_config(config, info, name=name)
