@@ -49,7 +49,7 @@ class WordByWord:
 
 def build(data: ConfigDict, rounds: int) -> WordByWord:
     """The word-by-word model of the corpus `data` describes, with `rounds` of self-learning."""
-    return _build(data.to_json(), rounds)
+    return _build(data.to_json(sort_keys=True), rounds)  # (key order varies with copies)
 
 
 @functools.lru_cache(maxsize=2)
