@@ -2,8 +2,9 @@
 no training (copying the input, the word-by-word model and its precision@1 against Ding), the
 supervised translator on the small paired set and on every training pair (the ceiling),
 unsupervised MT with the adversary on (over --seeds) and off (over --ablation_seeds), and dual
-learning from the paired translator of its seed with language models of its own, each
-trained, exported and scored through its exports on the test pairs.
+learning from the paired translator of its seed with language models of its own (and its
+control, the game off, over --ablation_seeds), each trained, exported and scored through its
+exports on the test pairs.
 
     python benchmarks/translation.py                          # hours: run it seed by seed
     python benchmarks/translation.py --seeds=1 --rows=unsupervised
@@ -51,13 +52,16 @@ ROWS = {
                                   "unsupervised MT, adversary off"),
     # Its warm start is supervised_paired's run of the same seed, trained first if needed.
     "dual": ("dual_translator_catalogues", {}, "dual learning, from the paired translator"),
+    "dual_no_game": ("dual_translator_catalogues", {"model.game": False},
+                     "the same, the game off (the pairs' step alone)"),
 }
+DUAL_ROWS = ("dual", "dual_no_game")
 # Full-size schedules that differ from the config file's. The paired set's 3000 pairs: 1500
 # steps of 64 are 32 epochs (the config's 4000 would be 85), measured every 250 steps.
 SCHEDULES = {"supervised_paired": {"train.steps": 1500, "eval.every": 250}}
 LANGUAGE_MODELS = "language_models_catalogues"  # dual learning's, one run per seed
 CORES = 2  # CPU-minutes = minutes x the cores the runs had
-ABLATIONS = ("unsupervised_no_adversary",)
+ABLATIONS = ("unsupervised_no_adversary", "dual_no_game")
 DIRECTIONS = (("en", "de"), ("de", "en"))
 # Lample et al. (2018), Table 2, Multi30k (de-en, en-de BLEU): ../shared/REFERENCES.md section 7.
 PAPER = [("supervised", 38.38, 35.16), ("word by word", 15.72, 5.39),
@@ -73,7 +77,8 @@ DUAL_PAPERS = [("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "en
 
 _ROWS = flags.DEFINE_list("rows", list(ROWS), "Trained rows to run.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds of every row but the ablations.")
-_ABLATION_SEEDS = flags.DEFINE_integer("ablation_seeds", 1, "Seeds of the adversary-off row.")
+_ABLATION_SEEDS = flags.DEFINE_integer("ablation_seeds", 1,
+                                       "Seeds of the ablations: the adversary off, the game off.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/translation", "Where the runs live.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's exports go.")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
@@ -124,16 +129,16 @@ def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
                                    key=f"{row}/seed{seed.config.seed}")
 
 
-def _dual_run(index: int, seed: reporting.Seed, records: reporting.Records) -> dict:
-    """Dual learning's seed, after its warm start (supervised_paired of the same seed) and its
-    language models, each trained only if neither its workdir nor its record holds it; the
-    language models' minutes are counted in the dual row's."""
+def _dual_run(row: str, index: int, seed: reporting.Seed, records: reporting.Records) -> dict:
+    """A seed of `row` (dual learning or its control), after its warm start (supervised_paired
+    of the same seed) and its language models, each trained only if neither its workdir nor
+    its record holds it; the language models' minutes are counted in the dual row's."""
     warm = _run("supervised_paired", _seeds("supervised_paired", index + 1)[index], records)
     language_models = _run("language_models", _seeds("language_models", index + 1)[index],
                            records)
     seed.config.model.warm_start = warm["exports"]["en_de"]
     seed.config.model.language_models = language_models["exports"]["en"]
-    result = _run("dual", seed, records)
+    result = _run(row, seed, records)
     return {**result, "warm_start": {k: v for k, v in warm.items() if k.endswith(("bleu", "chrf"))},
             "language_models": language_models}
 
@@ -176,7 +181,7 @@ def main(argv: list[str]) -> None:
     for row in _ROWS.value:
         seeds = _ABLATION_SEEDS.value if row in ABLATIONS else _SEEDS.value
         for index, seed in enumerate(_seeds(row, seeds)):
-            result = (_dual_run(index, seed, records) if row == "dual"
+            result = (_dual_run(row, index, seed, records) if row in DUAL_ROWS
                       else _run(row, seed, records))
             results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
@@ -216,9 +221,9 @@ def _write(results, baselines, first_model, machines, test) -> None:
 
 def _rounds(results) -> list[str]:
     lines = []
-    for row in (r for r in ("unsupervised", "unsupervised_no_adversary", "dual")
+    for row in (r for r in ("unsupervised", "unsupervised_no_adversary", *DUAL_ROWS)
                 if r in results):
-        round_trip = row != "dual"
+        round_trip = row not in DUAL_ROWS
         lines += ["", f"## {ROWS[row][2]}: dev BLEU{' and round-trip BLEU' * round_trip} "
                   "after each round", "",
                   f"| seed | step | en-de BLEU | de-en BLEU |{' round-trip BLEU |' * round_trip}",
@@ -245,6 +250,10 @@ def _dual(results) -> list[str]:
         perplexity = run["language_models"]
         lines.append(f"| {run['seed']} | {cells} | {perplexity['en_perplexity']:.1f}, "
                      f"{perplexity['de_perplexity']:.1f} |")
+    for control in results.get("dual_no_game", []):
+        lines.append(f"| {control['seed']}, the game off | " + " | ".join(
+            f"{control['warm_start'][f'{a}_{b}_bleu']:.2f} | {control[f'{a}_{b}_bleu']:.2f} | "
+            f"{_gain(control, a, b):+.2f}" for a, b in DIRECTIONS) + " | |")
     lines += ["", "Issue 28's bar: dual learning beats its own warm start in both directions, "
               "the mean gain over the seeds above its standard deviation."]
     for a, b in DIRECTIONS:

@@ -101,6 +101,15 @@ def test_soft_landing_batches_hold_the_configured_mix(inputs):
     assert isinstance(data, text_data.PairsAndHalves)
 
 
+def test_with_the_game_off_a_step_trains_both_translators_on_the_pairs_alone(inputs):
+    """The control run: the soft landing's supervised step, no beam, no reward."""
+    model, step, batches = training_setup(_config(inputs, game=False))
+    before = {v.path: v.numpy().copy() for v in model.trainable_variables}
+    logs = {k: float(v) for k, v in step(batches).items()}
+    assert set(logs) == {"paired", "tokens"} and np.isfinite(logs["paired"])
+    assert all(not np.array_equal(before[v.path], v.numpy()) for v in model.trainable_variables)
+
+
 def test_mirrored_equals_default(inputs):
     """With one middle translation per sentence: at smoke size the K of a beam are near
     copies whose rewards differ by less than float noise, which standardising blows up to +-1
@@ -115,6 +124,9 @@ def test_bad_configs_are_refused_with_the_fix(inputs, tmp_path):
                                           r"export configs/translator_catalogues.py with"):
         train.train(_config(inputs, warm_start=missing), str(tmp_path / "dual"))
     assert not (tmp_path / "dual").exists()  # the refused run left no workdir behind
+    config = _config(inputs, game=False, paired_fraction=0.0)
+    with pytest.raises(ConfigError, match="model.game=False .* trains nothing"):
+        models.of(config).check_config(config)
     config = _config(inputs, warm_start="")
     with pytest.raises(ConfigError, match="model.warm_start is empty"):
         models.of(config).check_config(config)

@@ -134,11 +134,11 @@ def test_the_evaluator_reports_round_trip_bleu():
 
 def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     """benchmarks/translation.py at smoke size, unsupervised MT and dual learning (with its
-    warm start and language models): the baselines, the rows, their rounds, bars and costs;
-    with the runs and exports gone, --from_records writes the same report."""
+    warm start and language models) and its control: the baselines, the rows, their rounds,
+    bars and costs; with the runs and exports gone, --from_records writes the same report."""
     command = [sys.executable, os.path.join(REPO, "benchmarks", "translation.py"), "--smoke",
-               "--seeds=1", "--rows=unsupervised,dual", "--workdir=runs", "--export_dir=export",
-               "--results=results"]
+               "--seeds=1", "--rows=unsupervised,dual,dual_no_game", "--workdir=runs",
+               "--export_dir=export", "--results=results"]
     first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]
     report = (tmp_path / "results" / "translation.md").read_text()
@@ -149,6 +149,8 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     assert "## Dual learning against its warm start (test BLEU)" in report
     assert "- en-de: gain" in report and "one seed: not judged" in report
     assert "| dual learning over its warm start |" in report
+    assert "| 0, the game off |" in report
+    assert "| the same, the game off (the pairs' step alone) | 0 |" in report
     assert "| unsupervised MT over word by word |" in report
     assert os.path.isdir(tmp_path / "runs" / "supervised_paired" / "seed0")  # its warm start
     shutil.rmtree(tmp_path / "runs")

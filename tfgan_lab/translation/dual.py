@@ -11,7 +11,8 @@ The game from a batch s of language A (and then the same from language B, in the
   each sentence's K (standardised()): it minimises -r * log P(m | s) per piece;
 - the B -> A translator learns to bring s back: (1 - alpha) * -log P(s | m) per piece.
 With `model.paired_fraction` > 0 (the paper's soft landing), a share of each step's
-sentences are pairs, on which both translators also take a supervised step.
+sentences are pairs, on which both translators also take a supervised step. `model.game=False`
+keeps that step alone: the control that tells the game's gain from more supervised training.
 
   python main.py --config=configs/dual_translator_catalogues.py --workdir=runs/dual
 
@@ -78,11 +79,12 @@ class DualTranslator(Translator):
 
     def __init__(self, network: keras.Model, backward: keras.Model,
                  language_models: dict[str, language_model.LoadedLanguageModel], *,
-                 game_beam_size: int, alpha: float, **kwargs):
+                 game_beam_size: int, alpha: float, game: bool = True, **kwargs):
         super().__init__(network, backward=backward, metric_names=(
-            "paired", "reward", "language_model", "reconstruction", "tokens"), **kwargs)
+            ("paired", "reward", "language_model", "reconstruction", "tokens") if game
+            else ("paired", "tokens")), **kwargs)
         self.backward, self.language_models = backward, language_models
-        self.game_beam_size, self.alpha = game_beam_size, alpha
+        self.game_beam_size, self.alpha, self.play = game_beam_size, alpha, game
 
     @classmethod
     def config(cls) -> ConfigDict:
@@ -92,7 +94,8 @@ class DualTranslator(Translator):
             language_models="",  # An export of the language models (configs/language_models_*).
             game_beam_size=2,  # K middle translations per sentence (the paper's 2).
             alpha=0.005,  # The language model's share of the reward (the paper's).
-            paired_fraction=0.5)  # Pairs' share of each step's sentences (soft landing).
+            paired_fraction=0.5,  # Pairs' share of each step's sentences (soft landing).
+            game=True)  # False: the pairs' step alone (the control run).
         config.data.split = "monolingual"  # With the paired set, by model.paired_fraction.
         config.optimizer = learning_rates(forward=1e-4, backward=1e-4)
         return config
@@ -115,6 +118,9 @@ class DualTranslator(Translator):
         if config.model.paired_fraction == 1:
             raise ConfigError("config.model.paired_fraction=1 leaves no monolingual sentences "
                               "to play the game on: choose a share below 1 (the paper's 0.5).")
+        if not config.model.game and not config.model.paired_fraction:
+            raise ConfigError("config.model.game=False with config.model.paired_fraction=0 "
+                              "trains nothing: give the pairs a share (the paper's 0.5).")
         for field, made_by in INPUTS.items():
             if not config.model[field]:
                 raise ConfigError(f"config.model.{field} is empty: pass the path of an export "
@@ -144,12 +150,13 @@ class DualTranslator(Translator):
             model.language_models, language, info.vocabulary, info.max_length)
             for language in info.languages}
         translator = cls(*networks, language_models, game_beam_size=model.game_beam_size,
-                         alpha=model.alpha, info=info, label_smoothing=model.label_smoothing,
+                         alpha=model.alpha, game=model.game, info=info,
+                         label_smoothing=model.label_smoothing,
                          beam_size=model.beam_size, seed=config.seed, name=model.variant)
         for network, path, (_, target) in zip(networks, warm, translator.directions,
                                               strict=True):
             restore_translator(path, network, info, target, translator.words)
-        updates = 2 + (model.paired_fraction > 0)  # one in each game, one on the pairs
+        updates = 2 * model.game + (model.paired_fraction > 0)  # one a game, one on the pairs
         translator.compile(optimizers={
             player: adam(config, config.optimizer[f"{player}_learning_rate"], updates)
             for player in cls.PLAYERS},
@@ -205,11 +212,14 @@ class DualTranslator(Translator):
             paired_loss, aux = self.minimize(supervised, list(self.PLAYERS), has_aux=True)
             tokens.append(aux["tokens"])
         games = [self.game(text_data.trimmed(first["ids"]), (a, b), ("forward", "backward")),
-                 self.game(text_data.trimmed(second["ids"]), (b, a), ("backward", "forward"))]
+                 self.game(text_data.trimmed(second["ids"]), (b, a), ("backward", "forward"))
+                 ] if self.play else []
         tokens += [game["tokens"] for game in games]
         total = tf.distribute.get_replica_context().all_reduce(
             tf.distribute.ReduceOp.SUM, sum(tf.reduce_sum(t) for t in tokens))
         self.step.assign_add(1)
+        if not games:
+            return self.track(paired=paired_loss, tokens=total)
 
         def both(name: str) -> tf.Tensor:
             return tf.concat([game[name] for game in games], axis=0)
