@@ -259,12 +259,13 @@ def train_timed(config: ConfigDict, workdir_path: str) -> tuple[train.Trained, f
     that was killed counts from its start to its last checkpoint, the work it left."""
     latest = tf.train.latest_checkpoint(workdir.checkpoint_dir(workdir_path))
     finished = latest is not None and int(latest.rsplit("-", 1)[1]) >= config.train.steps
-    if not finished:
-        workdir.ensure_writable(workdir_path, "workdir")
-    return workdir.timed(os.path.join(workdir_path, "benchmark_seconds.json"),
-                         lambda: train.train(config, workdir_path),
-                         lambda: os.path.getmtime(latest + ".index") if latest else None,
-                         finished)
+    with workdir.removed_if_left_empty(workdir_path):
+        if not finished:
+            workdir.ensure_writable(workdir_path, "workdir")
+        return workdir.timed(os.path.join(workdir_path, "benchmark_seconds.json"),
+                             lambda: train.train(config, workdir_path),
+                             lambda: os.path.getmtime(latest + ".index") if latest else None,
+                             finished)
 
 
 def scalars(workdir_path: str) -> dict[str, list[tuple[int, float]]]:

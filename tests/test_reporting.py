@@ -137,3 +137,22 @@ def test_a_killed_invocation_counts_to_its_last_saved_work(tmp_path):
     (tmp_path / "seconds.json").write_text(json.dumps({"seconds": 5.0,
                                                        "running_since": started}))
     assert workdir.timed(record, lambda: None, lambda: None, finished=True)[1] == 5.0
+
+
+def test_work_refused_before_it_saved_anything_leaves_no_record(tmp_path):
+    """A run refused at its start (an input that does not exist, say) leaves neither its
+    time record nor the folders made for it; an error after saved work keeps the record."""
+    workdir_path = tmp_path / "runs" / "row" / "seed0"
+    record = workdir_path / "seconds.json"
+
+    def refused():
+        raise ValueError("refused")
+
+    for saved in (None, time.time()):
+        with pytest.raises(ValueError, match="refused"):
+            with workdir.removed_if_left_empty(str(workdir_path)):
+                workdir_path.mkdir(parents=True)
+                workdir.timed(str(record), refused, lambda saved=saved: saved)
+        if saved is None:
+            assert list(tmp_path.iterdir()) == []
+    assert "running_since" in json.loads(record.read_text())

@@ -187,6 +187,23 @@ def lock(workdir: str):
         handle.close()  # Releases the lock.
 
 
+@contextlib.contextmanager
+def removed_if_left_empty(path: str):
+    """If the block raises, removes `path` and the ancestors made with it that it left empty:
+    a run refused at its start leaves no folder behind."""
+    missing, folder = [], os.path.abspath(path)
+    while folder and not os.path.exists(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    try:
+        yield
+    except BaseException:
+        for folder in missing:  # innermost first; a folder with something in it stays
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
+
+
 def timed(record_path: str, work: Callable[[], T], last_saved: Callable[[], float | None],
           finished: bool = False) -> tuple[T, float]:
     """Runs `work()`; returns its result and the seconds the work has taken over all its
@@ -194,8 +211,8 @@ def timed(record_path: str, work: Callable[[], T], last_saved: Callable[[], floa
     from its start to `last_saved()`, the time its last saved progress was written (None:
     nothing was), as the work after that is lost. `finished`: nothing is left to do, so this
     invocation only reads back and adds no time."""
-    record = {"seconds": 0.0}
-    if os.path.exists(record_path):
+    record, existed = {"seconds": 0.0}, os.path.exists(record_path)
+    if existed:
         with open(record_path) as f:
             record = json.load(f)
     if "running_since" in record:  # the last invocation was killed
@@ -203,7 +220,12 @@ def timed(record_path: str, work: Callable[[], T], last_saved: Callable[[], floa
     if not finished:
         files.write_json(record_path, {**record, "running_since": time.time()})
     start = time.perf_counter()
-    result = work()
+    try:
+        result = work()
+    except Exception:
+        if not existed and not finished and last_saved() is None:  # refused before any work
+            os.remove(record_path)
+        raise
     if not finished:
         record["seconds"] += time.perf_counter() - start
     files.write_json(record_path, record)
