@@ -244,16 +244,16 @@ def _dual(results) -> list[str]:
              "| seed | " + " | ".join(f"{a}-{b} warm start | {a}-{b} dual | gain"
                                      for a, b in DIRECTIONS)
              + " | language models' dev perplexity (en, de) |", "|---:|" + "---:|" * 7]
+    def gains(run: dict) -> str:
+        return " | ".join(f"{run['warm_start'][f'{a}_{b}_bleu']:.2f} | {run[f'{a}_{b}_bleu']:.2f}"
+                          f" | {_gain(run, a, b):+.2f}" for a, b in DIRECTIONS)
+
     for run in runs:
-        cells = " | ".join(f"{run['warm_start'][f'{a}_{b}_bleu']:.2f} | {run[f'{a}_{b}_bleu']:.2f}"
-                           f" | {_gain(run, a, b):+.2f}" for a, b in DIRECTIONS)
         perplexity = run["language_models"]
-        lines.append(f"| {run['seed']} | {cells} | {perplexity['en_perplexity']:.1f}, "
+        lines.append(f"| {run['seed']} | {gains(run)} | {perplexity['en_perplexity']:.1f}, "
                      f"{perplexity['de_perplexity']:.1f} |")
-    for control in results.get("dual_no_game", []):
-        lines.append(f"| {control['seed']}, the game off | " + " | ".join(
-            f"{control['warm_start'][f'{a}_{b}_bleu']:.2f} | {control[f'{a}_{b}_bleu']:.2f} | "
-            f"{_gain(control, a, b):+.2f}" for a, b in DIRECTIONS) + " | |")
+    lines += [f"| {control['seed']}, the game off | {gains(control)} | |"
+              for control in results.get("dual_no_game", [])]
     lines += ["", "Issue 28's bar: dual learning beats its own warm start in both directions, "
               "the mean gain over the seeds above its standard deviation."]
     for a, b in DIRECTIONS:
