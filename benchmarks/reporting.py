@@ -14,7 +14,7 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import eval as eval_lib
 from tfgan_lab import files, models, runtime, train, workdir
-from tfgan_lab.config import validate
+from tfgan_lab.config import schema, validate
 from tfgan_lab.errors import WorkdirError
 from tfgan_lab.gans.gan import EMA_PREFIX
 
@@ -161,9 +161,15 @@ class Records:
 
     def get(self, key: str, config: ConfigDict) -> dict | None:
         """The entry {"config", "machine", "judges", "result"} of run `key` if it was recorded
-        with `config`; None otherwise."""
+        with `config`; None otherwise. As in a workdir, a field the recorded config lacks (added
+        to the library since) had its default value."""
         entry = self._entries.get(key)
-        return entry if entry and entry["config"] == json.loads(config.to_json()) else None
+        if not entry:
+            return None
+        recorded = workdir.flatten(entry["config"])
+        for field, default in workdir.flatten(json.loads(schema(config).to_json())).items():
+            recorded.setdefault(field, default)
+        return entry if recorded == workdir.flatten(json.loads(config.to_json())) else None
 
     def put(self, key: str, config: ConfigDict, result: dict,
             judges: dict[str, float] | None = None) -> dict:

@@ -66,6 +66,19 @@ def test_records_give_back_a_run_only_with_the_config_it_was_recorded_with(tmp_p
     assert reporting.Records(path).get("seed0/cyclegan", config)["result"] == {"accuracy": 0.75}
 
 
+def test_a_record_older_than_a_field_matches_the_field_at_its_default(tmp_path):
+    path = tmp_path / "results.json"
+    config = smoke("cyclegan")
+    reporting.Records(str(path)).put("seed0/cyclegan", config, {"accuracy": 0.5})
+    stored = json.loads(path.read_text())
+    del stored["seed0/cyclegan"]["config"]["model"]["cycle_weight"]  # recorded before it existed
+    path.write_text(json.dumps(stored))
+    assert reporting.Records(str(path)).get("seed0/cyclegan", config)["result"] == {
+        "accuracy": 0.5}
+    config.model.cycle_weight += 1.0  # the field away from its default: another run
+    assert reporting.Records(str(path)).get("seed0/cyclegan", config) is None
+
+
 def test_a_corrupt_record_says_how_to_recover(tmp_path):
     path = tmp_path / "results.json"
     path.write_text('{"seed0/cyclegan": {"config"')  # cut off mid-write by another tool

@@ -98,11 +98,12 @@ def load_config(workdir: str) -> ConfigDict:
         return resolve_stored(json.load(f))
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict:
+def flatten(tree: dict, prefix: str = "") -> dict:
+    """{'model.variant': ..., 'train.steps': ...} from a nested {'model': {'variant': ...}}."""
     flat = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat
@@ -113,8 +114,8 @@ def prepare(workdir: str, config: ConfigDict) -> None:
     ensure_writable(workdir, "workdir")
     if os.path.exists(_config_path(workdir)):
         # A field the stored config lacks (added to the library since) had its default value.
-        before = _flatten(load_config(workdir).to_dict())
-        now = _flatten(config.to_dict())
+        before = flatten(load_config(workdir).to_dict())
+        now = flatten(config.to_dict())
         frozen = FROZEN_FIELDS + tuple(f for group in added_groups(config) for f in group.frozen)
         changed = [f"{key}: {before.get(key)!r} in the workdir, {now.get(key)!r} now"
                    for key in sorted(set(before) | set(now))
