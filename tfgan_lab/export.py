@@ -152,12 +152,13 @@ class _GeneratorModule(tf.Module):
         self.generator = generator
         z = tf.TensorSpec([None, z_dim], tf.float32, name="z")
         if num_classes is None:
-            self.serve = tf.function(self._serve_unconditional, input_signature=[z])
+            self.serve = tf.function(self._serve_unconditional, input_signature=[z],
+                                     autograph=False)
             return
         # A plain attribute for Python callers; serving_default stays exactly z, label -> images.
         self.num_classes = tf.Variable(num_classes, trainable=False, dtype=tf.int32)
         self.serve = tf.function(self._serve, input_signature=[
-            z, tf.TensorSpec([None], tf.int32, name="label")])
+            z, tf.TensorSpec([None], tf.int32, name="label")], autograph=False)
 
     def _serve(self, z: tf.Tensor, label: tf.Tensor) -> dict[str, tf.Tensor]:
         with tf.control_dependencies(label_checks(label, self.num_classes, "classes", z, "z")):
@@ -229,8 +230,8 @@ class _ImagesModule(tf.Module):
                 return {"images": tf.cast(result, tf.float32)}
             return {name: tf.cast(result[name], tf.float32) for name in outputs}
 
-        self.serve = tf.function(serve, input_signature=[
-            tf.TensorSpec([None, *network.input_shape[1:]], tf.float32, name="images")])
+        images = tf.TensorSpec([None, *network.input_shape[1:]], tf.float32, name="images")
+        self.serve = tf.function(serve, input_signature=[images], autograph=False)
 
 
 @CONTRACTS.register("image_to_image")
@@ -303,7 +304,7 @@ class TextModule(tf.Module):
         self.network = network
         self.serve = tf.function(
             lambda text: network(text) if output is None else {output: network(text)},
-            input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+            input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False)
 
 
 @CONTRACTS.register("translator")

@@ -54,10 +54,11 @@ class _ProgressionModule(tf.Module):
         if gender:
             self.serve = tf.function(
                 lambda images, label, gender: self._serve(images, label, gender=gender),
-                input_signature=[*specs, tf.TensorSpec([None], tf.int32, name="gender")])
+                input_signature=[*specs, tf.TensorSpec([None], tf.int32, name="gender")],
+                autograph=False)
         else:
             self.serve = tf.function(lambda images, label: self._serve(images, label),
-                                     input_signature=specs)
+                                     input_signature=specs, autograph=False)
 
     def _serve(self, images: tf.Tensor, label: tf.Tensor, **second) -> dict[str, tf.Tensor]:
         asserts = export.label_checks(label, self.num_groups, "groups", images, "images")

@@ -54,7 +54,7 @@ class _ControllerModule(tf.Module):
         self.serve = tf.function(self._serve, input_signature=[
             tf.TensorSpec([None, size * noise_dim], tf.float32, name="z"),
             tf.TensorSpec([None, size], tf.float32, name="do_mask"),
-            tf.TensorSpec([None, size], tf.float32, name="do_values")])
+            tf.TensorSpec([None, size], tf.float32, name="do_values")], autograph=False)
 
     def _serve(self, z, do_mask, do_values) -> dict[str, tf.Tensor]:
         assertions = [

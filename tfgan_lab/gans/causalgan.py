@@ -321,7 +321,7 @@ class _LabelledGeneratorModule(tf.Module):
         self.generator = generator
         self.serve = tf.function(self._serve, input_signature=[
             tf.TensorSpec([None, z_dim], tf.float32, name="z"),
-            tf.TensorSpec([None, num_labels], tf.float32, name="labels")])
+            tf.TensorSpec([None, num_labels], tf.float32, name="labels")], autograph=False)
 
     def _serve(self, z, labels) -> dict[str, tf.Tensor]:
         with tf.control_dependencies([tf.debugging.assert_equal(
@@ -368,8 +368,9 @@ class _LabelerModule(tf.Module):
     def __init__(self, labeler: keras.Model):
         super().__init__()
         self.labeler = labeler
-        self.serve = tf.function(self._serve, input_signature=[tf.TensorSpec(
-            [None, *labeler.input["images"].shape[1:]], tf.float32, name="images")])
+        images = tf.TensorSpec([None, *labeler.input["images"].shape[1:]], tf.float32,
+                               name="images")
+        self.serve = tf.function(self._serve, input_signature=[images], autograph=False)
 
     def _serve(self, images) -> dict[str, tf.Tensor]:
         logits = tf.cast(self.labeler({"images": images}, training=False)["logits"], tf.float32)

@@ -63,7 +63,7 @@ class Scoring(tf.Module):
         self.vocabulary = tf.Variable(words.model, trainable=False, dtype=tf.string)
         self.max_pieces = tf.Variable(max_length, trainable=False)
         self.score_ids = tf.function(self._score_ids, input_signature=[
-            tf.TensorSpec([None, None], tf.int32, name="ids")])
+            tf.TensorSpec([None, None], tf.int32, name="ids")], autograph=False)
 
     def _score_ids(self, ids: tf.Tensor) -> dict[str, tf.Tensor]:
         log_probability, pieces = log_probabilities(self.network, ids, self.start)
