@@ -8,7 +8,8 @@ supervised baseline, and dual learning's warm start).
     echo "cannot open file" | python main.py --mode=translate \
         --model_path=export/translator_catalogues_en_de/1 --input=-
 
-Its time and scores are not measured yet (docs/translation.md).
+On the paired set, seed 0: 24.8 BLEU en-de and 24.4 de-en in 31 minutes on the Zen 4 EPYC
+(docs/results/translation.md); on every training pair, not measured yet.
 """
 
 from ml_collections import ConfigDict
