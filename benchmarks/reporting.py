@@ -121,8 +121,8 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
     measured again if its exports have gone or belong to another --export_dir."""
     def still_exported(kept: dict) -> bool:  # (a list of paths: measured before roles)
         return isinstance(kept["exports"], dict) and all(
-            os.path.exists(path) and os.path.dirname(os.path.dirname(path))
-            == os.path.normpath(seed.export_dir) for path in kept["exports"].values())
+            os.path.exists(path) and os.path.realpath(os.path.dirname(os.path.dirname(path)))
+            == os.path.realpath(seed.export_dir) for path in kept["exports"].values())
     return cached(os.path.join(seed.workdir, "measured.json"), measure, still_exported)
 
 

@@ -28,7 +28,7 @@ def test_seeded_runs_start_at_the_configs_seed_each_in_its_folder(tmp_path):
         tmp_path / "seed5" / "export")
 
 
-def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path):
+def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path, monkeypatch):
     seed = reporting.seeded(smoke("cyclegan"), str(tmp_path / "runs"), 1,
                             str(tmp_path / "served"))[0]
     calls = []
@@ -45,6 +45,9 @@ def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path):
     os.rmdir(first["exports"]["a2b"])  # its export has gone: measured (and exported) again
     assert reporting.measured_once(seed, measure)["exports"]["a2b"].endswith("2")
     assert len(calls) == 2
+    monkeypatch.chdir(tmp_path)  # the same folder by a relative path: read back
+    assert reporting.measured_once(seed._replace(export_dir="served"), measure)["exports"][
+        "a2b"].endswith("2") and len(calls) == 2
     reporting.measured_once(seed._replace(export_dir=str(tmp_path / "other")), measure)
     assert len(calls) == 3  # another --export_dir: measured again, not read back
 
