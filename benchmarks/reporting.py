@@ -162,14 +162,20 @@ class Records:
     def get(self, key: str, config: ConfigDict) -> dict | None:
         """The entry {"config", "machine", "judges", "result"} of run `key` if it was recorded
         with `config`; None otherwise. As in a workdir, a field the recorded config lacks (added
-        to the library since) had its default value."""
+        to the library since) had its default value. The exports of other runs that the model
+        reads count as given or not, wherever they were: the key names the run (`image/seed1`
+        reads `controller/seed1`'s), and a --workdir elsewhere moves them."""
         entry = self._entries.get(key)
         if not entry:
             return None
         recorded = workdir.flatten(entry["config"])
         for field, default in workdir.flatten(json.loads(schema(config).to_json())).items():
             recorded.setdefault(field, default)
-        return entry if recorded == workdir.flatten(json.loads(config.to_json())) else None
+        now = workdir.flatten(json.loads(config.to_json()))
+        for field in models.of(config).INPUT_EXPORTS:
+            for fields in (recorded, now):
+                fields[f"model.{field}"] = bool(fields[f"model.{field}"])
+        return entry if recorded == now else None
 
     def put(self, key: str, config: ConfigDict, result: dict,
             judges: dict[str, float] | None = None) -> dict:

@@ -82,6 +82,17 @@ def test_a_record_older_than_a_field_matches_the_field_at_its_default(tmp_path):
     assert reporting.Records(str(path)).get("seed0/cyclegan", config) is None
 
 
+def test_a_record_matches_its_input_exports_wherever_they_were(tmp_path):
+    path = str(tmp_path / "results.json")
+    config = smoke("causalgan")
+    config.model.controller = "/elsewhere/runs/controller/seed1/export/controller/1"
+    reporting.Records(path).put("image/seed1", config, {"accuracy": 0.5})
+    config.model.controller = "runs/controller/seed1/export/controller/1"  # another --workdir
+    assert reporting.Records(path).get("image/seed1", config)["result"] == {"accuracy": 0.5}
+    config.model.controller = ""  # no controller: other metrics
+    assert reporting.Records(path).get("image/seed1", config) is None
+
+
 def test_a_corrupt_record_says_how_to_recover(tmp_path):
     path = tmp_path / "results.json"
     path.write_text('{"seed0/cyclegan": {"config"')  # cut off mid-write by another tool

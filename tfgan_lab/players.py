@@ -88,6 +88,9 @@ class PlayerModel(StepDraws, keras.Model):
 
     PLAYERS: dict[str, str] = {}  # player name -> attribute holding its network
     UNIT = "images"  # what the loop's throughput counts: train/<UNIT>_per_second
+    # config.model fields naming exports of other runs that the model reads: {field: the
+    # command that writes them}. A path says where that run lives, not how this one trains.
+    INPUT_EXPORTS: dict[str, str] = {}
 
     def __init__(self, *, seed: int, metric_names: Sequence[str], **kwargs):
         super().__init__(**kwargs)

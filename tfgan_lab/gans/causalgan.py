@@ -41,6 +41,7 @@ class CausalGAN(PlayerModel):
 
     PLAYERS = {"g": "generator", "d": "discriminator", "labeler": "labeler",
                "anti_labeler": "anti_labeler"}
+    INPUT_EXPORTS = {"controller": "configs/causal_controller_fashion_mnist.py"}
     STREAMS = ("d_fakes", "g_fakes")
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,

@@ -65,10 +65,6 @@ def restore_translator(path: str, network: keras.Model, info: text_data.TextInfo
     export.restore(path, module)
 
 
-# The exports a run reads: {config.model field: the run that writes it}.
-INPUTS = {"warm_start": "configs/translator_catalogues.py with --config.data.split=paired",
-          "language_models": "configs/language_models_catalogues.py"}
-
 
 @models.register("dual_translator")
 class DualTranslator(Translator):
@@ -76,6 +72,9 @@ class DualTranslator(Translator):
 
     PLAYERS = {"forward": "network", "backward": "backward"}
     STREAMS = ()
+    INPUT_EXPORTS = {
+        "warm_start": "configs/translator_catalogues.py with --config.data.split=paired",
+        "language_models": "configs/language_models_catalogues.py"}
 
     def __init__(self, network: keras.Model, backward: keras.Model,
                  language_models: dict[str, language_model.LoadedLanguageModel], *,
@@ -121,7 +120,7 @@ class DualTranslator(Translator):
         if not config.model.game and not config.model.paired_fraction:
             raise ConfigError("config.model.game=False with config.model.paired_fraction=0 "
                               "trains nothing: give the pairs a share (the paper's 0.5).")
-        for field, made_by in INPUTS.items():
+        for field, made_by in cls.INPUT_EXPORTS.items():
             if not config.model[field]:
                 raise ConfigError(f"config.model.{field} is empty: pass the path of an export "
                                   f"of {made_by} (export/<name>/<version>).")
@@ -137,7 +136,8 @@ class DualTranslator(Translator):
         """Both translators from the warm start's exports (either direction's, found by their
         manifest), the language models read from theirs."""
         model = config.model
-        for field, made_by in INPUTS.items():  # Not in check_config: exported after it runs.
+        # Not in check_config: the inputs are exported after it runs.
+        for field, made_by in cls.INPUT_EXPORTS.items():
             if not export.holds_export(model[field]):
                 raise ExportError(f"config.model.{field}={model[field]!r} holds no export: "
                                   f"train and export {made_by} first, or pass the path of its "
