@@ -4,6 +4,7 @@ MirroredStrategy tests can run two replicas on a machine without GPUs."""
 import fcntl
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, models, runtime, train
+from tfgan_lab import data, models, runtime, train, workdir
 from tfgan_lab.config import apply_arg, base_config
 
 runtime.split_cpu(2)
@@ -99,6 +100,24 @@ def training_setup(config: ConfigDict):
     model = train.build(config, dataset.info, strategy)
     batches = train.distributed_batches(dataset, model, config, strategy, 0)
     return model, train.make_train_function(model, strategy, config.runtime.jit_compile), batches
+
+
+def rewound(run: str, step: int, copy: str) -> str:
+    """`copy`: the finished workdir `run` as it stood after its checkpoint at `step`, the
+    later checkpoints gone, as a run killed there leaves it. Training it again to the same
+    steps resumes from `step`, so comparing with `run` tests an exact resume with two
+    trainings, not three."""
+    shutil.copytree(run, copy)
+    directory = workdir.checkpoint_dir(copy)
+    paths = list(tf.train.get_checkpoint_state(directory).all_model_checkpoint_paths)
+    kept = [path for path in paths if int(path.rsplit("-", 1)[1]) <= step]
+    assert kept and len(kept) < len(paths), f"{run} has no checkpoint at {step} and after"
+    for path in paths[len(kept):]:
+        for name in os.listdir(directory):
+            if name.startswith(os.path.basename(path) + "."):
+                os.remove(os.path.join(directory, name))
+    tf.compat.v1.train.update_checkpoint_state(directory, kept[-1], kept)
+    return copy
 
 
 def assert_mirrored_equals_default(config: ConfigDict, steps: int = 2) -> dict:

@@ -15,7 +15,7 @@ from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation import dual
 
-from conftest import assert_mirrored_equals_default, smoke, training_setup
+from conftest import assert_mirrored_equals_default, rewound, smoke, training_setup
 
 SENTENCES = ["cannot open file", "Datei nicht gefunden"]
 
@@ -138,15 +138,16 @@ def test_bad_configs_are_refused_with_the_fix(inputs, tmp_path):
         training_setup(_config(inputs, width=48))  # the warm start is 32 wide
 
 
-def test_a_resumed_run_ends_as_one_run_and_both_exports_translate(inputs, tmp_path):
+def test_a_resumed_run_ends_as_one_run_and_both_exports_translate(inputs, tmp_path, capsys):
     def config(steps):
         c = _config(inputs)
         c.train.update(steps=steps, checkpoint_every=1, log_every=1, sample_every=100)
         return c
 
     whole = train.train(config(2), str(tmp_path / "whole")).model
-    train.train(config(1), str(tmp_path / "parts"))
-    resumed = train.train(config(2), str(tmp_path / "parts")).model
+    parts = rewound(str(tmp_path / "whole"), 1, str(tmp_path / "parts"))
+    resumed = train.train(config(2), parts).model
+    assert f"Resuming from {parts}/checkpoints/ckpt-1\n" in capsys.readouterr().out
     for name in ("network", "backward"):
         for a, b in zip(getattr(whole, name).weights, getattr(resumed, name).weights,
                         strict=True):

@@ -11,7 +11,7 @@ from tfgan_lab.config import validate
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.players import moving_averages
 
-from conftest import smoke, training_setup
+from conftest import rewound, smoke, training_setup
 
 
 @pytest.fixture(scope="module")
@@ -113,13 +113,12 @@ def test_augmented_averaged_runs_export_both_generators(variant, upsampling, tmp
     assert np.abs(raw - averaged).max() > 1e-4
 
 
-def test_a_resumed_run_keeps_its_average(tmp_path):
+def test_a_resumed_run_keeps_its_average(tmp_path, capsys):
     config = _recipe("cgan")
     whole = train.train(config, str(tmp_path / "whole")).model
-    config.train.steps = 2
-    train.train(config, str(tmp_path / "halves"))
-    config.train.steps = 4
-    resumed = train.train(config, str(tmp_path / "halves")).model
+    halves = rewound(str(tmp_path / "whole"), 2, str(tmp_path / "halves"))
+    resumed = train.train(config, halves).model
+    assert f"Resuming from {halves}/checkpoints/ckpt-2\n" in capsys.readouterr().out
     for a, b in zip(moving_averages(whole.g_optimizer), moving_averages(resumed.g_optimizer),
                     strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())

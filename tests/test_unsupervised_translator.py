@@ -17,7 +17,7 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import decoding
 
-from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, rewound, smoke, training_setup
 
 
 def _config(**model):
@@ -98,7 +98,7 @@ def test_xla_is_refused_with_the_reason():
         models.of(config).check_config(config)
 
 
-def test_a_run_resumed_across_a_rounds_end_ends_as_one_run(tmp_path):
+def test_a_run_resumed_across_a_rounds_end_ends_as_one_run(tmp_path, capsys):
     """Stopped at step 2, the end of round 1, and resumed to step 4 (round 2 back-translates
     with the copy the checkpoint holds, and dropout's seeds): the weights of an uninterrupted
     run."""
@@ -109,8 +109,9 @@ def test_a_run_resumed_across_a_rounds_end_ends_as_one_run(tmp_path):
         return c
 
     whole = train.train(config(4), str(tmp_path / "whole")).model
-    train.train(config(2), str(tmp_path / "parts"))
-    resumed = train.train(config(4), str(tmp_path / "parts")).model
+    parts = rewound(str(tmp_path / "whole"), 2, str(tmp_path / "parts"))
+    resumed = train.train(config(4), parts).model
+    assert f"Resuming from {parts}/checkpoints/ckpt-2\n" in capsys.readouterr().out
     for name in ("network", "previous", "discriminator"):
         for a, b in zip(getattr(whole, name).weights, getattr(resumed, name).weights,
                         strict=True):
