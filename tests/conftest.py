@@ -104,7 +104,7 @@ def training_setup(config: ConfigDict):
 
 def rewound(run: str, step: int, copy: str) -> str:
     """`copy`: the finished workdir `run` as it stood after its checkpoint at `step`, the
-    later checkpoints gone, as a run killed there leaves it. Training it again to the same
+    later checkpoints set aside, as a run killed there leaves it. Training it again to the same
     steps resumes from `step`, so comparing with `run` tests an exact resume with two
     trainings, not three."""
     shutil.copytree(run, copy)
@@ -112,11 +112,7 @@ def rewound(run: str, step: int, copy: str) -> str:
     paths = list(tf.train.get_checkpoint_state(directory).all_model_checkpoint_paths)
     kept = [path for path in paths if int(path.rsplit("-", 1)[1]) <= step]
     assert kept and len(kept) < len(paths), f"{run} has no checkpoint at {step} and after"
-    for path in paths[len(kept):]:
-        for name in os.listdir(directory):
-            if name.startswith(os.path.basename(path) + "."):
-                os.remove(os.path.join(directory, name))
-    tf.compat.v1.train.update_checkpoint_state(directory, kept[-1], kept)
+    train.set_aside(directory, paths[len(kept):], kept)
     return copy
 
 

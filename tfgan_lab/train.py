@@ -57,10 +57,10 @@ def _checkpoint(model: PlayerModel) -> tf.train.Checkpoint:
     return tf.train.Checkpoint(**model.checkpoint_items())
 
 
-def _set_aside(directory: str, paths: list[str], kept: list[str]) -> None:
-    """Moves unreadable checkpoints' files into <directory>/corrupt/ (nothing is deleted) and
-    leaves `kept` as the checkpoints that a CheckpointManager will find (none: the state file
-    goes too, so that the next run starts from step 0)."""
+def set_aside(directory: str, paths: list[str], kept: list[str]) -> None:
+    """Moves the files of the checkpoints `paths` into <directory>/corrupt/ (nothing is
+    deleted) and leaves `kept` as the checkpoints that a CheckpointManager will find (none:
+    the state file goes too, so that the next run starts from step 0)."""
     corrupt = os.path.join(directory, "corrupt")
     os.makedirs(corrupt, exist_ok=True)
     for path in paths:
@@ -89,10 +89,10 @@ def restore(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
                   + (" and the one before it is tried." if i else "."), file=sys.stderr)
             continue
         if i < len(paths) - 1:
-            _set_aside(directory, paths[i + 1:], paths[:i + 1])
+            set_aside(directory, paths[i + 1:], paths[:i + 1])
         return paths[i]
     if paths:
-        _set_aside(directory, paths, [])
+        set_aside(directory, paths, [])
         raise WorkdirError(f"No checkpoint in {directory} can be read: all {len(paths)} are "
                            f"moved to {os.path.join(directory, 'corrupt')}. Rerun the command to "
                            "train this workdir from step 0, or put them back if they can be "
