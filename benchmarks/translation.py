@@ -86,6 +86,9 @@ _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is w
 _FROM_RECORDS = flags.DEFINE_boolean(
     "from_records", False, "Read a run whose workdir is gone from translation.json if it was "
     "recorded with the same config, instead of training it again.")
+_REPORT_ONLY = flags.DEFINE_boolean(
+    "report_only", False, "Train nothing: write the report from translation.json alone, each "
+    "row over its seeds recorded so far (of the first --seeds), while others still run.")
 _SMOKE = flags.DEFINE_boolean("smoke", False, "Every row at smoke size, a few steps (tests).")
 _EXAMPLES = 6
 
@@ -108,9 +111,20 @@ def _seeds(row: str, count: int) -> list[reporting.Seed]:
                             _EXPORT_DIR.value)
 
 
+class _NotRecorded(Exception):
+    """--report_only met a seed that translation.json does not hold."""
+
+
 def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
     """A seed of `row` trained, exported and scored through its exports (read back if it was),
     recorded as <row>/seed<N>."""
+    key = f"{row}/seed{seed.config.seed}"
+    if _REPORT_ONLY.value:
+        entry = records.get(key, seed.config)
+        if entry is None:
+            raise _NotRecorded(key)
+        return entry["result"]
+
     def measure() -> dict:
         trained, seconds = reporting.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name,
@@ -126,8 +140,7 @@ def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
         if row == "dual":
             result["changed"] = _changed_examples(seed.config.model.warm_start, paths)
         return result
-    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure,
-                                   key=f"{row}/seed{seed.config.seed}")
+    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure, key=key)
 
 
 def _dual_run(row: str, index: int, seed: reporting.Seed, records: reporting.Records) -> dict:
@@ -155,16 +168,27 @@ def _cells(results: list[dict]) -> str:
                       for a, b in DIRECTIONS for score in ("bleu", "chrf"))
 
 
-def _baselines(test) -> tuple[dict[str, dict], word_by_word.WordByWord]:
-    sides = dict(zip(test.languages, (test.source, test.target), strict=True))
-    model = word_by_word.build(_config("unsupervised").data, 0)  # the runs' own, cached
+def _baselines(records: reporting.Records) -> dict:
+    """The rows `copy the input` and `word by word` on the test pairs, their number
+    (`test_pairs`) and the word-by-word model's precision@1 (`precision`); with --from_records
+    or --report_only read back if they were recorded with unsupervised MT's config, whose
+    word-by-word model they score."""
+    config = _config("unsupervised")
+    if _FROM_RECORDS.value or _REPORT_ONLY.value:
+        entry = records.get("baselines", config)
+        if entry:
+            return entry["result"]
+    sides = _test_sides()
+    model = word_by_word.build(config.data, 0)  # the runs' own, cached
     rows = {}
     for label, translate in (("copy the input", lambda pair, s: list(s)),
                              ("word by word", model.translate)):
         rows[label] = {f"{a}_{b}_{name}": score.value for a, b in DIRECTIONS
                        for name, score in text_scores.scores(
                            translate((a, b), sides[a]), sides[b]).items()}
-    return rows, model
+    return records.put("baselines", config, {
+        "rows": rows, "test_pairs": len(next(iter(sides.values()))),
+        "precision": model.precision_at_1()})["result"]
 
 
 def main(argv: list[str]) -> None:
@@ -182,22 +206,25 @@ def main(argv: list[str]) -> None:
     for row in _ROWS.value:
         seeds = _ABLATION_SEEDS.value if row in ABLATIONS else _SEEDS.value
         for index, seed in enumerate(_seeds(row, seeds)):
-            result = (_dual_run(row, index, seed, records) if row in DUAL_ROWS
-                      else _run(row, seed, records))
+            try:
+                result = (_dual_run(row, index, seed, records) if row in DUAL_ROWS
+                          else _run(row, seed, records))
+            except _NotRecorded:  # --report_only: a seed still to run is left out
+                continue
             results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
-    test = parallel_text.load(parallel_text.config(), "test")
-    baselines, first_model = _baselines(test)
-    _write(results, baselines, first_model, machines, test)
+    _write(results, _baselines(records), machines)
 
 
-def _write(results, baselines, first_model, machines, test) -> None:
+def _write(results, measured, machines) -> None:
+    """The report: `measured` is _baselines(), `machines` the runs' (seed, machine)."""
+    baselines, precision = measured["rows"], measured["precision"]
     header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
     lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",
              "", "Command: `python benchmarks/translation.py` (seed by seed: `--seeds=N "
              "--from_records`).", reporting.machines_line(machines), "",
-             f"On the {len(test.source)} test pairs (data.seed=0), sacreBLEU "
+             f"On the {measured['test_pairs']} test pairs (data.seed=0), sacreBLEU "
              f"({text_scores.scores(['a'], ['a'])['bleu'].signature}); each trained cell is the "
              "mean ± sd over the seeds named, scored through the exports.", "",
              f"| row | seeds | {header} | minutes (fastest seed) | tokens/s |",
@@ -209,7 +236,6 @@ def _write(results, baselines, first_model, machines, test) -> None:
                      f"{_cells(runs)} | "
                      f"{_minutes(runs):.0f} | "
                      f"{reporting.mean_spread([r['tokens_per_second'] for r in runs], 0)} |")
-    precision = first_model.precision_at_1()
     lines += ["", f"The word-by-word model's induced translations: precision@1 "
               f"{100 * precision['de_en_precision_at_1']:.1f}% de-en and "
               f"{100 * precision['en_de_precision_at_1']:.1f}% en-de against the Ding "

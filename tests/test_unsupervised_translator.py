@@ -136,7 +136,8 @@ def test_the_evaluator_reports_round_trip_bleu():
 def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     """benchmarks/translation.py at smoke size, unsupervised MT and dual learning (with its
     warm start and language models) and its control: the baselines, the rows, their rounds,
-    bars and costs; with the runs and exports gone, --from_records writes the same report."""
+    bars and costs; with the runs and exports gone, --from_records writes the same report, and
+    --report_only one over the seeds recorded."""
     command = [sys.executable, os.path.join(REPO, "benchmarks", "translation.py"), "--smoke",
                "--seeds=1", "--rows=unsupervised,dual,dual_no_game", "--workdir=runs",
                "--export_dir=export", "--results=results"]
@@ -161,3 +162,13 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert not (tmp_path / "runs").exists()  # nothing trained again
     assert (tmp_path / "results" / "translation.md").read_text() == report
+    # While seed 1 would still run: the report of what is recorded, its seeds 0 alone.
+    (tmp_path / "results" / "translation.md").unlink()
+    recorded = subprocess.run([*command[:3], "--seeds=2", "--rows=dual", "--report_only",
+                               *command[5:]], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=900)
+    assert recorded.returncode == 0, recorded.stderr[-3000:]
+    assert not (tmp_path / "runs").exists()
+    only = (tmp_path / "results" / "translation.md").read_text()
+    assert "| dual learning, from the paired translator | 0 |" in only
+    assert "| unsupervised MT |" not in only  # a row not asked for
