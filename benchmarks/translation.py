@@ -223,11 +223,13 @@ def _write(results, measured, machines) -> None:
     header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
     lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",
              "", "Command: `python benchmarks/translation.py` (seed by seed: `--seeds=N "
-             "--from_records`).", reporting.machines_line(machines), "",
+             "--from_records`; what is recorded so far: `--report_only`).",
+             reporting.machines_line(machines), "",
              f"On the {measured['test_pairs']} test pairs (data.seed=0), sacreBLEU "
              f"({text_scores.scores(['a'], ['a'])['bleu'].signature}); each trained cell is the "
-             "mean ± sd over the seeds named, scored through the exports.", "",
-             f"| row | seeds | {header} | minutes (fastest seed) | tokens/s |",
+             "mean ± sd over the seeds named, scored through the exports; minutes and tokens/s are "
+             "the fastest seed's, as a shared or paused machine only slows a run.", "",
+             f"| row | seeds | {header} | minutes | tokens/s |",
              "|---|---|" + "---:|" * 6]
     for label, scores in baselines.items():
         lines.append(f"| {label} | | {_cells([scores])} | | |")
@@ -235,7 +237,7 @@ def _write(results, measured, machines) -> None:
         lines.append(f"| {ROWS[row][2]} | {', '.join(str(r['seed']) for r in runs)} | "
                      f"{_cells(runs)} | "
                      f"{_minutes(runs):.0f} | "
-                     f"{reporting.mean_spread([r['tokens_per_second'] for r in runs], 0)} |")
+                     f"{max(r['tokens_per_second'] for r in runs):.0f} |")
     lines += ["", f"The word-by-word model's induced translations: precision@1 "
               f"{100 * precision['de_en_precision_at_1']:.1f}% de-en and "
               f"{100 * precision['en_de_precision_at_1']:.1f}% en-de against the Ding "
@@ -324,7 +326,8 @@ def _with_language_models(run: dict) -> float:
 def _minutes(runs: list[dict], seconds: Callable[[dict], float] = _seconds) -> float:
     """A row's wall minutes: its fastest seed's. A shared or paused machine only ever adds
     wall time (a seed's run paused while the test suite had the cores, say), so the least of
-    the seeds is the best estimate of the work, as timeit takes its best repeat."""
+    the seeds is the best estimate of the work, as timeit takes its best repeat (and the most
+    tokens a second, of the speed)."""
     return min(seconds(run) for run in runs) / 60
 
 
