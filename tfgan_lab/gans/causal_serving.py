@@ -1,8 +1,10 @@
-"""The causal controller's export and its command: a SavedModel that TF Serving clients call to
-sample label vectors under interventions without Python (inputs `z` float32 [B, L * noise_dim]
-uniform in [-1, 1], `do_mask` and `do_values` float32 [B, L]; outputs `labels` (0 or 1) and
-`probabilities` float32 [B, L]), and `--mode=causal_sample`, which samples it, or a CausalGAN
-generator's images of its vectors, under --do and --cond.
+"""CausalGAN's exports and their command. The causal controller: a SavedModel that TF Serving
+clients call to sample label vectors under interventions without Python (inputs `z` float32
+[B, L * noise_dim] uniform in [-1, 1], `do_mask` and `do_values` float32 [B, L]; outputs
+`labels` (0 or 1) and `probabilities` float32 [B, L]). The image stage's generator (`z`,
+`labels` -> `images`) and Labeler (`images` -> `logits`, `label_probabilities`).
+`--mode=causal_sample` samples the controller, or a CausalGAN generator's images of its
+vectors, under --do and --cond.
 """
 
 import dataclasses
@@ -89,6 +91,101 @@ class ControllerContract(export.Contract):
                               "name its nodes: export it with tfgan_lab.")
         return LoadedController(path, tuple(n.decode() for n in names.numpy()),
                                 int(loaded.noise_dim.numpy()), loaded)
+
+
+# --- The export: z, labels -> images. ---
+
+@dataclasses.dataclass
+class LoadedLabelledGenerator:
+    """An exported G(z, labels), called as `generate(z, labels)` -> images."""
+    path: str
+    z_dim: int
+    num_labels: int
+    module: Any
+
+    def __call__(self, z, labels) -> tf.Tensor:
+        return self.module.signatures[export.SIGNATURE](
+            z=tf.convert_to_tensor(z, tf.float32),
+            labels=tf.convert_to_tensor(labels, tf.float32))["images"]
+
+
+class _LabelledGeneratorModule(tf.Module):
+    def __init__(self, generator: keras.Model, z_dim: int, num_labels: int):
+        super().__init__()
+        self.generator = generator
+        self.serve = tf.function(self._serve, input_signature=[
+            tf.TensorSpec([None, z_dim], tf.float32, name="z"),
+            tf.TensorSpec([None, num_labels], tf.float32, name="labels")], autograph=False)
+
+    def _serve(self, z, labels) -> dict[str, tf.Tensor]:
+        with tf.control_dependencies([tf.debugging.assert_equal(
+                tf.shape(z)[0], tf.shape(labels)[0],
+                message="z and labels need the same batch size B")]):
+            images = self.generator({"z": z, "labels": labels}, training=False)
+        return {"images": tf.cast(images, tf.float32)}
+
+
+@export.CONTRACTS.register("labelled_generator")
+class LabelledGenerator(export.Contract):
+    description = "a generator of label vectors (CausalGAN)"
+    inputs = {"z": export.Tensor(tf.float32, ("B", "Z")),
+              "labels": export.Tensor(tf.float32, ("B", "L"))}
+    outputs = {"images": export.IMAGES}
+
+    @classmethod
+    def module(cls, network, *, z_dim: int, num_labels: int) -> tf.Module:
+        return _LabelledGeneratorModule(network, z_dim, num_labels)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedLabelledGenerator:
+        inputs = signature.structured_input_signature[1]
+        return LoadedLabelledGenerator(path, int(inputs["z"].shape[-1]),
+                                       int(inputs["labels"].shape[-1]), loaded)
+
+
+# --- The Labeler's export: images -> a logit and a probability per label. ---
+
+@dataclasses.dataclass
+class LoadedAttributeLabeler:
+    """An exported Labeler, called as `label(images)` -> {"logits", "label_probabilities"}
+    [B, L], one sigmoid per label (named apart from a classifier's softmax `probabilities`)."""
+    path: str
+    num_labels: int
+    module: Any
+
+    def __call__(self, images) -> dict[str, tf.Tensor]:
+        return self.module.signatures[export.SIGNATURE](
+            images=tf.convert_to_tensor(images, tf.float32))
+
+
+class _LabelerModule(tf.Module):
+    def __init__(self, labeler: keras.Model):
+        super().__init__()
+        self.labeler = labeler
+        images = tf.TensorSpec([None, *labeler.input["images"].shape[1:]], tf.float32,
+                               name="images")
+        self.serve = tf.function(self._serve, input_signature=[images], autograph=False)
+
+    def _serve(self, images) -> dict[str, tf.Tensor]:
+        logits = tf.cast(self.labeler({"images": images}, training=False)["logits"], tf.float32)
+        return {"logits": logits, "label_probabilities": tf.sigmoid(logits)}
+
+
+@export.CONTRACTS.register("attribute_labeler")
+class AttributeLabeler(export.Contract):
+    description = "a reader of binary labels from images (CausalGAN's Labeler)"
+    inputs = {"images": export.IMAGES}
+    outputs = {name: export.Tensor(tf.float32, ("B", "L"))
+               for name in ("logits", "label_probabilities")}
+
+    @classmethod
+    def module(cls, network) -> tf.Module:
+        return _LabelerModule(network)
+
+    @classmethod
+    def load(cls, path, loaded, signature) -> LoadedAttributeLabeler:
+        return LoadedAttributeLabeler(path, int(signature.structured_outputs["logits"]
+                                                .shape[-1]), loaded)
 
 
 @modes.register("causal_sample", "sample a causal export (--model_path, or the newest export "

@@ -13,7 +13,6 @@ label combination the data holds, and the causal controller (trained first, froz
 Run: python main.py --config=configs/causalgan_fashion_mnist.py --workdir=runs/causalgan
 """
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +28,7 @@ from tfgan_lab.data import attributes
 from tfgan_lab.errors import ConfigError, EvaluationError
 from tfgan_lab.eval import metrics
 from tfgan_lab.eval.classifier import batched
-from tfgan_lab.gans import causal_serving  # noqa: F401 (the controller's contract)
+from tfgan_lab.gans import causal_serving  # noqa: F401 (registers the causal contracts)
 from tfgan_lab.players import PlayerModel, adam, learning_rates
 
 
@@ -298,98 +297,3 @@ def _counterfactual(query: dict[str, int], intervened: np.ndarray, plain: np.nda
     if kept:
         results[f"minimal_{name}"] = float(np.mean(intervened[:, kept] == plain[:, kept]))
     return results
-
-
-# --- The export: z, labels -> images. ---
-
-@dataclasses.dataclass
-class LoadedLabelledGenerator:
-    """An exported G(z, labels), called as `generate(z, labels)` -> images."""
-    path: str
-    z_dim: int
-    num_labels: int
-    module: Any
-
-    def __call__(self, z, labels) -> tf.Tensor:
-        return self.module.signatures[export.SIGNATURE](
-            z=tf.convert_to_tensor(z, tf.float32),
-            labels=tf.convert_to_tensor(labels, tf.float32))["images"]
-
-
-class _LabelledGeneratorModule(tf.Module):
-    def __init__(self, generator: keras.Model, z_dim: int, num_labels: int):
-        super().__init__()
-        self.generator = generator
-        self.serve = tf.function(self._serve, input_signature=[
-            tf.TensorSpec([None, z_dim], tf.float32, name="z"),
-            tf.TensorSpec([None, num_labels], tf.float32, name="labels")], autograph=False)
-
-    def _serve(self, z, labels) -> dict[str, tf.Tensor]:
-        with tf.control_dependencies([tf.debugging.assert_equal(
-                tf.shape(z)[0], tf.shape(labels)[0],
-                message="z and labels need the same batch size B")]):
-            images = self.generator({"z": z, "labels": labels}, training=False)
-        return {"images": tf.cast(images, tf.float32)}
-
-
-@export.CONTRACTS.register("labelled_generator")
-class LabelledGenerator(export.Contract):
-    description = "a generator of label vectors (CausalGAN)"
-    inputs = {"z": export.Tensor(tf.float32, ("B", "Z")),
-              "labels": export.Tensor(tf.float32, ("B", "L"))}
-    outputs = {"images": export.IMAGES}
-
-    @classmethod
-    def module(cls, network, *, z_dim: int, num_labels: int) -> tf.Module:
-        return _LabelledGeneratorModule(network, z_dim, num_labels)
-
-    @classmethod
-    def load(cls, path, loaded, signature) -> LoadedLabelledGenerator:
-        inputs = signature.structured_input_signature[1]
-        return LoadedLabelledGenerator(path, int(inputs["z"].shape[-1]),
-                                       int(inputs["labels"].shape[-1]), loaded)
-
-
-# --- The Labeler's export: images -> a logit and a probability per label. ---
-
-@dataclasses.dataclass
-class LoadedAttributeLabeler:
-    """An exported Labeler, called as `label(images)` -> {"logits", "label_probabilities"}
-    [B, L], one sigmoid per label (named apart from a classifier's softmax `probabilities`)."""
-    path: str
-    num_labels: int
-    module: Any
-
-    def __call__(self, images) -> dict[str, tf.Tensor]:
-        return self.module.signatures[export.SIGNATURE](
-            images=tf.convert_to_tensor(images, tf.float32))
-
-
-class _LabelerModule(tf.Module):
-    def __init__(self, labeler: keras.Model):
-        super().__init__()
-        self.labeler = labeler
-        images = tf.TensorSpec([None, *labeler.input["images"].shape[1:]], tf.float32,
-                               name="images")
-        self.serve = tf.function(self._serve, input_signature=[images], autograph=False)
-
-    def _serve(self, images) -> dict[str, tf.Tensor]:
-        logits = tf.cast(self.labeler({"images": images}, training=False)["logits"], tf.float32)
-        return {"logits": logits, "label_probabilities": tf.sigmoid(logits)}
-
-
-@export.CONTRACTS.register("attribute_labeler")
-class AttributeLabeler(export.Contract):
-    description = "a reader of binary labels from images (CausalGAN's Labeler)"
-    inputs = {"images": export.IMAGES}
-    outputs = {name: export.Tensor(tf.float32, ("B", "L"))
-               for name in ("logits", "label_probabilities")}
-
-    @classmethod
-    def module(cls, network) -> tf.Module:
-        return _LabelerModule(network)
-
-    @classmethod
-    def load(cls, path, loaded, signature) -> LoadedAttributeLabeler:
-        return LoadedAttributeLabeler(path, int(signature.structured_outputs["logits"]
-                                                .shape[-1]), loaded)
