@@ -23,7 +23,6 @@ is gone back from it).
 import csv
 import os
 import sys
-from collections.abc import Callable
 
 import numpy as np
 from absl import app, flags
@@ -35,8 +34,9 @@ from tfgan_lab.console import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
-from tfgan_lab import export, files, models, workdir  # noqa: E402
+from benchmarks import reporting, translation_report  # noqa: E402
+from benchmarks.translation_report import DIRECTIONS  # noqa: E402
+from tfgan_lab import export, models, workdir  # noqa: E402
 from tfgan_lab.data import parallel_text  # noqa: E402
 from tfgan_lab.eval import text_scores  # noqa: E402
 from tfgan_lab.translation import word_by_word  # noqa: E402
@@ -61,20 +61,7 @@ DUAL_ROWS = ("dual", "dual_no_game")
 # steps of 64 are 32 epochs (the config's 4000 would be 85), measured every 250 steps.
 SCHEDULES = {"supervised_paired": {"train.steps": 1500, "eval.every": 250}}
 LANGUAGE_MODELS = "language_models_catalogues"  # dual learning's, one run per seed
-CORES = 2  # CPU-minutes = minutes x the cores the runs had
 ABLATIONS = ("unsupervised_no_adversary", "dual_no_game")
-DIRECTIONS = (("en", "de"), ("de", "en"))
-# Lample et al. (2018), Table 2, Multi30k (de-en, en-de BLEU): ../shared/REFERENCES.md section 7.
-PAPER = [("supervised", 38.38, 35.16), ("word by word", 15.72, 5.39),
-         ("unsupervised, iteration 1", 23.69, 19.32), ("unsupervised, iteration 3", 26.26, 22.74),
-         ("unsupervised, iteration 1, no adversary", 19.87, 15.13)]
-# Dual learning, REFERENCES section 6: (who, data, pair, warm start BLEU, dual BLEU).
-DUAL_PAPERS = [("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "en-fr", 25.3, 28.7),
-               ("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "fr-en", 22.3, 27.5),
-               ("yistLin/pytorch-dual-learning", "WMT16, 450k-pair warm start, 900 steps",
-                "en-de", 20.54, 21.49),
-               ("yistLin/pytorch-dual-learning", "WMT16, 450k-pair warm start, 900 steps",
-                "de-en", 24.69, 25.91)]
 
 _ROWS = flags.DEFINE_list("rows", list(ROWS), "Trained rows to run.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds of every row but the ablations.")
@@ -163,16 +150,10 @@ def _evaluations(workdir_path: str) -> list[dict[str, float]]:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-def _cells(results: list[dict]) -> str:
-    return " | ".join(reporting.mean_spread([r[f"{a}_{b}_{score}"] for r in results], 2)
-                      for a, b in DIRECTIONS for score in ("bleu", "chrf"))
-
-
 def _baselines(records: reporting.Records) -> dict:
-    """The rows `copy the input` and `word by word` on the test pairs, their number
-    (`test_pairs`) and the word-by-word model's precision@1 (`precision`); with --from_records
-    or --report_only read back if they were recorded with unsupervised MT's config, whose
-    word-by-word model they score."""
+    """The rows `copy the input` and `word by word` on the test pairs and the word-by-word
+    model's precision@1 (`precision`); with --from_records or --report_only read back if they
+    were recorded with unsupervised MT's config, whose word-by-word model they score."""
     config = _config("unsupervised")
     if _FROM_RECORDS.value or _REPORT_ONLY.value:
         entry = records.get("baselines", config)
@@ -186,9 +167,8 @@ def _baselines(records: reporting.Records) -> dict:
         rows[label] = {f"{a}_{b}_{name}": score.value for a, b in DIRECTIONS
                        for name, score in text_scores.scores(
                            translate((a, b), sides[a]), sides[b]).items()}
-    return records.put("baselines", config, {
-        "rows": rows, "test_pairs": len(next(iter(sides.values()))),
-        "precision": model.precision_at_1()})["result"]
+    return records.put("baselines", config, {"rows": rows,
+                                             "precision": model.precision_at_1()})["result"]
 
 
 def main(argv: list[str]) -> None:
@@ -214,174 +194,9 @@ def main(argv: list[str]) -> None:
             results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
-    _write(results, _baselines(records), machines)
-
-
-def _write(results, measured, machines) -> None:
-    """The report: `measured` is _baselines(), `machines` the runs' (seed, machine)."""
-    baselines, precision = measured["rows"], measured["precision"]
-    header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
-    lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",
-             "", "Command: `python benchmarks/translation.py` (seed by seed: `--seeds=N "
-             "--from_records`; what is recorded so far: `--report_only`).",
-             reporting.machines_line(machines), "",
-             f"On the {measured['test_pairs']} test pairs (data.seed=0), sacreBLEU "
-             f"({text_scores.scores(['a'], ['a'])['bleu'].signature}); each trained cell is the "
-             "mean ± sd over the seeds named, scored through the exports; minutes and tokens/s are "
-             "the fastest seed's, as a shared or paused machine only slows a run.", "",
-             f"| row | seeds | {header} | minutes | tokens/s |",
-             "|---|---|" + "---:|" * 6]
-    for label, scores in baselines.items():
-        lines.append(f"| {label} | | {_cells([scores])} | | |")
-    for row, runs in results.items():
-        lines.append(f"| {ROWS[row][2]} | {', '.join(str(r['seed']) for r in runs)} | "
-                     f"{_cells(runs)} | "
-                     f"{_minutes(runs):.0f} | "
-                     f"{max(r['tokens_per_second'] for r in runs):.0f} |")
-    lines += ["", f"The word-by-word model's induced translations: precision@1 "
-              f"{100 * precision['de_en_precision_at_1']:.1f}% de-en and "
-              f"{100 * precision['en_de_precision_at_1']:.1f}% en-de against the Ding "
-              "dictionary (docs/results/translation_baselines.md)."]
-    lines += (_rounds(results) + _bars(results, baselines) + _dual(results)
-              + _costs(results, baselines) + _paper() + _examples(results))
-    path = os.path.join(_RESULTS.value, "translation.md")
-    files.write_text(path, "\n".join(lines) + "\n")
-    print(f"Wrote {path}")
-
-
-def _rounds(results) -> list[str]:
-    lines = []
-    for row in (r for r in ("unsupervised", "unsupervised_no_adversary", *DUAL_ROWS)
-                if r in results):
-        round_trip = row not in DUAL_ROWS
-        lines += ["", f"## {ROWS[row][2]}: dev BLEU{' and round-trip BLEU' * round_trip} "
-                  "after each round", "",
-                  f"| seed | step | en-de BLEU | de-en BLEU |{' round-trip BLEU |' * round_trip}",
-                  "|---:|---:|---:|---:|" + "---:|" * round_trip]
-        lines += [f"| {run['seed']} | {e['step']:.0f} | {e['en_de_bleu']:.2f} | "
-                  f"{e['de_en_bleu']:.2f} |"
-                  + (f" {e['round_trip_bleu']:.2f} |" if round_trip else "")
-                  for run in results[row] for e in run["evaluations"]]
-    return lines
-
-
-def _dual(results) -> list[str]:
-    """Dual learning against its own warm start, seed by seed, and issue 28's bar."""
-    if "dual" not in results:
-        return []
-    runs = results["dual"]
-    lines = ["", "## Dual learning against its warm start (test BLEU)", "",
-             "| seed | " + " | ".join(f"{a}-{b} warm start | {a}-{b} dual | gain"
-                                     for a, b in DIRECTIONS)
-             + " | language models' dev perplexity (en, de) |", "|---:|" + "---:|" * 7]
-    def gains(run: dict) -> str:
-        return " | ".join(f"{run['warm_start'][f'{a}_{b}_bleu']:.2f} | {run[f'{a}_{b}_bleu']:.2f}"
-                          f" | {_gain(run, a, b):+.2f}" for a, b in DIRECTIONS)
-
-    for run in runs:
-        perplexity = run["language_models"]
-        lines.append(f"| {run['seed']} | {gains(run)} | {perplexity['en_perplexity']:.1f}, "
-                     f"{perplexity['de_perplexity']:.1f} |")
-    lines += [f"| {control['seed']}, the game off | {gains(control)} | |"
-              for control in results.get("dual_no_game", [])]
-    lines += ["", "Issue 28's bar: dual learning beats its own warm start in both directions, "
-              "the mean gain over the seeds above its standard deviation."]
-    for a, b in DIRECTIONS:
-        gains = [_gain(run, a, b) for run in runs]
-        spread = float(np.std(gains, ddof=1)) if len(gains) > 1 else float("nan")
-        met = len(gains) > 1 and np.mean(gains) > spread
-        lines.append(f"- {a}-{b}: gain {reporting.mean_spread(gains, 2)} BLEU: "
-                     f"{'met' if met else 'missed' if len(gains) > 1 else 'one seed: not judged'}")
-    lines += ["", "Beside the papers' (REFERENCES section 6):", "",
-              "| who | data | pair | warm start BLEU | dual BLEU |", "|---|---|---|---:|---:|"]
-    lines += [f"| {who} | {data} | {pair} | {warm:.2f} | {ours:.2f} |"
-              for who, data, pair, warm, ours in DUAL_PAPERS]
-    minutes = _minutes(runs, _with_language_models)
-    lines += ["", "What differs: their warm starts learned from 10% of WMT14 (about 1.2M "
-              "pairs) or 450k pairs, ours from 3000 catalogue pairs; their models are GRU or "
-              "LSTM translators of 1000 units trained for days on GPUs, ours a small "
-              f"Transformer on {CORES} CPU cores for {minutes:.0f} minutes a seed (its language "
-              "models included)."]
-    changed = runs[0].get("changed", {})
-    lines += ["", f"## Sentences the dual game changed (seed {runs[0]['seed']}, the first test "
-              "sentences whose translation differs)", "",
-              "| direction | source | warm start | dual | reference |", "|---|---|---|---|---|"]
-    lines += [f"| {direction.replace('_', '-')} | {' | '.join(row)} |".replace("<", "&lt;")
-              for direction, rows in changed.items() for row in rows]
-    return lines
-
-
-def _gain(run: dict, a: str, b: str) -> float:
-    return run[f"{a}_{b}_bleu"] - run["warm_start"][f"{a}_{b}_bleu"]
-
-
-def _seconds(run: dict) -> float:
-    return run["seconds"]
-
-
-def _with_language_models(run: dict) -> float:
-    return run["seconds"] + run["language_models"]["seconds"]
-
-
-def _minutes(runs: list[dict], seconds: Callable[[dict], float] = _seconds) -> float:
-    """A row's wall minutes: its fastest seed's. A shared or paused machine only ever adds
-    wall time (a seed's run paused while the test suite had the cores, say), so the least of
-    the seeds is the best estimate of the work, as timeit takes its best repeat (and the most
-    tokens a second, of the speed)."""
-    return min(seconds(run) for run in runs) / 60
-
-
-def _costs(results, baselines) -> list[str]:
-    """CPU-minutes per BLEU point gained: dual learning over its warm start (its language
-    models' minutes included), unsupervised MT over the word-by-word model it starts from."""
-    rows = []
-    if "dual" in results:
-        rows.append(("dual learning over its warm start", results["dual"],
-                     lambda run, a, b: _gain(run, a, b),
-                     _with_language_models))
-    if "unsupervised" in results:
-        first = baselines["word by word"]
-        rows.append(("unsupervised MT over word by word", results["unsupervised"],
-                     lambda run, a, b: run[f"{a}_{b}_bleu"] - first[f"{a}_{b}_bleu"],
-                     _seconds))
-    if not rows:
-        return []
-    lines = ["", "## What a BLEU point cost (CPU-minutes per point gained: the mean gain over the "
-             f"seeds, the fastest seed's minutes on {CORES} cores)", "", "| method | " + " | ".join(
-                 f"{a}-{b} gain | {a}-{b} CPU-min per point" for a, b in DIRECTIONS) + " |",
-             "|---|" + "---:|" * 4]
-    for label, runs, gain, seconds in rows:
-        cells = []
-        for a, b in DIRECTIONS:
-            gained = float(np.mean([gain(run, a, b) for run in runs]))
-            minutes = CORES * _minutes(runs, seconds)
-            cells.append(f"{gained:+.2f} | "
-                         + (f"{minutes / gained:.1f}" if gained > 0 else "no gain"))
-        lines.append(f"| {label} | {' | '.join(cells)} |")
-    return lines
-
-
-def _bars(results, baselines) -> list[str]:
-    if "unsupervised" not in results:
-        return []
-    lines = ["", "## Issue 27's bars (unsupervised MT, mean over its seeds)", ""]
-    for a, b in DIRECTIONS:
-        ours = np.mean([r[f"{a}_{b}_bleu"] for r in results["unsupervised"]])
-        for label, scores in baselines.items():
-            margin = ours - scores[f"{a}_{b}_bleu"]
-            lines.append(f"- {a}-{b}: {ours:.2f} BLEU, {margin:+.2f} over {label} "
-                         f"(bar: +3): {'met' if margin >= 3 else 'missed'}")
-    return lines
-
-
-def _paper() -> list[str]:
-    return ["", "## Lample et al. (2018), Multi30k, beside ours", "",
-            "| their row | de-en BLEU | en-de BLEU |", "|---|---:|---:|"] + [
-        f"| {label} | {de_en:.2f} | {en_de:.2f} |" for label, de_en, en_de in PAPER] + [
-        "", "What differs: Multi30k's image captions (29k pairs cut in halves of 14.5k "
-        "monolingual sentences a side, 1k test captions) against software messages "
-        "(about 13k sentences a side, placeholders and names that copying keeps); their LSTM "
-        "of 300 units against our Transformer; their GPU hours against two CPU cores."]
+    translation_report.write(os.path.join(_RESULTS.value, "translation.md"), results,
+                             {row: ROWS[row][2] for row in results}, _baselines(records),
+                             machines, _test_sides())
 
 
 def _test_sides() -> dict[str, tuple[str, ...]]:
@@ -410,20 +225,6 @@ def _changed_examples(warm_start: str, paths: dict[str, str], read: int = 200,
         changed[f"{a}_{b}"] = [[s, x, y, r] for s, x, y, r in zip(
             source, before, after, sides[b], strict=False) if x != y][:keep]
     return changed
-
-
-def _examples(results) -> list[str]:
-    row = next((r for r in ("unsupervised", "supervised_all") if r in results), None)
-    if row is None:
-        return []
-    run, sides = results[row][0], _test_sides()
-    lines = ["", f"## Example translations ({ROWS[row][2]}, seed {run['seed']})", "",
-             "| direction | source | output | reference |", "|---|---|---|---|"]
-    for a, b in DIRECTIONS:
-        lines += [f"| {a}-{b} | {s} | {o} | {r} |".replace("<", "&lt;")
-                  for s, o, r in zip(sides[a], run["examples"][f"{a}_{b}"], sides[b],
-                                     strict=False)]
-    return lines
 
 
 if __name__ == "__main__":
