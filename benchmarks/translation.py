@@ -189,7 +189,8 @@ def main(argv: list[str]) -> None:
             try:
                 result = (_dual_run(row, index, seed, records) if row in DUAL_ROWS
                           else _run(row, seed, records))
-            except _NotRecorded:  # --report_only: a seed still to run is left out
+            except _NotRecorded as missing:  # --report_only: a seed still to run
+                print(f"{missing} is not recorded with this config: left out of the report.")
                 continue
             results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
