@@ -195,6 +195,9 @@ def main(argv: list[str]) -> None:
             results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
+    if not results:  # (--report_only) rather than a report of no runs over the last one
+        raise app.UsageError(f"{records.path} records no seed of the rows {_ROWS.value} with "
+                             "these configs: run them first, without --report_only.")
     translation_report.write(os.path.join(_RESULTS.value, "translation.md"), results,
                              {row: ROWS[row][2] for row in results}, _baselines(records),
                              machines, _test_sides())

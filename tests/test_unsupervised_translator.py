@@ -137,7 +137,7 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     """benchmarks/translation.py at smoke size, unsupervised MT and dual learning (with its
     warm start and language models) and its control: the baselines, the rows, their rounds,
     bars and costs; with the runs and exports gone, --from_records writes the same report, and
-    --report_only one over the seeds recorded."""
+    --report_only one over the seeds recorded (or none, and says so, if none is)."""
     command = [sys.executable, os.path.join(REPO, "benchmarks", "translation.py"), "--smoke",
                "--seeds=1", "--rows=unsupervised,dual,dual_no_game", "--workdir=runs",
                "--export_dir=export", "--results=results"]
@@ -172,3 +172,8 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     only = (tmp_path / "results" / "translation.md").read_text()
     assert "| dual learning, from the paired translator | 0 |" in only
     assert "| unsupervised MT |" not in only  # a row not asked for
+    nothing = subprocess.run([*command[:3], "--rows=unsupervised_no_adversary", "--report_only",
+                              *command[5:]], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=900)
+    assert nothing.returncode != 0 and "records no seed of the rows" in nothing.stderr
+    assert (tmp_path / "results" / "translation.md").read_text() == only  # not overwritten
