@@ -9,6 +9,7 @@ exports on the test pairs.
     python benchmarks/translation.py                          # hours: run it seed by seed
     python benchmarks/translation.py --seeds=1 --rows=unsupervised
     python benchmarks/translation.py --seeds=2 --from_records  # seed 0 read back, seed 1 run
+    python benchmarks/translation.py --seeds=3 --report_only   # what is recorded so far
 
 Run <row> of seed N trains in --workdir/<row>/seed<N>, resuming if interrupted; the first
 seed's exports go into --export_dir as translation_<row>_en_de and _de_en. Writes
