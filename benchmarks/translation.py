@@ -22,6 +22,7 @@ is gone back from it).
 """
 
 import csv
+import functools
 import os
 import sys
 
@@ -204,6 +205,7 @@ def main(argv: list[str]) -> None:
                              machines, _test_sides())
 
 
+@functools.cache  # the test pairs, read once a run
 def _test_sides() -> dict[str, tuple[str, ...]]:
     test = parallel_text.load(parallel_text.config(), "test")
     return dict(zip(test.languages, (test.source, test.target), strict=True))

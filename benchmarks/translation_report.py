@@ -155,8 +155,7 @@ def _costs(results, baselines) -> list[str]:
     rows = []
     if "dual" in results:
         rows.append(("dual learning over its warm start", results["dual"],
-                     lambda run, a, b: _gain(run, a, b),
-                     _with_language_models))
+                     _gain, _with_language_models))
     if "unsupervised" in results:
         first = baselines["word by word"]
         rows.append(("unsupervised MT over word by word", results["unsupervised"],
