@@ -9,16 +9,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
-import numpy as np
-import pytest
-import tensorflow as tf
-from ml_collections import ConfigDict
+from tfgan_lab.console import quiet_tensorflow
 
-from tfgan_lab import data, models, runtime, train, workdir
-from tfgan_lab.config import apply_arg, base_config
+_TF_LOG_LEVEL = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+quiet_tensorflow([])  # the suite's output without TensorFlow's C++ start-up lines
 
-runtime.split_cpu(2)
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from ml_collections import ConfigDict  # noqa: E402
+
+from tfgan_lab import data, models, runtime, train, workdir  # noqa: E402
+from tfgan_lab.config import apply_arg, base_config  # noqa: E402
+
+runtime.split_cpu(2)  # (its cuInit line hidden too)
+if _TF_LOG_LEVEL is None:  # the commands that tests start choose their own console
+    del os.environ["TF_CPP_MIN_LOG_LEVEL"]
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # the config files import configs.common
