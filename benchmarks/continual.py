@@ -20,12 +20,17 @@ whose workdir folder is gone is read back from continual.json when it was record
 config, so that the 10-task stream (about 100 min a seed) can run a seed per sitting:
 
     python benchmarks/continual.py --from_records --seeds=2 ...   # seed 0 read back, seed 1 trained
+
+With --report_only it trains nothing and writes the report from continual.json alone, each
+method over the seeds recorded for it so far (of the first --seeds), naming those left out.
 """
 
+import functools
 import importlib.util
 import os
 import shutil
 import sys
+from collections.abc import Callable
 
 import numpy as np
 from absl import app, flags, logging
@@ -64,6 +69,9 @@ _FROM_RECORDS = flags.DEFINE_boolean(
     "from_records", False, "Read a run whose --workdir folder is gone from --results' "
     "continual.json if it was recorded there with the same config, instead of training it "
     "again: a stream longer than one sitting runs seed by seed, on fresh machines.")
+_REPORT_ONLY = flags.DEFINE_boolean(
+    "report_only", False, "Train nothing: write the report from continual.json alone, each "
+    "method over its seeds recorded so far (of the first --seeds), while others still run.")
 
 # Issue 4's bars for 5 tasks of 2 classes: (summary key, bound, at most / at least).
 BARS = {"finetune": ("average_accuracy", 0.25, "<="), "joint": ("average_accuracy", 0.88, ">="),
@@ -148,11 +156,16 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
             command: str) -> list[str]:
     """The report's header; `entries` are its runs' (seed, record entry)."""
     first = [seeds[0] for seeds in runs.values()]
-    config, count = _config(first[0]["method"]), len(runs[first[0]["method"]])
+    config, count = _config(first[0]["method"]), max(len(seeds) for seeds in runs.values())
     judges = {judge: reporting.judge_accuracy_text([(seed, e["judges"][judge])
                                                     for seed, e in entries])
               for judge in eval_lib.JUDGES}
-    seeds_label, cells = reporting.seeds_text([config.seed + i for i in range(count)])
+    seeds_label, cells = reporting.seeds_text(sorted({seed for seed, _ in entries}))
+    fewer = [f"{report.title(method)}: " + reporting.seeds_text(
+        [seed for seed, entry in entries if entry["result"]["method"] == method])[0]
+        for method, seeds in runs.items() if len(seeds) < count]
+    if fewer:  # (--report_only, while some still run)
+        seeds_label += f" (so far {'; '.join(fewer)})"
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ",
@@ -216,12 +229,39 @@ def _copy_first_task(method: str, seed_dir: str, offset: int) -> None:
             return
 
 
+def _entry(method: str, offset: int, seed: reporting.Seed, records: reporting.Records,
+           judges: Callable[[], dict[str, float]]) -> dict | None:
+    """The record of `method`'s run of `seed`: read back (--report_only, or --from_records when
+    its workdir folder is gone), or trained (resuming) and recorded. None: --report_only found
+    none."""
+    config, run = _config(method, offset), os.path.join(seed.workdir, method)
+    key = f"seed{config.seed}/{method}"
+    if _REPORT_ONLY.value or (_FROM_RECORDS.value and not os.path.exists(run)):
+        entry = records.get(key, config)
+        if _REPORT_ONLY.value:
+            if entry is None:
+                print(f"{key} is not recorded with this config: left out of the report.")
+            return entry
+        if entry:
+            print(f"{key}: read from {records.path} (its run, on {entry['machine']}, is not in "
+                  f"{seed.workdir})")
+            return entry
+    _copy_first_task(method, seed.workdir, offset)
+    entry = records.put(key, config, continual.run(config, run, seed.export_dir), judges())
+    if method in MEMORY_REPLAY_METHODS and offset == 0:
+        last = len(entry["result"]["tasks"])
+        shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
+                    os.path.join(_RESULTS.value, f"continual_{method}.png"))
+    return entry
+
+
 def main(argv: list[str]) -> None:
     del argv
     logging.set_verbosity(logging.WARNING)
     os.makedirs(_RESULTS.value, exist_ok=True)
     methods = sorted(_METHODS.value, key=METHODS.index)
-    judges = reporting.judge_accuracies(_config(methods[0]))  # trains them if not cached
+    # Trained at the first run if not cached (not at all with --report_only).
+    judges = functools.cache(lambda: reporting.judge_accuracies(_config(methods[0])))
     runs: dict[str, list[dict]] = {method: [] for method in methods}
     seeds = reporting.seeded(_config(methods[0]), _WORKDIR.value, _SEEDS.value,
                              _EXPORT_DIR.value)
@@ -229,23 +269,14 @@ def main(argv: list[str]) -> None:
     entries = []
     for offset, seed in enumerate(seeds):  # seed by seed, so that each seed's table completes
         for method in _METHODS.value:
-            config, run = _config(method, offset), os.path.join(seed.workdir, method)
-            key = f"seed{config.seed}/{method}"
-            entry = (records.get(key, config) if _FROM_RECORDS.value and not os.path.exists(run)
-                     else None)
+            entry = _entry(method, offset, seed, records, judges)
             if entry:
-                print(f"{key}: read from {records.path} (its run, on {entry['machine']}, is not "
-                      f"in {seed.workdir})")
-            else:
-                _copy_first_task(method, seed.workdir, offset)
-                entry = records.put(key, config, continual.run(config, run, seed.export_dir),
-                                    judges)
-                if method in MEMORY_REPLAY_METHODS and offset == 0:
-                    last = len(entry["result"]["tasks"])
-                    shutil.copy(os.path.join(run, f"task_{last}", "samples.png"),
-                                os.path.join(_RESULTS.value, f"continual_{method}.png"))
-            runs[method].append(entry["result"])
-            entries.append((config.seed, entry))
+                runs[method].append(entry["result"])
+                entries.append((seed.config.seed, entry))
+    runs = {method: results for method, results in runs.items() if results}
+    if not runs:  # (--report_only) rather than a report of no runs over the last one
+        raise app.UsageError(f"{records.path} records no seed of the methods {methods} with "
+                             "these configs: run them first, without --report_only.")
     means = [reporting.mean_over_seeds(summaries) for summaries in runs.values()]
     report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])

@@ -326,3 +326,15 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     assert not (tmp_path / "runs").exists()
     reread = (tmp_path / "report" / "continual.md").read_text()
     assert reread.replace(" --from_records", "") == text
+
+    # --report_only trains nothing: each method over the seeds recorded so far, the rest named.
+    args = [a for a in run.args if not a.startswith(("--methods=", "--seeds="))]
+    partial = subprocess.run(args + ["--methods=finetune,joint", "--seeds=3", "--report_only"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert partial.returncode == 0, partial.stderr[-3000:]
+    for key in ("seed2/finetune", "seed0/joint", "seed1/joint", "seed2/joint"):
+        assert f"{key} is not recorded with this config: left out" in partial.stdout
+    assert not (tmp_path / "runs").exists()
+    reported = (tmp_path / "report" / "continual.md").read_text()
+    assert "seeds 0, 1" in reported and "Joint training" not in reported
+    assert f"| Fine-tuning | {mean:.1f} ± {spread:.1f}% (no bar" in reported
