@@ -22,7 +22,7 @@ from tfgan_lab.console import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from tfgan_lab import export  # noqa: E402
+from tfgan_lab import contracts, export  # noqa: E402
 from tfgan_lab.continual import task_export  # noqa: E402
 
 _RUN = flags.DEFINE_string("run", "runs/continual_10/seed0/ra", "A continual run's workdir.")
@@ -30,7 +30,7 @@ _TASK = flags.DEFINE_integer("task", 2, "Task (1-based) whose generator to read.
 _SAMPLES = flags.DEFINE_integer("samples", 64, "Noise vectors per label.", lower_bound=1)
 
 
-def pixel_changes(generator: export.LoadedGenerator, samples: int) -> tuple[float, float]:
+def pixel_changes(generator: contracts.LoadedGenerator, samples: int) -> tuple[float, float]:
     """(mean |G(z, 0) - G(z, c)| over the other labels c, mean |G(z, 0) - G(z', 0)|): the
     change a label makes and the change a new noise draw makes, in [-1, 1] pixels."""
     rng = np.random.default_rng(0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import export, models, train
+from tfgan_lab import contracts, export, models, train
 from tfgan_lab.causal import graph, sampling
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.causal_controller import NetworkController
@@ -115,7 +115,7 @@ def test_the_export_samples_with_interventions_through_its_signature(trained_con
     loaded = export.load(path)
     assert loaded.names == cc.graph.nodes == ("footwear", "thick", "bright", "framed",
                                               "underline")
-    signature = loaded.module.signatures[export.SIGNATURE]
+    signature = loaded.module.signatures[contracts.SIGNATURE]
     assert set(signature.structured_input_signature[1]) == {"z", "do_mask", "do_values"}
     z = np.random.default_rng(0).uniform(-1, 1, (64, 5 * loaded.noise_dim)).astype(np.float32)
     free = np.zeros((64, 5), np.float32)

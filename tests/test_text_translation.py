@@ -5,7 +5,7 @@ text: an export whose tokenizer runs inside the graph, loaded by a fresh process
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import export, translate
+from tfgan_lab import contracts, export, translate
 from tfgan_lab.errors import DataError, ExportError
 from tfgan_lab.text import tokenizer
 
@@ -41,9 +41,9 @@ def translator(tmp_path_factory) -> str:
 
 def test_the_export_takes_and_returns_strings_by_its_contract(translator):
     loaded = export.load(translator)
-    assert isinstance(loaded, export.LoadedTextTranslator)
+    assert isinstance(loaded, contracts.LoadedTextTranslator)
     assert loaded(SENTENCES) == [s.upper() for s in SENTENCES]
-    signature = loaded.module.signatures[export.SIGNATURE]
+    signature = loaded.module.signatures[contracts.SIGNATURE]
     assert {name: spec.dtype for name, spec in signature.structured_input_signature[1].items()
             } == {"text": tf.string}
     assert {name: spec.dtype for name, spec in signature.structured_outputs.items()} == {

@@ -16,7 +16,7 @@ to standard output.
 import os
 import sys
 
-from tfgan_lab import export, files, images, modes, workdir
+from tfgan_lab import contracts, export, files, images, modes, workdir
 from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError
 
@@ -43,7 +43,7 @@ def output_paths(paths: list[str], output: str) -> list[str]:
     return outputs
 
 
-def translate_files(translator: export.LoadedTranslator, paths: list[str], outputs: list[str],
+def translate_files(translator: contracts.LoadedTranslator, paths: list[str], outputs: list[str],
                     batch_size: int = 32) -> list[str]:
     """Translates `paths` with `translator`, each into its `outputs` PNG; returns them."""
     written = []
@@ -72,7 +72,7 @@ def read_lines(source: str) -> list[str]:
         raise DataError(f"--input={source} is not UTF-8 text ({e}).") from None
 
 
-def translate_lines(translator: export.LoadedTextTranslator, lines: list[str],
+def translate_lines(translator: contracts.LoadedTextTranslator, lines: list[str],
                     batch_size: int = 64) -> list[str]:
     """Each line's translation; a blank line stays blank, so the output aligns with the input."""
     sentences = [line for line in lines if line.strip()]
@@ -97,7 +97,7 @@ def text_output(source: str, output: str | None) -> str:
     return output
 
 
-def _translate_text(translator: export.LoadedTextTranslator, context: modes.Context) -> None:
+def _translate_text(translator: contracts.LoadedTextTranslator, context: modes.Context) -> None:
     source = context.require("input")
     output = text_output(source, context.output)
     translations = translate_lines(translator, read_lines(source))
@@ -110,7 +110,7 @@ def _translate_text(translator: export.LoadedTextTranslator, context: modes.Cont
           f"into {output}")
 
 
-def _translate_images(translator: export.LoadedTranslator, context: modes.Context) -> None:
+def _translate_images(translator: contracts.LoadedTranslator, context: modes.Context) -> None:
     source, output = context.require("input"), context.require("output")
     paths = image_files.input_paths(source)
     outputs = output_paths(paths, output)
@@ -127,7 +127,7 @@ def _translate_images(translator: export.LoadedTranslator, context: modes.Contex
                              "--output or standard output.")
 def translate_mode(context: modes.Context) -> None:
     translator = export.load(context.require("model_path"), "image_to_image", "translator")
-    if isinstance(translator, export.LoadedTextTranslator):
+    if isinstance(translator, contracts.LoadedTextTranslator):
         _translate_text(translator, context)
     else:
         _translate_images(translator, context)

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_lab import export, images, modes, workdir
+from tfgan_lab import contracts, export, images, modes, workdir
 from tfgan_lab.data import groups
 from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError
@@ -61,7 +61,7 @@ class _ProgressionModule(tf.Module):
                                      input_signature=specs, autograph=False)
 
     def _serve(self, images: tf.Tensor, label: tf.Tensor, **second) -> dict[str, tf.Tensor]:
-        asserts = export.label_checks(label, self.num_groups, "groups", images, "images")
+        asserts = contracts.label_checks(label, self.num_groups, "groups", images, "images")
         with tf.control_dependencies(asserts):
             out = self.network({"images": images, "label": label, **second}, training=False)
         return {"images": tf.cast(out, tf.float32)}
@@ -83,7 +83,7 @@ class LoadedProgression:
             if gender is None:
                 raise DataError(f"{self.path} is conditioned on gender as well: pass it.")
             inputs["gender"] = tf.convert_to_tensor(gender, tf.int32)
-        return self.module.signatures[export.SIGNATURE](**inputs)["images"]
+        return self.module.signatures[contracts.SIGNATURE](**inputs)["images"]
 
     def transform(self, images, conditions) -> tf.Tensor:
         """The evaluator's view: conditions int32 [B, K], the group then the gender."""
@@ -91,11 +91,11 @@ class LoadedProgression:
         return self(images, conditions[:, 0], conditions[:, 1] if self.gender else None)
 
 
-@export.CONTRACTS.register("conditional_image_to_image")
-class ConditionalImageToImage(export.Contract):
+@contracts.CONTRACTS.register("conditional_image_to_image")
+class ConditionalImageToImage(contracts.Contract):
     description = "a conditional image-to-image model (CAAE)"
-    inputs = {"images": export.IMAGES, "label": export.LABEL}
-    outputs = {"images": export.IMAGES}
+    inputs = {"images": contracts.IMAGES, "label": contracts.LABEL}
+    outputs = {"images": contracts.IMAGES}
     gender = False
 
     @classmethod
@@ -109,10 +109,10 @@ class ConditionalImageToImage(export.Contract):
                                  int(loaded.num_groups.numpy()), cls.gender, loaded)
 
 
-@export.CONTRACTS.register("conditional_image_to_image_gender")
+@contracts.CONTRACTS.register("conditional_image_to_image_gender")
 class GenderedImageToImage(ConditionalImageToImage):
     description = "a conditional image-to-image model with gender (CAAE on UTKFace)"
-    inputs = {"images": export.IMAGES, "label": export.LABEL, "gender": export.LABEL}
+    inputs = {"images": contracts.IMAGES, "label": contracts.LABEL, "gender": contracts.LABEL}
     gender = True
 
 

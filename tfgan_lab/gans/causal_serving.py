@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from absl import flags
 
-from tfgan_lab import export, files, images, modes, workdir
+from tfgan_lab import contracts, export, files, images, modes, workdir
 from tfgan_lab.causal import sampling
 from tfgan_lab.causal.exact import assignment_text
 from tfgan_lab.errors import ConfigError
@@ -40,7 +40,7 @@ class LoadedController:
     module: Any
 
     def __call__(self, inputs: dict) -> dict:
-        signature = self.module.signatures[export.SIGNATURE]
+        signature = self.module.signatures[contracts.SIGNATURE]
         outputs = signature(**{k: tf.convert_to_tensor(v, tf.float32) for k, v in inputs.items()})
         return {k: v.numpy() for k, v in outputs.items()}
 
@@ -72,12 +72,14 @@ class _ControllerModule(tf.Module):
         return {"labels": out["labels"], "probabilities": out["probabilities"]}
 
 
-@export.CONTRACTS.register("causal_controller")
-class ControllerContract(export.Contract):
+@contracts.CONTRACTS.register("causal_controller")
+class ControllerContract(contracts.Contract):
     description = "a causal controller"
-    inputs = {"z": export.Tensor(tf.float32, ("B", "Z")),
-              **{name: export.Tensor(tf.float32, ("B", "L")) for name in ("do_mask", "do_values")}}
-    outputs = {name: export.Tensor(tf.float32, ("B", "L")) for name in ("labels", "probabilities")}
+    inputs = {"z": contracts.Tensor(tf.float32, ("B", "Z")),
+              **{name: contracts.Tensor(tf.float32, ("B", "L"))
+                 for name in ("do_mask", "do_values")}}
+    outputs = {name: contracts.Tensor(tf.float32, ("B", "L"))
+               for name in ("labels", "probabilities")}
 
     @classmethod
     def module(cls, network, *, names: tuple[str, ...], noise_dim: int) -> tf.Module:
@@ -104,7 +106,7 @@ class LoadedLabelledGenerator:
     module: Any
 
     def __call__(self, z, labels) -> tf.Tensor:
-        return self.module.signatures[export.SIGNATURE](
+        return self.module.signatures[contracts.SIGNATURE](
             z=tf.convert_to_tensor(z, tf.float32),
             labels=tf.convert_to_tensor(labels, tf.float32))["images"]
 
@@ -125,12 +127,12 @@ class _LabelledGeneratorModule(tf.Module):
         return {"images": tf.cast(images, tf.float32)}
 
 
-@export.CONTRACTS.register("labelled_generator")
-class LabelledGenerator(export.Contract):
+@contracts.CONTRACTS.register("labelled_generator")
+class LabelledGenerator(contracts.Contract):
     description = "a generator of label vectors (CausalGAN)"
-    inputs = {"z": export.Tensor(tf.float32, ("B", "Z")),
-              "labels": export.Tensor(tf.float32, ("B", "L"))}
-    outputs = {"images": export.IMAGES}
+    inputs = {"z": contracts.Tensor(tf.float32, ("B", "Z")),
+              "labels": contracts.Tensor(tf.float32, ("B", "L"))}
+    outputs = {"images": contracts.IMAGES}
 
     @classmethod
     def module(cls, network, *, z_dim: int, num_labels: int) -> tf.Module:
@@ -154,7 +156,7 @@ class LoadedAttributeLabeler:
     module: Any
 
     def __call__(self, images) -> dict[str, tf.Tensor]:
-        return self.module.signatures[export.SIGNATURE](
+        return self.module.signatures[contracts.SIGNATURE](
             images=tf.convert_to_tensor(images, tf.float32))
 
 
@@ -171,11 +173,11 @@ class _LabelerModule(tf.Module):
         return {"logits": logits, "label_probabilities": tf.sigmoid(logits)}
 
 
-@export.CONTRACTS.register("attribute_labeler")
-class AttributeLabeler(export.Contract):
+@contracts.CONTRACTS.register("attribute_labeler")
+class AttributeLabeler(contracts.Contract):
     description = "a reader of binary labels from images (CausalGAN's Labeler)"
-    inputs = {"images": export.IMAGES}
-    outputs = {name: export.Tensor(tf.float32, ("B", "L"))
+    inputs = {"images": contracts.IMAGES}
+    outputs = {name: contracts.Tensor(tf.float32, ("B", "L"))
                for name in ("logits", "label_probabilities")}
 
     @classmethod

@@ -27,7 +27,7 @@ import keras
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, export, models
+from tfgan_lab import checks, contracts, export, models
 from tfgan_lab.errors import ConfigError, ExportError
 from tfgan_lab.players import adam, learning_rates
 from tfgan_lab.translation import data as text_data
@@ -60,7 +60,7 @@ def restore_translator(path: str, network: keras.Model, info: text_data.TextInfo
                        language: str, words) -> None:
     """`network` given the weights of the translator exported at `path` (writing
     `language`)."""
-    module = export.CONTRACTS.get("translator").module(
+    module = contracts.CONTRACTS.get("translator").module(
         Translating(network, words, language, info.max_length))
     export.restore(path, module)
 

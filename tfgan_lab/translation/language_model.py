@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 from ml_collections import ConfigDict
 
-from tfgan_lab import checks, export, losses, models, samples
+from tfgan_lab import checks, contracts, export, losses, models, samples
 from tfgan_lab.data import parallel_text
 from tfgan_lab.errors import ExportError
 from tfgan_lab.nets import translator as nets
@@ -81,7 +81,7 @@ class LoadedLanguageModel:
     module: Any
 
     def __call__(self, sentences) -> np.ndarray:
-        outputs = self.module.signatures[export.SIGNATURE](
+        outputs = self.module.signatures[contracts.SIGNATURE](
             text=tf.constant(list(sentences), tf.string))
         return outputs["log_probability"].numpy()
 
@@ -98,15 +98,15 @@ class LoadedLanguageModel:
         return int(self.module.network.max_pieces.numpy())
 
 
-@export.CONTRACTS.register("language_model")
-class LanguageModelContract(export.Contract):
+@contracts.CONTRACTS.register("language_model")
+class LanguageModelContract(contracts.Contract):
     description = "a language model"
-    inputs = {"text": export.TEXT}
-    outputs = {"log_probability": export.Tensor(tf.float32, ("B",)), "pieces": export.LABEL}
+    inputs = {"text": contracts.TEXT}
+    outputs = {"log_probability": contracts.Tensor(tf.float32, ("B",)), "pieces": contracts.LABEL}
 
     @classmethod
     def module(cls, network) -> tf.Module:
-        return export.TextModule(network, output=None)
+        return contracts.TextModule(network, output=None)
 
     @classmethod
     def load(cls, path, loaded, signature) -> LoadedLanguageModel:
@@ -219,7 +219,7 @@ class LanguageModels(PlayerModel):
         languages = (config.data.source_language, config.data.target_language)
         loaded = [export.load(p, "language_model") for p in manifest.require(*languages)]
         return perplexity_evaluator(config)(
-            {language: lm.module.signatures[export.SIGNATURE]
+            {language: lm.module.signatures[contracts.SIGNATURE]
              for language, lm in zip(languages, loaded, strict=True)})
 
     def exports(self) -> dict[str, export.Export]:

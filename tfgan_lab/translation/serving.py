@@ -1,6 +1,6 @@
 """A translator as TF Serving runs it: strings in, strings out, with the tokenizer, the network
 and its decoding (greedy, or beam search) inside one tf.Module (the `translator` contract of
-export.py)."""
+contracts.py)."""
 
 import keras
 import tensorflow as tf
