@@ -25,7 +25,7 @@ from tfgan_lab.config import apply_arg, base_config  # noqa: E402
 
 runtime.split_cpu(2)  # (its cuInit line hidden too)
 if _TF_LOG_LEVEL is None:  # the commands that tests start choose their own console
-    del os.environ["TF_CPP_MIN_LOG_LEVEL"]
+    os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # the config files import configs.common
