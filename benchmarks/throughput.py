@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from absl import app, flags
+from absl import flags
 
 _STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per round (a multiple of 10).")
 _ROUNDS = flags.DEFINE_integer("rounds", 5, "Timed rounds per side, alternating.")
@@ -160,7 +160,7 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from tfgan_lab.console import quiet_tensorflow
+    from tfgan_lab.console import quiet_tensorflow, run_command
 
     quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
-    app.run(main)
+    run_command(main)

@@ -175,5 +175,8 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     nothing = subprocess.run([*command[:3], "--rows=unsupervised_no_adversary", "--report_only",
                               *command[5:]], cwd=tmp_path, capture_output=True, text=True,
                              timeout=900)
-    assert nothing.returncode != 0 and "records no seed of the rows" in nothing.stderr
+    # One `error:` line, as main.py's, not absl's usage text (console.run_command).
+    last = nothing.stderr.strip().splitlines()[-1]
+    assert nothing.returncode == 1 and last.startswith("error: ") and "records no seed" in last
+    assert "--[no]report_only" not in nothing.stderr and "Traceback" not in nothing.stderr
     assert (tmp_path / "results" / "translation.md").read_text() == only  # not overwritten

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 
 from absl import flags
 
@@ -81,3 +82,21 @@ def run() -> None:
     from tfgan_lab import cli
 
     cli.run()
+
+
+def run_command(main: Callable[[list[str]], None]) -> None:
+    """absl's `app.run(main)` for a results command (benchmarks/), its bad input reported as
+    main.py reports it: one `error:` line on stderr and exit status 1, no traceback or usage
+    text, for an `app.UsageError` and for the lab's own errors (a config or data problem)."""
+    from absl import app
+
+    from tfgan_lab.errors import TfganLabError
+
+    def reported(argv: list[str]) -> None:
+        try:
+            main(argv)
+        except (app.UsageError, TfganLabError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(1)
+
+    app.run(reported)
