@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
-from absl import app, flags, logging
+from absl import flags, logging
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -237,11 +237,9 @@ def _entry(method: str, offset: int, seed: reporting.Seed, records: reporting.Re
     config, run = _config(method, offset), os.path.join(seed.workdir, method)
     key = f"seed{config.seed}/{method}"
     if _REPORT_ONLY.value or (_FROM_RECORDS.value and not os.path.exists(run)):
-        entry = records.get(key, config)
         if _REPORT_ONLY.value:
-            if entry is None:
-                print(f"{key} is not recorded with this config: left out of the report.")
-            return entry
+            return records.recorded(key, config)
+        entry = records.get(key, config)
         if entry:
             print(f"{key}: read from {records.path} (its run, on {entry['machine']}, is not in "
                   f"{seed.workdir})")
@@ -274,9 +272,8 @@ def main(argv: list[str]) -> None:
                 runs[method].append(entry["result"])
                 entries.append((seed.config.seed, entry))
     runs = {method: results for method, results in runs.items() if results}
-    if not runs:  # (--report_only) rather than a report of no runs over the last one
-        raise app.UsageError(f"{records.path} records no seed of the methods {methods} with "
-                             "these configs: run them first, without --report_only.")
+    if not runs:
+        raise records.none_of(f"the methods {methods}")
     means = [reporting.mean_over_seeds(summaries) for summaries in runs.values()]
     report.plot(means, os.path.join(_RESULTS.value, "continual.png"))
     command = " ".join(["python benchmarks/continual.py"] + sys.argv[1:])

@@ -177,6 +177,20 @@ class Records:
                 fields[f"model.{field}"] = bool(fields[f"model.{field}"])
         return entry if recorded == now else None
 
+    def recorded(self, key: str, config: ConfigDict) -> dict | None:
+        """--report_only's read of run `key`: its entry, or None, said on stdout, when it is not
+        recorded with `config` (a seed still to run, left out of the report)."""
+        entry = self.get(key, config)
+        if entry is None:
+            print(f"{key} is not recorded with this config: left out of the report.")
+        return entry
+
+    def none_of(self, runs: str) -> app.UsageError:
+        """--report_only's error when no run of `runs` is recorded (rather than a report of no
+        runs written over the last one)."""
+        return app.UsageError(f"{self.path} records no seed of {runs} with these configs: run "
+                              "them first, without --report_only.")
+
     def put(self, key: str, config: ConfigDict, result: dict,
             judges: dict[str, float] | None = None) -> dict:
         """Records `result` of run `key`, judged by reference classifiers of test accuracies

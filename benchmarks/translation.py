@@ -101,7 +101,7 @@ def _seeds(row: str, count: int) -> list[reporting.Seed]:
 
 
 class _NotRecorded(Exception):
-    """--report_only met a seed that translation.json does not hold."""
+    """--report_only met a seed that translation.json does not hold (said on stdout)."""
 
 
 def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
@@ -109,7 +109,7 @@ def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
     recorded as <row>/seed<N>."""
     key = f"{row}/seed{seed.config.seed}"
     if _REPORT_ONLY.value:
-        entry = records.get(key, seed.config)
+        entry = records.recorded(key, seed.config)
         if entry is None:
             raise _NotRecorded(key)
         return entry["result"]
@@ -191,15 +191,13 @@ def main(argv: list[str]) -> None:
             try:
                 result = (_dual_run(row, index, seed, records) if row in DUAL_ROWS
                           else _run(row, seed, records))
-            except _NotRecorded as missing:  # --report_only: a seed still to run
-                print(f"{missing} is not recorded with this config: left out of the report.")
+            except _NotRecorded:  # --report_only: a seed still to run (or the run it needs)
                 continue
             results.setdefault(row, []).append(result)
             machines.append((seed.config.seed, records.get(
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
-    if not results:  # (--report_only) rather than a report of no runs over the last one
-        raise app.UsageError(f"{records.path} records no seed of the rows {_ROWS.value} with "
-                             "these configs: run them first, without --report_only.")
+    if not results:
+        raise records.none_of(f"the rows {_ROWS.value}")
     translation_report.write(os.path.join(_RESULTS.value, "translation.md"), results,
                              {row: ROWS[row][2] for row in results}, _baselines(records),
                              machines, _test_sides())

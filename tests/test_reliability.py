@@ -71,9 +71,10 @@ def _command(run: str, steps: int) -> list[str]:
 
 
 def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(tmp_path):
-    """SIGKILL at a random moment after a random checkpoint k; meanwhile a second run on the
-    same workdir is refused, naming the live one; the killed run's lock does not block the
-    restart, which ends with the weights of an uninterrupted run."""
+    """SIGKILL at a random moment after a random checkpoint k; meanwhile (the victim stopped,
+    so it cannot finish first) a second run on the same workdir is refused, naming it; the
+    killed run's lock does not block the restart, which ends with the weights of an
+    uninterrupted run."""
     run, steps = str(tmp_path / "run"), 30
     k = random.Random(os.getpid()).randint(3, 15)
     victim = subprocess.Popen(_command(run, steps), cwd=tmp_path, stdout=subprocess.DEVNULL,
@@ -84,9 +85,11 @@ def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(tmp_path):
         assert victim.poll() is None, victim.stderr.read()[-3000:]
         assert time.time() < deadline, "no checkpoint in 4 minutes"
         time.sleep(0.01)
+    victim.send_signal(signal.SIGSTOP)  # Alive and holding its lock while we knock.
     config = workdir.load_config(run)
     with pytest.raises(WorkdirError, match=f"in use by a live run: pid {victim.pid} on .*main.py"):
         train.train(config, run)
+    victim.send_signal(signal.SIGCONT)
     time.sleep(random.Random(k).uniform(0, 0.2))  # Anywhere inside a step or a save.
     victim.send_signal(signal.SIGKILL)
     victim.wait()

@@ -168,6 +168,8 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
                                *command[5:]], cwd=tmp_path, capture_output=True, text=True,
                               timeout=900)
     assert recorded.returncode == 0, recorded.stderr[-3000:]
+    assert "supervised_paired/seed1 is not recorded with this config: left out" in (
+        recorded.stdout)  # seed 1's dual run, the one it would start from
     assert not (tmp_path / "runs").exists()
     only = (tmp_path / "results" / "translation.md").read_text()
     assert "| dual learning, from the paired translator | 0 |" in only
