@@ -8,7 +8,8 @@ Generative Replay and Memory Replay GANs (SFT, JTR, RA), one after the other, ov
     # 10 tasks of 1 class, half the generator steps per task: the same steps over the stream
 
 Each method runs `python main.py --mode=continual` with configs/continual_fashion_mnist.py (its
-per-task steps set by --generator_steps and --solver_steps) and seeds config.seed, +1, ...
+per-task steps set by --generator_steps and --solver_steps; the config's smoke size with
+--smoke, as the tests run it) and seeds config.seed, +1, ...
 (--seeds of them), in --workdir/seed<seed>/<method>, and resumes if interrupted. The first
 seed's exports go into --export_dir, the others' into --workdir/seed<seed>/export. Writes into
 --results: continual.md (each method's measure as mean ± sd over the seeds by both judges, the
@@ -56,7 +57,10 @@ _CLASSES_PER_TASK = flags.DEFINE_integer("classes_per_task", 2, "Classes per tas
 _GENERATOR_STEPS = flags.DEFINE_multi_string(
     "generator_steps", [], "METHOD=STEPS: generator steps per task, for METHOD; the others "
     "keep the config's (MeRGAN steps hold 5 critic updates each).")
-_SOLVER_STEPS = flags.DEFINE_integer("solver_steps", 500, "Solver steps per task.")
+_SOLVER_STEPS = flags.DEFINE_integer("solver_steps", None, "Solver steps per task (default: "
+                                     "the config's, 500; 4 with --smoke).")
+_SMOKE = flags.DEFINE_boolean("smoke", False, "Every method at smoke size: a few steps of each "
+                              "task, task accuracies on 1000 test images (tests).")
 _METHODS = flags.DEFINE_list("methods", list(METHODS), "Methods to run.")
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to run: config.seed, config.seed + 1, ...")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/continual",
@@ -85,10 +89,10 @@ def _config(method: str, seed_offset: int = 0):
         "continual_config", os.path.join(REPO, "configs", "continual_fashion_mnist.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    config = module.get_config(method)
+    config = module.get_config(f"{method},smoke" if _SMOKE.value else method)
     steps = dict(item.split("=") for item in _GENERATOR_STEPS.value)
     config.continual.classes_per_task = _CLASSES_PER_TASK.value
-    config.continual.solver_steps = _SOLVER_STEPS.value
+    config.continual.solver_steps = _SOLVER_STEPS.value or config.continual.solver_steps
     config.continual.generator_steps = int(steps.get(method, config.continual.generator_steps))
     config.seed += seed_offset
     validate(config)

@@ -54,7 +54,7 @@ def _config(method: str, tmp_path, trained_classifier):
 
     config = get_config(f"{method},smoke")
     config.data.split = "train[:3000]"
-    config.continual.update(num_tasks=2, test_split="test[:1000]", solver_steps=20)
+    config.continual.update(num_tasks=2, solver_steps=20)
     config.eval.update(classifier_dir=os.path.dirname(os.path.dirname(trained_classifier[0])),
                        num_samples=100)
     if "critic_steps" in config.model:  # MeRGAN's 5 critic updates: 2 take the same code path
@@ -253,7 +253,8 @@ def test_label_smoothing_keeps_a_one_class_solver_s_logits_finite(fashion_mnist,
     gaps = {}
     for smoothing in (0.0, 0.1):
         config = get_config("finetune")
-        config.continual.update(solver_steps=60, label_smoothing=smoothing)
+        config.continual.update(solver_steps=30, label_smoothing=smoothing)
+        config.train.batch_size = 16
         network = continual.train_solver(config, task, str(tmp_path / f"{smoothing}.weights.h5"))
         logits = network(images)["logits"].numpy()
         gaps[smoothing] = float(np.mean(logits[:, 0] - np.delete(logits, 0, axis=1).max(-1)))
@@ -296,7 +297,7 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     env = judges_env(tmp_path, trained_classifier)
     run = subprocess.run(
         [sys.executable, os.path.join(REPO, "benchmarks", "continual.py"), "--methods=finetune",
-         "--seeds=2", "--classes_per_task=5", "--solver_steps=2", "--workdir=runs",
+         "--seeds=2", "--classes_per_task=5", "--smoke", "--workdir=runs",
          "--export_dir=export", "--results=report"], cwd=tmp_path, capture_output=True,
         text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stderr[-3000:]

@@ -52,7 +52,7 @@ def _check(result: ConfigDict) -> None:
 
 
 def _smoke(result: ConfigDict) -> None:
-    result.continual.update(generator_steps=4, solver_steps=4)
+    result.continual.update(generator_steps=4, solver_steps=4, test_split="test[:1000]")
 
 
 config.register_group("continual", schema=lambda _: group(), check=_check, smoke=_smoke,
