@@ -86,10 +86,13 @@ def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(tmp_path):
         assert time.time() < deadline, "no checkpoint in 4 minutes"
         time.sleep(0.01)
     victim.send_signal(signal.SIGSTOP)  # Alive and holding its lock while we knock.
-    config = workdir.load_config(run)
-    with pytest.raises(WorkdirError, match=f"in use by a live run: pid {victim.pid} on .*main.py"):
-        train.train(config, run)
-    victim.send_signal(signal.SIGCONT)
+    try:
+        config = workdir.load_config(run)
+        with pytest.raises(WorkdirError,
+                           match=f"in use by a live run: pid {victim.pid} on .*main.py"):
+            train.train(config, run)
+    finally:  # (not left stopped if the refusal failed)
+        victim.send_signal(signal.SIGCONT)
     time.sleep(random.Random(k).uniform(0, 0.2))  # Anywhere inside a step or a save.
     victim.send_signal(signal.SIGKILL)
     victim.wait()
