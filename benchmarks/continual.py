@@ -178,9 +178,9 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
         f"{runtime.precision_text(config.runtime)}, {seeds_label}. Solvers: the reference "
-        f"classifier's network, "
-        f"{_SOLVER_STEPS.value} steps per task, each task starting from the previous solver, "
-        f"label smoothing {_config('finetune').continual.label_smoothing:g}. "
+        f"classifier's network, {config.continual.solver_steps} steps per task, each task "
+        f"starting from the previous solver, label smoothing "
+        f"{_config('finetune').continual.label_smoothing:g}. "
         + _generators_description(first) + " ",
         f"Reference classifiers (the judges of generated samples): the first, test accuracy "
         f"{judges['first']}, on which the settings were chosen; the second, "

@@ -310,6 +310,7 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     mean, spread = 100 * np.mean(accuracies), 100 * np.std(accuracies, ddof=1)
     assert row.startswith(f"| Fine-tuning | {mean:.1f} ± {spread:.1f}% (no bar")
     assert "seeds 0, 1" in text and f"| Fine-tuning | {mean:.1f} | " in text  # the ACC table
+    assert "the reference classifier's network, 4 steps per task" in text  # --smoke's
     task = "continual_fashion_mnist_finetune_task2_solver"
     assert (tmp_path / "export" / task / "1").is_dir()
     assert (tmp_path / "runs" / "seed1" / "export" / task / "1").is_dir()
