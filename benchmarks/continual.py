@@ -92,7 +92,8 @@ def _config(method: str, seed_offset: int = 0):
     config = module.get_config(f"{method},smoke" if _SMOKE.value else method)
     steps = dict(item.split("=") for item in _GENERATOR_STEPS.value)
     config.continual.classes_per_task = _CLASSES_PER_TASK.value
-    config.continual.solver_steps = _SOLVER_STEPS.value or config.continual.solver_steps
+    if _SOLVER_STEPS.value is not None:  # (0 too: refused by validate below)
+        config.continual.solver_steps = _SOLVER_STEPS.value
     config.continual.generator_steps = int(steps.get(method, config.continual.generator_steps))
     config.seed += seed_offset
     validate(config)
@@ -260,8 +261,10 @@ def _entry(method: str, offset: int, seed: reporting.Seed, records: reporting.Re
 def main(argv: list[str]) -> None:
     del argv
     logging.set_verbosity(logging.WARNING)
-    os.makedirs(_RESULTS.value, exist_ok=True)
     methods = sorted(_METHODS.value, key=METHODS.index)
+    for method in methods:  # every config checked before anything is written
+        _config(method)
+    os.makedirs(_RESULTS.value, exist_ok=True)
     # Trained at the first run if not cached (not at all with --report_only).
     judges = functools.cache(lambda: reporting.judge_accuracies(_config(methods[0])))
     runs: dict[str, list[dict]] = {method: [] for method in methods}
