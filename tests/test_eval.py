@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -141,6 +142,46 @@ def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, c
     smoke_config.eval.classifier_dir = str(tmp_path / "file" / "cache")
     with pytest.raises(WorkdirError, match="classifier cache .* is not writable"):
         eval.load_judges(smoke_config)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter ("Z" for a zombie), or "" when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return ""
+
+
+def _wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_the_judges_end_with_the_run_that_started_them(smoke_config, tmp_path):
+    """A run killed while its judges train (SIGKILL: no `finally` of its own runs) leaves no
+    process training on."""
+    smoke_config.eval.update(classifier_dir=str(tmp_path / "cache"), classifier_epochs=1)
+    (tmp_path / "config.json").write_text(smoke_config.to_json())
+    run = subprocess.Popen(
+        [sys.executable, "-c", "import json, sys; from ml_collections import ConfigDict; "
+         "from tfgan_lab import eval; eval.ensure_judges(ConfigDict(json.load(open(sys.argv[1]))))",
+         str(tmp_path / "config.json")], cwd=REPO, stdout=subprocess.DEVNULL)
+    children = f"/proc/{run.pid}/task/{run.pid}/children"
+    try:
+        _wait_until(lambda: open(children).read().split(), 120, "no judges process started")
+        judges = int(open(children).read().split()[0])
+        _wait_until(lambda: b"tfgan_lab.judges" in open(f"/proc/{judges}/cmdline", "rb").read(),
+                    30, "the judges process did not start")
+        time.sleep(2)  # Past its start: importing TensorFlow.
+        assert _state(judges) not in ("", "Z")
+    finally:
+        run.kill()
+        run.wait()
+    _wait_until(lambda: _state(judges) in ("", "Z"), 30, "the judges went on without their run")
 
 
 def test_a_judge_trains_in_float32_whatever_the_run_set(smoke_config, tmp_path):

@@ -27,7 +27,7 @@ import numpy as np
 from keras import layers
 from ml_collections import ConfigDict
 
-from tfgan_lab import data, files, workdir
+from tfgan_lab import data, files, judges, workdir
 from tfgan_lab.errors import EvaluationError
 
 
@@ -136,7 +136,8 @@ def ensure_judges(config: ConfigDict) -> None:
         config_file.write(config.to_json())
         config_file.flush()
         trained = subprocess.run([sys.executable, "-m", "tfgan_lab.judges",
-                                  config_file.name, *missing])
+                                  config_file.name, *missing],
+                                 env={**os.environ, judges.PARENT: str(os.getpid())})
     if trained.returncode or missing_judges(config):
         raise EvaluationError(
             f"Training the reference classifiers of {config.data.name} failed (its output is "
