@@ -264,7 +264,8 @@ def main(argv: list[str]) -> None:
     methods = sorted(_METHODS.value, key=METHODS.index)
     for method in methods:  # every config checked before anything is written
         _config(method)
-    os.makedirs(_RESULTS.value, exist_ok=True)
+    if not _REPORT_ONLY.value:  # which reads the folder's records, and writes only beside them
+        os.makedirs(_RESULTS.value, exist_ok=True)
     # Trained at the first run if not cached (not at all with --report_only).
     judges = functools.cache(lambda: reporting.judge_accuracies(_config(methods[0])))
     runs: dict[str, list[dict]] = {method: [] for method in methods}

@@ -181,7 +181,8 @@ def main(argv: list[str]) -> None:
     for row in _ROWS.value:  # every config checked before the first run trains
         config = _config(row)
         reporting.model_class_of(config, config.model.variant)
-    os.makedirs(_RESULTS.value, exist_ok=True)
+    if not _REPORT_ONLY.value:  # which reads the folder's records, and writes only beside them
+        os.makedirs(_RESULTS.value, exist_ok=True)
     records = reporting.Records(os.path.join(_RESULTS.value, "translation.json"))
     results: dict[str, list[dict]] = {}
     machines = []

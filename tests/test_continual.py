@@ -340,3 +340,10 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     reported = (tmp_path / "report" / "continual.md").read_text()
     assert "seeds 0, 1" in reported and "Joint training" not in reported
     assert f"| Fine-tuning | {mean:.1f} ± {spread:.1f}% (no bar" in reported
+    # Nothing recorded where --results points: one error line, and no folder made there.
+    nothing = subprocess.run(
+        [a for a in args if not a.startswith("--results=")] + ["--results=elsewhere",
+                                                                "--report_only"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert nothing.returncode == 1 and "records no seed" in nothing.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "elsewhere").exists()
