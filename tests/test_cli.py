@@ -58,6 +58,9 @@ def test_unknown_field_and_bad_value_stop_before_writing(tmp_path):
     assert "config.runtime.precision='float64' is not valid" in bad.stderr
     assert "auto, float32, mixed_bfloat16, mixed_float16" in bad.stderr
     assert "Traceback" not in bad.stderr
+    stray = _main(f"--config={CONFIG}", "--workdir=run", "train.steps=5", cwd=tmp_path)
+    assert stray.returncode == 1 and stray.stderr.strip().splitlines() == [
+        "error: Unexpected arguments: train.steps=5"], stray.stderr  # no usage text
     assert os.listdir(tmp_path) == []
 
 

@@ -24,7 +24,7 @@ from ml_collections import config_flags
 
 from tfgan_lab import commands, console, continual, modes, translate  # noqa: F401 (register modes, --tf_log)
 from tfgan_lab.config import check_field_path
-from tfgan_lab.errors import Interrupted, TfganLabError
+from tfgan_lab.errors import TfganLabError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
@@ -57,15 +57,7 @@ def main(argv: list[str]) -> None:
         tf.get_logger().setLevel("WARNING")
     context = modes.Context(_MODE.value, _CONFIG.value, _WORKDIR.value, _EXPORT_DIR.value,
                             _MODEL_PATH.value, _INPUT.value, _OUTPUT.value, _COLUMNS.value)
-    try:
-        modes.MODES.get(_MODE.value).run(context)
-    except TfganLabError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(130 if isinstance(e, Interrupted) else 1)
-    except KeyboardInterrupt:
-        print("error: Interrupted; nothing half-written is kept (every file and export appears "
-              "only when complete): rerun the same command.", file=sys.stderr)
-        sys.exit(130)
+    modes.MODES.get(_MODE.value).run(context)
 
 
 def _load_config_file(argv: list[str]):
@@ -133,4 +125,4 @@ def _importable_config_package(argv: list[str]) -> None:
 def run() -> None:
     """The command line, once TensorFlow is imported (tfgan_lab/console.py's `run` first)."""
     _importable_config_package(sys.argv)
-    app.run(main, flags_parser=_parse_flags)
+    app.run(console.reported(main), flags_parser=_parse_flags)

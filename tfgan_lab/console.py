@@ -84,19 +84,31 @@ def run() -> None:
     cli.run()
 
 
-def run_command(main: Callable[[list[str]], None]) -> None:
-    """absl's `app.run(main)` for a results command (benchmarks/), its bad input reported as
-    main.py reports it: one `error:` line on stderr and exit status 1, no traceback or usage
-    text, for an `app.UsageError` and for the lab's own errors (a config or data problem)."""
+def reported(main: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
+    """`main` with its bad input and interruptions reported as one `error:` line on stderr, no
+    traceback or usage text: exit status 1 for an `app.UsageError` or the lab's own errors (a
+    config or data problem), 130 when interrupted (Ctrl-C)."""
     from absl import app
 
-    from tfgan_lab.errors import TfganLabError
+    from tfgan_lab.errors import Interrupted, TfganLabError
 
-    def reported(argv: list[str]) -> None:
+    def reported_main(argv: list[str]) -> None:
         try:
             main(argv)
         except (app.UsageError, TfganLabError) as e:
             print(f"error: {e}", file=sys.stderr)
-            sys.exit(1)
+            sys.exit(130 if isinstance(e, Interrupted) else 1)
+        except KeyboardInterrupt:
+            print("error: Interrupted; nothing half-written is kept (every file and export "
+                  "appears only when complete): rerun the same command.", file=sys.stderr)
+            sys.exit(130)
 
-    app.run(reported)
+    return reported_main
+
+
+def run_command(main: Callable[[list[str]], None]) -> None:
+    """absl's `app.run(main)` for a results command (benchmarks/), its errors `reported` as
+    main.py's are."""
+    from absl import app
+
+    app.run(reported(main))
