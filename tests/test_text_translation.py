@@ -55,7 +55,8 @@ def test_the_export_takes_and_returns_strings_by_its_contract(translator):
 
 def test_translate_mode_reads_a_text_file_or_standard_input(translator, tmp_path):
     """In a fresh process (TF Text's ops registered by the loader): a file into a file, blank
-    lines kept; standard input to standard output."""
+    lines kept; standard input to standard output, with a progress bar on stderr when the
+    lines take more than one batch."""
     (tmp_path / "in.txt").write_text("\n".join([SENTENCES[0], "", SENTENCES[1]]) + "\n")
     to_file = _main("--mode=translate", f"--model_path={translator}", "--input=in.txt",
                     "--output=out.txt", cwd=tmp_path)
@@ -64,10 +65,13 @@ def test_translate_mode_reads_a_text_file_or_standard_input(translator, tmp_path
     assert (tmp_path / "out.txt").read_text() == expected
     assert "Translated 3 line(s) from in.txt" in to_file.stdout
     assert tensorflow_lines(to_file.stderr) == [], to_file.stderr
+    assert "translate:" not in to_file.stderr  # one batch: no progress bar
+    lines = [f"disk {n} full" for n in range(150)]  # three batches of at most 64
     piped = _main("--mode=translate", f"--model_path={translator}", "--input=-", cwd=tmp_path,
-                  input="disk full\n")
+                  input="\n".join(lines) + "\n")
     assert piped.returncode == 0, piped.stderr
-    assert piped.stdout == "DISK FULL\n"
+    assert piped.stdout.splitlines() == [line.upper() for line in lines]
+    assert "translate: 100%" in piped.stderr and "150/150" in piped.stderr  # the bar
 
 
 def test_translating_text_into_its_input_or_a_folder_is_refused_first(tmp_path):

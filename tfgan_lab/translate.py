@@ -15,6 +15,9 @@ to standard output.
 
 import os
 import sys
+from collections.abc import Iterator
+
+from tqdm import tqdm
 
 from tfgan_lab import contracts, export, files, images, modes, workdir
 from tfgan_lab.data import images as image_files
@@ -47,13 +50,22 @@ def translate_files(translator: contracts.LoadedTranslator, paths: list[str], ou
                     batch_size: int = 32) -> list[str]:
     """Translates `paths` with `translator`, each into its `outputs` PNG; returns them."""
     written = []
-    for start in range(0, len(paths), batch_size):
-        batch = paths[start:start + batch_size]
+    for start, batch in batches(paths, batch_size, "image"):
         inputs = image_files.ImageFiles(tuple(batch), translator.image_shape)
         translated = translator(image_files.first(inputs, len(batch))).numpy()
         for target, image in zip(outputs[start:start + batch_size], translated, strict=True):
             written.append(images.write_png(target, image[None], 1))
     return written
+
+
+def batches(items: list, batch_size: int, unit: str) -> Iterator[tuple[int, list]]:
+    """(start, items[start:start + batch_size]) in order, with a progress bar on stderr in
+    `unit`s when there is more than one batch (a short job stays quiet)."""
+    with tqdm(total=len(items), unit=unit, desc="translate", disable=len(items) <= batch_size,
+              dynamic_ncols=True, mininterval=0.5 if sys.stderr.isatty() else 30) as progress:
+        for start in range(0, len(items), batch_size):
+            yield start, items[start:start + batch_size]
+            progress.update(len(items[start:start + batch_size]))
 
 
 def read_lines(source: str) -> list[str]:
@@ -76,8 +88,8 @@ def translate_lines(translator: contracts.LoadedTextTranslator, lines: list[str]
                     batch_size: int = 64) -> list[str]:
     """Each line's translation; a blank line stays blank, so the output aligns with the input."""
     sentences = [line for line in lines if line.strip()]
-    translated = iter([t for start in range(0, len(sentences), batch_size)
-                       for t in translator(sentences[start:start + batch_size])])
+    translated = iter([t for _, batch in batches(sentences, batch_size, "line")
+                       for t in translator(batch)])
     return [next(translated) if line.strip() else "" for line in lines]
 
 
