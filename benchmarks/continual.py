@@ -174,7 +174,8 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ",
-        reporting.machines_line([(seed, entry["machine"]) for seed, entry in entries]),
+        reporting.machines_line([(entry["result"]["method"], seed, entry["machine"])
+                                 for seed, entry in entries]),
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "

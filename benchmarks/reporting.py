@@ -218,14 +218,24 @@ def by_seeds(runs: list[tuple[int, str]]) -> dict[str, str]:
             for value, s in seeds.items()}
 
 
-def machines_line(runs: list[tuple[int, str]]) -> str:
-    """A report's 'Machine:' line from its runs' (seed, machine): the one machine, or which
-    seeds ran on which."""
-    machines = by_seeds(runs)
+def machines_line(runs: list[tuple[str, int, str]]) -> str:
+    """A report's 'Machine:' line from its runs' (what ran: a row or method, or "" where a
+    report has one; seed; machine): the one machine, or which seeds ran on which, naming what
+    ran where when a seed's runs ran on more than one."""
+    machines: dict[str, list[tuple[int, str]]] = {}
+    for what, seed, machine in runs:
+        machines.setdefault(machine, []).append((seed, what))
     if len(machines) == 1:
         return f"Machine: {next(iter(machines))}  "
+    seeds = [{seed for seed, _ in ran} for ran in machines.values()]
+    split = len(set().union(*seeds)) < sum(map(len, seeds))  # a seed on two machines
+
+    def named(ran: list[tuple[int, str]]) -> str:
+        ran = ran if split else [(seed, "") for seed, _ in ran]
+        return " and ".join(f"{what} {seeds}".strip() for what, seeds in by_seeds(ran).items())
+
     return "Machines (times compare only within one): " + "; ".join(
-        f"{seeds} on {machine}" for machine, seeds in machines.items()) + "  "
+        f"{named(ran)} on {machine}" for machine, ran in machines.items()) + "  "
 
 
 def judge_accuracy_text(runs: list[tuple[int, float]]) -> str:

@@ -195,7 +195,7 @@ def main(argv: list[str]) -> None:
             except _NotRecorded:  # --report_only: a seed still to run (or the run it needs)
                 continue
             results.setdefault(row, []).append(result)
-            machines.append((seed.config.seed, records.get(
+            machines.append((row, seed.config.seed, records.get(
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
     if not results:
         raise records.none_of(f"the rows {_ROWS.value}")

@@ -28,10 +28,10 @@ DUAL_PAPERS = [("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "en
 
 
 def write(path: str, results: dict[str, list[dict]], labels: dict[str, str], measured: dict,
-          machines: list[tuple[int, str]], sides: dict[str, tuple[str, ...]]) -> None:
+          machines: list[tuple[str, int, str]], sides: dict[str, tuple[str, ...]]) -> None:
     """translation.md at `path`: `results` {row: its seeds' results}, `labels` {row: what it
     is}, `measured` the baselines' record (their rows, the word-by-word model's precision),
-    `machines` the runs' (seed, machine), `sides` the test pairs {language: sentences}."""
+    `machines` the runs' (row, seed, machine), `sides` the test pairs {language: sentences}."""
     baselines, precision = measured["rows"], measured["precision"]
     header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
     lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",
