@@ -38,7 +38,7 @@ quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines h
 
 from benchmarks import reporting, translation_report  # noqa: E402
 from benchmarks.translation_report import DIRECTIONS  # noqa: E402
-from tfgan_lab import export, models, workdir  # noqa: E402
+from tfgan_lab import export, models, runtime, workdir  # noqa: E402
 from tfgan_lab.data import parallel_text  # noqa: E402
 from tfgan_lab.eval import text_scores  # noqa: E402
 from tfgan_lab.translation import word_by_word  # noqa: E402
@@ -199,9 +199,10 @@ def main(argv: list[str]) -> None:
                 f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
     if not results:
         raise records.none_of(f"the rows {_ROWS.value}")
+    precisions = sorted({runtime.precision_text(_config(row).runtime) for row in results})
     translation_report.write(os.path.join(_RESULTS.value, "translation.md"), results,
                              {row: ROWS[row][2] for row in results}, _baselines(records),
-                             machines, _test_sides())
+                             machines, _test_sides(), "; ".join(precisions))
 
 
 @functools.cache  # the test pairs, read once a run

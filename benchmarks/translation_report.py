@@ -28,16 +28,18 @@ DUAL_PAPERS = [("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "en
 
 
 def write(path: str, results: dict[str, list[dict]], labels: dict[str, str], measured: dict,
-          machines: list[tuple[str, int, str]], sides: dict[str, tuple[str, ...]]) -> None:
+          machines: list[tuple[str, int, str]], sides: dict[str, tuple[str, ...]],
+          training_precision: str) -> None:
     """translation.md at `path`: `results` {row: its seeds' results}, `labels` {row: what it
     is}, `measured` the baselines' record (their rows, the word-by-word model's precision),
-    `machines` the runs' (row, seed, machine), `sides` the test pairs {language: sentences}."""
+    `machines` the runs' (row, seed, machine), `sides` the test pairs {language: sentences},
+    `training_precision` the rows' (runtime.precision_text)."""
     baselines, precision = measured["rows"], measured["precision"]
     header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
     lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",
              "", "Command: `python benchmarks/translation.py` (seed by seed: `--seeds=N "
              "--from_records`; what is recorded so far: `--report_only`).",
-             reporting.machines_line(machines), "",
+             reporting.machines_line(machines), f"Training: {training_precision}.", "",
              f"On the {len(sides[DIRECTIONS[0][0]])} test pairs (data.seed=0), sacreBLEU "
              f"({text_scores.scores(['a'], ['a'])['bleu'].signature}); each trained cell is the "
              "mean ± sd over the seeds named, scored through the exports; minutes and tokens/s are "
