@@ -143,6 +143,7 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
                "--export_dir=export", "--results=results"]
     first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]
+    assert "retracing" not in first.stderr  # five translators traced, each once
     report = (tmp_path / "results" / "translation.md").read_text()
     assert "| copy the input | | 22.71 | 28.34 | 22.64 | 32.58 | | |" in report
     assert "Training: precision auto: mixed_bfloat16 on a machine with native bfloat16" in report

@@ -2,6 +2,9 @@
 and its decoding (greedy, or beam search) inside one tf.Module (the `translator` contract of
 contracts.py)."""
 
+import functools
+from collections.abc import Callable
+
 import keras
 import tensorflow as tf
 
@@ -28,3 +31,11 @@ class Translating(tf.Module):
 
     def __call__(self, text: tf.Tensor) -> tf.Tensor:
         return self.words.decode(self.ids(self.words.encode_padded(text, self.max_length)))
+
+    def graph(self) -> Callable[[tf.Tensor], tf.Tensor]:
+        """`self(text)` as a tf.function of its own. TensorFlow counts traces per function's
+        code (a method's, or a lambda's), so one over `__call__`, which every translator
+        shares, warned of "retracing" once a process had traced five translators, each once;
+        it counts a partial's by the partial."""
+        return tf.function(functools.partial(Translating.__call__, self),
+                           input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)

@@ -55,9 +55,7 @@ class Translator(PlayerModel):
         networks = (network, network if backward is None else backward)
         self.translating = {(a, b): Translating(net, self.words, b, info.max_length, beam_size)
                             for (a, b), net in zip(self.directions, networks, strict=True)}
-        self._translate_graphs = {pair: tf.function(
-            module.__call__, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
-            for pair, module in self.translating.items()}
+        self._translate_graphs = {pair: module.graph() for pair, module in self.translating.items()}
 
     @classmethod
     def config(cls) -> ConfigDict:
