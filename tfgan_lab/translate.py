@@ -64,8 +64,9 @@ def batches(items: list, batch_size: int, unit: str) -> Iterator[tuple[int, list
     with tqdm(total=len(items), unit=unit, desc="translate", disable=len(items) <= batch_size,
               dynamic_ncols=True, mininterval=0.5 if sys.stderr.isatty() else 30) as progress:
         for start in range(0, len(items), batch_size):
-            yield start, items[start:start + batch_size]
-            progress.update(len(items[start:start + batch_size]))
+            batch = items[start:start + batch_size]
+            yield start, batch
+            progress.update(len(batch))
 
 
 def read_lines(source: str) -> list[str]:
