@@ -153,6 +153,20 @@ def _state(pid: int) -> str:
         return ""
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (read from /proc/*/stat: every Linux kernel has it)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
 def _wait_until(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -170,10 +184,9 @@ def test_the_judges_end_with_the_run_that_started_them(smoke_config, tmp_path):
         [sys.executable, "-c", "import json, sys; from ml_collections import ConfigDict; "
          "from tfgan_lab import eval; eval.ensure_judges(ConfigDict(json.load(open(sys.argv[1]))))",
          str(tmp_path / "config.json")], cwd=REPO, stdout=subprocess.DEVNULL)
-    children = f"/proc/{run.pid}/task/{run.pid}/children"
     try:
-        _wait_until(lambda: open(children).read().split(), 120, "no judges process started")
-        judges = int(open(children).read().split()[0])
+        _wait_until(lambda: _children(run.pid), 120, "no judges process started")
+        judges = _children(run.pid)[0]
         _wait_until(lambda: b"tfgan_lab.judges" in open(f"/proc/{judges}/cmdline", "rb").read(),
                     30, "the judges process did not start")
         time.sleep(2)  # Past its start: importing TensorFlow.
