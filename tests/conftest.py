@@ -127,9 +127,16 @@ def assert_mirrored_equals_default(config: ConfigDict, steps: int = 2) -> dict:
     """Trains `config` for `steps` steps under `default` and under `mirrored` (2 replicas) and
     asserts equal losses at every step and equal variables at the end; returns the
     variables."""
+    return assert_runtimes_agree(config, "strategy", ("default", "mirrored"), steps)
+
+
+def assert_runtimes_agree(config: ConfigDict, field: str, values: tuple, steps: int = 2) -> dict:
+    """Trains `config` for `steps` steps with each of two `values` of `config.runtime.<field>`
+    and asserts equal losses at every step and equal variables at the end; returns the
+    variables."""
     results = []
-    for strategy in ("default", "mirrored"):
-        config.runtime.strategy = strategy
+    for value in values:
+        config.runtime[field] = value
         model, step, batches = training_setup(config)
         logs = [{k: float(v) for k, v in step(batches).items()} for _ in range(steps)]
         results.append((logs, {v.path: v.numpy() for v in model.weights}))

@@ -12,7 +12,7 @@ from tfgan_lab.errors import ExportError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import language_model
 
-from conftest import smoke, training_setup
+from conftest import assert_runtimes_agree, smoke, training_setup
 
 SENTENCES = ["cannot open file", "Datei nicht gefunden", "the file <arg> was not found"]
 
@@ -59,6 +59,13 @@ def test_a_step_moves_both_languages_models():
     for network in (model.source_network, model.target_network):
         assert all(not np.array_equal(before[v.path], v.numpy())
                    for v in network.trainable_variables), network.name
+
+
+def test_xla_equals_default():
+    """Under XLA a step keeps the batches' full length (one compiled shape, not one a batch)."""
+    config = smoke("language_model")
+    config.model.dropout = 0.0  # Keras's dropout draws are not the lab's named streams.
+    assert_runtimes_agree(config, "jit_compile", (False, True))
 
 
 def test_the_exports_score_strings_as_the_models_do(trained):

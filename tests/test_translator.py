@@ -14,6 +14,7 @@ from tfgan_lab.translation import serving
 
 from conftest import (
     assert_mirrored_equals_default,
+    assert_runtimes_agree,
     run_main,
     smoke,
     tensorflow_lines,
@@ -48,6 +49,13 @@ def test_mirrored_equals_default():
     config = _config()
     config.model.dropout = 0.0  # Keras's dropout draws are not the lab's named streams.
     assert_mirrored_equals_default(config)
+
+
+def test_xla_equals_default():
+    """Under XLA a step keeps the batches' full length (one compiled shape, not one a batch)."""
+    config = _config()
+    config.model.dropout = 0.0
+    assert_runtimes_agree(config, "jit_compile", (False, True))
 
 
 @pytest.fixture(scope="module")

@@ -94,9 +94,13 @@ def first_sentences(data: ConfigDict, split: str, count: int) -> dict[str, tuple
 FirstModel = Callable[[tuple[str, str], Sequence[str]], list[str]]
 
 
-def trimmed(ids: tf.Tensor) -> tf.Tensor:
+def trimmed(ids: tf.Tensor, static: bool = False) -> tf.Tensor:
     """Padded ids [b, T] cut after the batch's longest sentence: a step computes no position
-    that is PAD in every sentence (about a third of max_length on the catalogues)."""
+    that is PAD in every sentence (about a third of max_length on the catalogues). With
+    `static` (a step XLA compiles: `model.jit_compile`), `ids` as they are: one shape, compiled
+    once, rather than one a batch; the PAD positions are masked either way."""
+    if static:
+        return ids
     longest = tf.reduce_max(tf.reduce_sum(tf.cast(tf.not_equal(ids, tokenizer.PAD), tf.int32),
                                           axis=1))
     return ids[:, :longest]

@@ -235,7 +235,7 @@ class LanguageModels(PlayerModel):
             for language, side in zip(self.info.languages, batch, strict=True):
                 scoring = self.scoring[language]
                 log_p, pieces = log_probabilities(scoring.network,
-                                                  text_data.trimmed(side["ids"]),
+                                                  text_data.trimmed(side["ids"], self.jit_compile),
                                                   scoring.start, training=True)
                 per_sentence.append(-log_p / tf.maximum(pieces, 1.0))
                 tokens.append(pieces)

@@ -160,8 +160,8 @@ class Translator(PlayerModel):
         return cross_entropy / tf.maximum(tokens, 1.0), tokens
 
     def train_step(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        sides = dict(zip(self.info.languages, (text_data.trimmed(batch["source"]),
-                                               text_data.trimmed(batch["target"])), strict=True))
+        sides = dict(zip(self.info.languages, (text_data.trimmed(batch[side], self.jit_compile)
+                                               for side in ("source", "target")), strict=True))
 
         def loss() -> tuple[tf.Tensor, dict]:
             parts = [self.sentence_loss(sides[a], sides[b], b, True) for a, b in self.directions]
