@@ -144,27 +144,25 @@ def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, c
         eval.load_judges(smoke_config)
 
 
-def _state(pid: int) -> str:
-    """A process's state letter ("Z" for a zombie), or "" when it is gone."""
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the process's name (state, parent pid, ...), or []
+    when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return ""
+            return f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _state(pid: int) -> str:
+    """A process's state letter ("Z" for a zombie), or "" when it is gone."""
+    return (_stat(pid) or [""])[0]
 
 
 def _children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (read from /proc/*/stat: every Linux kernel has it)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return found
+    return [int(entry) for entry in os.listdir("/proc")
+            if entry.isdigit() and _stat(int(entry))[1:2] == [str(pid)]]
 
 
 def _wait_until(condition, seconds: float, what: str) -> None:
