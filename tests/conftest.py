@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tfgan_lab.console import quiet_tensorflow
@@ -81,6 +83,19 @@ def run_main(*args, cwd, **kwargs) -> subprocess.CompletedProcess:
     standard input)."""
     return subprocess.run([sys.executable, os.path.join(REPO, "main.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, what: str,
+               process: subprocess.Popen | None = None, every: float = 0.1) -> None:
+    """Polls `condition` every `every` seconds until it holds; fails saying `what` after
+    `seconds`, or, if `process` ends first, with the end of its standard error (a pipe)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"{what}: the command ended first ({process.returncode}):\n"
+                        f"{process.stderr.read()[-3000:]}")
+        assert time.monotonic() < deadline, what
+        time.sleep(every)
 
 
 def judges_env(tmp_path: Path, trained_classifier: tuple[str, float]) -> dict[str, str]:

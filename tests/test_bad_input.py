@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from PIL import Image
@@ -15,7 +14,7 @@ from tfgan_lab import export, nets, train, translate, workdir
 from tfgan_lab.data import images as image_files
 from tfgan_lab.errors import DataError, WorkdirError
 
-from conftest import REPO, tensorflow_lines
+from conftest import REPO, tensorflow_lines, wait_until
 from conftest import run_main as _main
 
 CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
@@ -138,9 +137,8 @@ def test_ctrl_c_says_where_the_run_stopped_and_resumes(tmp_path):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     checkpoints = tmp_path / "run" / "checkpoints"
-    deadline = time.time() + 300
-    while not (checkpoints / "ckpt-4.index").exists() and time.time() < deadline:
-        time.sleep(0.2)
+    wait_until((checkpoints / "ckpt-4.index").exists, 300, "no checkpoint at step 4 in 5 minutes",
+               run, every=0.2)
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 130, stderr[-3000:]  # once -11: a crash after the error line?

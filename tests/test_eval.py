@@ -15,7 +15,7 @@ from tfgan_lab import data, eval, export, train, workdir
 from tfgan_lab.errors import EvaluationError, WorkdirError
 from tfgan_lab.eval import classifier as classifier_lib
 
-from conftest import REPO, tensorflow_lines
+from conftest import REPO, tensorflow_lines, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -165,13 +165,6 @@ def _children(pid: int) -> list[int]:
             if entry.isdigit() and _stat(int(entry))[1:2] == [str(pid)]]
 
 
-def _wait_until(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_the_judges_end_with_the_run_that_started_them(smoke_config, tmp_path):
     """A run killed while its judges train (SIGKILL: no `finally` of its own runs) leaves no
@@ -183,16 +176,16 @@ def test_the_judges_end_with_the_run_that_started_them(smoke_config, tmp_path):
          "from tfgan_lab import eval; eval.ensure_judges(ConfigDict(json.load(open(sys.argv[1]))))",
          str(tmp_path / "config.json")], cwd=REPO, stdout=subprocess.DEVNULL)
     try:
-        _wait_until(lambda: _children(run.pid), 120, "no judges process started")
+        wait_until(lambda: _children(run.pid), 120, "no judges process started")
         judges = _children(run.pid)[0]
-        _wait_until(lambda: b"tfgan_lab.judges" in open(f"/proc/{judges}/cmdline", "rb").read(),
+        wait_until(lambda: b"tfgan_lab.judges" in open(f"/proc/{judges}/cmdline", "rb").read(),
                     30, "the judges process did not start")
         time.sleep(2)  # Past its start: importing TensorFlow.
         assert _state(judges) not in ("", "Z")
     finally:
         run.kill()
         run.wait()
-    _wait_until(lambda: _state(judges) in ("", "Z"), 30, "the judges went on without their run")
+    wait_until(lambda: _state(judges) in ("", "Z"), 30, "the judges went on without their run")
 
 
 def test_a_judge_trains_in_float32_whatever_the_run_set(smoke_config, tmp_path):
