@@ -5,6 +5,9 @@ moves both and not the language models, the soft landing's batches hold the conf
 `mirrored` equals `default`, a run resumed after its first step ends as an uninterrupted one,
 and both exports translate strings."""
 
+import os
+import runpy
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -15,7 +18,7 @@ from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation import dual
 
-from conftest import assert_mirrored_equals_default, rewound, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, rewound, smoke, training_setup
 
 SENTENCES = ["cannot open file", "Datei nicht gefunden"]
 
@@ -136,6 +139,19 @@ def test_bad_configs_are_refused_with_the_fix(inputs, tmp_path):
         models.of(config).check_config(config)
     with pytest.raises(ExportError, match="incompatible tensor .*the same config.model sizes"):
         training_setup(_config(inputs, width=48))  # the warm start is 32 wide
+
+
+@pytest.mark.parametrize("field,role", [("warm_start", "_en_de"), ("language_models", "_en")])
+def test_a_missing_export_s_remedy_exports_where_the_config_file_reads(field, role):
+    """The command that the missing-export error names (a config file, then its overrides)
+    writes its first export where configs/dual_translator_catalogues.py looks for it."""
+    made_by = dual.DualTranslator.INPUT_EXPORTS[field]
+    config_file, *overrides = made_by.replace(" with ", " ").split()
+    config = runpy.run_path(os.path.join(REPO, config_file))["get_config"]()
+    config.update_from_flattened_dict(dict(o.removeprefix("--config.").split("=")
+                                           for o in overrides))
+    reads = runpy.run_path(os.path.join(REPO, "configs", "dual_translator_catalogues.py"))
+    assert os.path.join("export", config.name + role, "1") == reads["get_config"]().model[field]
 
 
 def test_a_resumed_run_ends_as_one_run_and_both_exports_translate(inputs, tmp_path, capsys):

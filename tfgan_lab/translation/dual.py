@@ -73,7 +73,8 @@ class DualTranslator(Translator):
     PLAYERS = {"forward": "network", "backward": "backward"}
     STREAMS = ()
     INPUT_EXPORTS = {
-        "warm_start": "configs/translator_catalogues.py with --config.data.split=paired",
+        "warm_start": "configs/translator_catalogues.py with --config.data.split=paired "
+                      "--config.name=translator_paired",
         "language_models": "configs/language_models_catalogues.py"}
 
     def __init__(self, network: keras.Model, backward: keras.Model,
