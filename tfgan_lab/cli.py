@@ -87,15 +87,22 @@ def _parse_flags(argv: list[str]) -> list[str]:
         message = _config_file_error(argv, e)
     except (AttributeError, KeyError) as e:  # ml_collections: an override of an unknown field
         message = str(e)
-        overrides = [a[len("--config."):].split("=")[0] for a in argv if a.startswith("--config.")]
         try:
-            config = _load_config_file(argv)
-            for path in overrides if config is not None else ():
-                check_field_path(path, config)
+            check_overrides(argv)
         except TfganLabError as unknown:
             message = str(unknown)
     print(f"error: {message}\nSee --helpfull for the flags.", file=sys.stderr)
     sys.exit(1)
+
+
+def check_overrides(argv: list[str]) -> None:
+    """Raises ConfigError naming the first `--config.<field>=` override in `argv` that the
+    config file's schema lacks, with the fields it has (ml_collections' own error is a bare
+    KeyError or AttributeError)."""
+    config = _load_config_file(argv)
+    for arg in argv if config is not None else ():
+        if arg.startswith("--config."):
+            check_field_path(arg[len("--config."):].split("=")[0], config)
 
 
 def _config_file_error(argv: list[str], error: OSError) -> str:
