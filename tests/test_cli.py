@@ -40,6 +40,22 @@ def test_train_export_sample(tmp_path):
     assert grid.shape == (10 * 30 - 2, 6 * 30 - 2)  # 10 classes x 6 columns of 28+2 pixels
 
 
+def test_help_shows_the_usage_every_mode_and_the_flags(tmp_path):
+    """absl's --help prints the __main__ module's docstring and flags: main.py has one line and
+    defines none."""
+    from tfgan_lab import modes
+
+    shown = _main("--help", cwd=tmp_path)
+    assert shown.returncode == 1, shown.stderr  # as absl's --help exits
+    assert shown.stdout.startswith("The command line: python main.py --mode=MODE")
+    assert "--config.train.steps=200" in shown.stdout  # how fields are overridden
+    for flag in ("--config", "--workdir", "--mode", "--model_path", "--export_dir", "--input",
+                 "--output", "--[no]tf_log", "--do"):
+        assert f"\n  {flag}: " in shown.stdout, flag
+    assert all(f" {mode}: " in shown.stdout for mode in modes.MODES.names())
+    assert tensorflow_lines(shown.stderr) == [], shown.stderr
+
+
 def test_tf_log_showstensorflow_lines(tmp_path):
     """(Without it they are hidden: every command of tests/test_bad_input.py checks that.)"""
     shown = _main("--mode=sample", "--model_path=missing", "--tf_log", cwd=tmp_path)

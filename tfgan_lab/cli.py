@@ -11,7 +11,7 @@
       --workdir=runs/continual/dgr
 
 Every config field can be overridden: --config.train.steps=200 --config.runtime.precision=...
-The modes come from a registry (tfgan_lab/modes.py); this file names none of them.
+The modes come from a registry (tfgan_lab/modes.py); tfgan_lab/cli.py names none of them.
 """
 
 import importlib.util
@@ -129,7 +129,18 @@ def _importable_config_package(argv: list[str]) -> None:
             sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(path))))
 
 
+def _help_of_this_module() -> None:
+    """`--help` prints this module's docstring and the command's flags. absl prints the
+    __main__ module's (main.py's one line, the console script's none) and the flags defined
+    there (none: they are defined here, in the modes' modules and in console.py)."""
+    sys.modules["__main__"].__doc__ = __doc__
+    for module, defined in flags.FLAGS.flags_by_module_dict().items():
+        for flag in defined if module.startswith("tfgan_lab") else ():
+            flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+
+
 def run() -> None:
     """The command line, once TensorFlow is imported (tfgan_lab/console.py's `run` first)."""
     _importable_config_package(sys.argv)
+    _help_of_this_module()
     app.run(console.reported(main), flags_parser=_parse_flags)
