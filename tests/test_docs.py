@@ -3,6 +3,7 @@ flag of main.py and of the results commands exists, every config file loads with
 every `--config.<field>=value` names a field and passes the config's checks; a command shown
 with the `error:` line it prints (docs/cli.md) fails with that very message."""
 
+import functools
 import glob
 import os
 import re
@@ -60,9 +61,10 @@ def _arguments(text: str) -> list[str]:
     return arguments
 
 
+@functools.cache
 def _flags_of(script: str) -> dict[str, str]:
     """{flag name: kind} that `script` defines: main.py's from the library, a results
-    command's from its own file."""
+    command's from its own file (read once per script)."""
     sources = (glob.glob(os.path.join(REPO, "tfgan_lab", "**", "*.py"), recursive=True)
                if script == "main.py" else [os.path.join(REPO, script)])
     defined = {}
