@@ -95,12 +95,20 @@ def test_both_directions_export_strings_to_strings_as_the_model_translates(run):
 
 
 def test_translate_mode_reads_standard_input_with_the_export(run):
-    root, _, translator, paths = run
+    """A line longer than the translator reads is translated up to there, and named."""
+    root, config, translator, paths = run
+    long = " ".join(["disk full"] * config.model.max_length)
+    assert export.load_text_translator(paths["en_de"]).cut(["disk full", long]) == (
+        [False, True], config.model.max_length)
     piped = run_main("--mode=translate", f"--model_path={paths['en_de']}", "--input=-",
-                     cwd=root, input="disk full\n")
+                     cwd=root, input=f"disk full\n{long}\n")
     assert piped.returncode == 0, piped.stderr
     assert tensorflow_lines(piped.stderr) == [], piped.stderr
-    assert piped.stdout == translator.translators()[("en", "de")](["disk full"])[0] + "\n"
+    assert piped.stdout.splitlines() == translator.translators()[("en", "de")](
+        ["disk full", long])
+    assert (f"warning: 1 line(s) longer than the translator reads ({config.model.max_length} "
+            "pieces, end of sentence included) were translated up to there: line(s) 2.") in (
+        piped.stderr)
 
 
 def test_a_beam_search_export_serves_what_it_computes(run, tmp_path):

@@ -268,6 +268,17 @@ class LoadedTextTranslator:
             text=tf.constant(list(sentences), tf.string))["translation"]
         return [sentence.decode("utf-8") for sentence in translations.numpy()]
 
+    def cut(self, sentences) -> tuple[list[bool], int | None]:
+        """Which of `sentences` are longer than the translator reads (their ends are not
+        translated), and how many pieces it reads; (all False, None) for an export that does
+        not say (one written before exports kept their `pieces` function)."""
+        pieces = getattr(getattr(self.module, "network", None), "pieces", None)
+        if pieces is None:
+            return [False] * len(sentences), None
+        read = pieces(tf.constant(list(sentences), tf.string))
+        limit = int(read["max_length"])
+        return [int(n) > limit for n in read["pieces"].numpy()], limit
+
 
 class TextModule(tf.Module):
     """A text model behind a signature of `text` string [B]: `network` (a tf.Module or a Keras

@@ -87,11 +87,25 @@ def read_lines(source: str) -> list[str]:
 
 def translate_lines(translator: contracts.LoadedTextTranslator, lines: list[str],
                     batch_size: int = 64) -> list[str]:
-    """Each line's translation; a blank line stays blank, so the output aligns with the input."""
+    """Each line's translation; a blank line stays blank, so the output aligns with the input.
+    A line longer than the translator reads is translated up to there, with a warning."""
     sentences = [line for line in lines if line.strip()]
     translated = iter([t for _, batch in batches(sentences, batch_size, "line")
                        for t in translator(batch)])
+    _warn_of_cut_lines(translator, lines)
     return [next(translated) if line.strip() else "" for line in lines]
+
+
+def _warn_of_cut_lines(translator: contracts.LoadedTextTranslator, lines: list[str]) -> None:
+    """A warning on stderr naming the lines (numbered from 1) whose ends were not translated."""
+    cut, limit = translator.cut(lines)
+    numbers = [str(i + 1) for i, long in enumerate(cut) if long]
+    if numbers:
+        shown = ", ".join(numbers[:10]) + (f" and {len(numbers) - 10} more"
+                                           if len(numbers) > 10 else "")
+        print(f"warning: {len(numbers)} line(s) longer than the translator reads ({limit} "
+              f"pieces, end of sentence included) were translated up to there: line(s) "
+              f"{shown}. Split long text into sentences, a sentence a line.", file=sys.stderr)
 
 
 def text_output(source: str, output: str | None) -> str:

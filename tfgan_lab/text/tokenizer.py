@@ -96,6 +96,11 @@ class Tokenizer(tf.Module):
         eos = tf.fill([ids.nrows(), 1], tf.constant(EOS, tf.int32))
         return tf.concat([ids, eos], axis=1)
 
+    @tf.autograph.experimental.do_not_convert
+    def lengths(self, text: tf.Tensor) -> tf.Tensor:
+        """The ids int32 [B] each string of `text` encodes to, EOS included, uncut."""
+        return tf.cast(self._pieces.tokenize(text).row_lengths(), tf.int32) + 1
+
     def encode_padded(self, text: tf.Tensor, max_length: int) -> tf.Tensor:
         """`encode`'s ids as int32 [B, max_length], PAD after each EOS."""
         return self.encode(text, max_length).to_tensor(default_value=PAD,

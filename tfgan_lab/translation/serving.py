@@ -22,6 +22,15 @@ class Translating(tf.Module):
         self.network, self.words, self.max_length = network, words, max_length
         self.beam_size = beam_size
         self.start = words.token_id(tokenizer.language_token(language))
+        self.pieces = tf.function(functools.partial(Translating._pieces, self),
+                                  input_signature=[tf.TensorSpec([None], tf.string)],
+                                  autograph=False)
+
+    def _pieces(self, text: tf.Tensor) -> dict[str, tf.Tensor]:
+        """How many pieces each sentence is (EOS included) and how many the translator reads:
+        kept in the export, so that a caller can say which sentences were cut."""
+        return {"pieces": self.words.lengths(text),
+                "max_length": tf.constant(self.max_length, tf.int32)}
 
     def ids(self, source: tf.Tensor) -> tf.Tensor:
         """The decoded ids [B, max_length] for source ids [B, S]."""
