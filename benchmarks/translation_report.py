@@ -70,7 +70,7 @@ def _cells(results: list[dict]) -> str:
 
 def _rounds(results, labels) -> list[str]:
     """Dev BLEU at each evaluation of the rows trained in rounds or games (and round-trip
-    BLEU where it was measured: unsupervised MT's model selection)."""
+    BLEU where it was measured: unsupervised MT's model selection, its best marked)."""
     lines = []
     for row in (r for r in ROUND_ROWS if r in results):
         round_trip = any("round_trip_bleu" in e for e in results[row][0]["evaluations"])
@@ -78,10 +78,18 @@ def _rounds(results, labels) -> list[str]:
                   "after each round", "",
                   f"| seed | step | en-de BLEU | de-en BLEU |{' round-trip BLEU |' * round_trip}",
                   "|---:|---:|---:|---:|" + "---:|" * round_trip]
-        lines += [f"| {run['seed']} | {e['step']:.0f} | {e['en_de_bleu']:.2f} | "
-                  f"{e['de_en_bleu']:.2f} |"
-                  + (f" {e['round_trip_bleu']:.2f} |" if round_trip else "")
-                  for run in results[row] for e in run["evaluations"]]
+        for run in results[row]:
+            selected = (max(run["evaluations"], key=lambda e: e["round_trip_bleu"])
+                        if round_trip else None)  # (max keeps the first of ties, as the run)
+            lines += [f"| {run['seed']} | {e['step']:.0f} | {e['en_de_bleu']:.2f} | "
+                      f"{e['de_en_bleu']:.2f} |"
+                      + (f" {e['round_trip_bleu']:.2f}{' (selected)' * (e is selected)} |"
+                         if round_trip else "")
+                      for e in run["evaluations"]]
+        if round_trip:
+            lines += ["", "The model scored on the test pairs and exported is each seed's "
+                      "state at its best round-trip BLEU (`eval.select_by`), which needs no "
+                      "pairs."]
     return lines
 
 

@@ -3,6 +3,7 @@ discriminator but not the previous round's copy, the first round back-translates
 and the next with that copy, the adversary switches off, `mirrored` equals `default`, a run
 resumed across a round's end ends with the same weights, and the exports translate strings."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import export, models, train
+from tfgan_lab import export, models, train, workdir
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import decoding
@@ -157,6 +158,12 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     assert "| the same, the game off (the pairs' step alone) | 0 |" in report
     assert "| unsupervised MT over word by word |" in report
     assert os.path.isdir(tmp_path / "runs" / "supervised_paired" / "seed0")  # its warm start
+    # Unsupervised MT's model is its state at the round with the best round-trip BLEU.
+    run = tmp_path / "runs" / "unsupervised" / "seed0"
+    selected = json.loads((run / "selected" / "selected.json").read_text())
+    best = max(workdir.read_metrics(str(run)), key=lambda row: row["round_trip_bleu"])
+    assert selected["metric"] == "round_trip_bleu" and selected["step"] == best["step"]
+    assert f"Selected step {selected['step']} by eval.select_by=round_trip_bleu" in first.stdout
     shutil.rmtree(tmp_path / "runs")
     shutil.rmtree(tmp_path / "export")
     again = subprocess.run([*command, "--from_records"], cwd=tmp_path, capture_output=True,

@@ -47,8 +47,9 @@ def train_mode(context: modes.Context) -> None:
             again=False)
 
 
-@modes.register("export", "export the workdir's latest checkpoint (its config is the "
-                          "workdir's unless --config is given).")
+@modes.register("export", "export the workdir's latest checkpoint, or the one its "
+                          "evaluations selected (eval.select_by); its config is the "
+                          "workdir's unless --config is given.")
 def export_mode(context: modes.Context) -> None:
     workdir_path = context.require_workdir()
     config = context.config()

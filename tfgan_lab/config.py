@@ -46,6 +46,10 @@ def _common() -> ConfigDict:
     config.eval.k = 3  # Nearest neighbours for precision and recall.
     config.eval.classifier_dir = ""  # Empty: $TFGAN_LAB_CACHE/classifiers or ~/.cache/...
     config.eval.classifier_epochs = 0  # > 0: every judge trains this long; 0: its recipe's.
+    config.eval.select_by = ""  # A metric of the evaluator: the run gives its state at the
+    # evaluation that rated best by it (tfgan_lab/selection.py); empty (or no evaluations):
+    # its last state.
+    config.eval.select_mode = "max"  # max: select_by is better high; min: better low.
 
     config.runtime = ConfigDict()
     config.runtime.strategy = "default"
@@ -123,6 +127,7 @@ def validate(config: ConfigDict) -> None:
                          "eval.classifier_epochs")
     for path in ("optimizer.beta_1", "optimizer.beta_2", "optimizer.decay_fraction"):
         checks.unit_interval(config, path)
+    checks.choice(config, "eval.select_mode", ("max", "min"))
     if config.runtime.jit_compile and config.runtime.strategy not in ("default", "tpu"):
         raise ConfigError(
             "config.runtime.jit_compile=True works with runtime.strategy 'default' only (TPUs "

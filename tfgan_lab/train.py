@@ -27,7 +27,7 @@ from absl import logging
 from ml_collections import ConfigDict
 from tqdm import tqdm
 
-from tfgan_lab import models, runtime, workdir
+from tfgan_lab import models, runtime, selection, workdir
 from tfgan_lab.config import learning_rate_fields
 from tfgan_lab.errors import ConfigError, Interrupted, TrainingDivergedError, WorkdirError
 from tfgan_lab.players import Evaluator, PlayerModel, Sampler
@@ -101,14 +101,17 @@ def restore(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
 
 
 def restore_latest(config: ConfigDict, workdir_path: str) -> Trained:
-    """The model of `workdir_path` at its latest readable checkpoint, on one device."""
+    """The model of `workdir_path` at its latest readable checkpoint, on one device (at the
+    one its evaluations selected, with `eval.select_by`: tfgan_lab/selection.py)."""
     directory = workdir.checkpoint_dir(workdir_path)
     if not tf.train.latest_checkpoint(directory):
         raise WorkdirError(f"{workdir_path!r} holds no checkpoint: train first (--mode=train).")
     runtime.set_precision(config.runtime.precision, config.runtime.strategy)
     info = models.of(config).load_data(config, config.data.split).info
     model = build(config, info, tf.distribute.get_strategy())
-    logging.info("Restored %s", restore(_checkpoint(model), directory))
+    checkpoint = _checkpoint(model)
+    logging.info("Restored %s", restore(checkpoint, directory))
+    selection.apply(config, workdir_path, checkpoint)
     return Trained(model, info, chief=True)
 
 
@@ -158,13 +161,15 @@ def _write_samples(sampler: Sampler, model: PlayerModel, workdir_path: str, step
     logging.info("Step %d: samples in %s", step, path)  # The progress bar says the rest.
 
 
-def _evaluate(evaluator: Evaluator, model: PlayerModel, workdir_path: str, step: int) -> None:
-    """The model's metrics: TensorBoard and metrics.csv (the numbers among them)."""
+def _evaluate(evaluator: Evaluator, model: PlayerModel, workdir_path: str,
+              step: int) -> dict[str, float]:
+    """The model's metrics (the numbers among them), written to TensorBoard and metrics.csv."""
     scalars = {name: value for name, value in evaluator(model).items()
                if isinstance(value, float)}
     for name, value in scalars.items():
         tf.summary.scalar(f"eval/{name}", value, step=step)
     workdir.append_metrics(workdir_path, step, scalars)
+    return scalars
 
 
 def _diverged(first: int, last: int, what: str, manager: tf.train.CheckpointManager,
@@ -211,7 +216,8 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
         has none yet: continual learning continues the previous task's model.
       configure: called with the built model before training (to set its hooks).
 
-    Returns the trained model, the dataset's info and whether this worker is the chief.
+    Returns the trained model (on the chief, at the state its evaluations selected if
+    `eval.select_by` names a metric), the dataset's info and whether this worker is the chief.
     Raises a TfganLabError subclass, before anything is written where it can be, for bad data,
     an unusable or busy workdir, or divergence.
     """
@@ -234,12 +240,16 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
         if chief:
             workdir.prepare(workdir_path, config)
         checkpoint = _checkpoint(model)
-        _resume(model, checkpoint, workdir_path, warm_start)
+        latest = _resume(model, checkpoint, workdir_path, warm_start)
         start, steps = int(model.step.numpy()), config.train.steps
         if chief:
             workdir.drop_metrics_after(workdir_path, start)
+            if latest:
+                selection.catch_up(config, workdir_path, start, latest)
         if start >= steps:
             print(f"{workdir_path} is already trained to step {start} (train.steps={steps}).")
+            if chief:
+                selection.apply(config, workdir_path, checkpoint)
             return Trained(model, dataset.info, chief)
         # Every worker saves (saving is collective); only the chief's copy is kept.
         save_dir = workdir.checkpoint_dir(workdir_path) if chief else tempfile.mkdtemp()
@@ -265,21 +275,24 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
         print(f"Trained to step {steps}: checkpoints in {workdir.checkpoint_dir(workdir_path)}, "
               + (f"samples in {samples}, " if sampler else "")
               + f"TensorBoard logs in {workdir.tensorboard_dir(workdir_path)}")
+        selection.apply(config, workdir_path, checkpoint)
     return Trained(model, dataset.info, chief)
 
 
 def _resume(model: PlayerModel, checkpoint: tf.train.Checkpoint, workdir_path: str,
-            warm_start: str | None) -> None:
+            warm_start: str | None) -> str | None:
+    """Restores the workdir's latest checkpoint (returned), or else `warm_start`'s."""
     latest = restore(checkpoint, workdir.checkpoint_dir(workdir_path))
     if not latest:
         if warm_start:
             checkpoint.restore(warm_start).assert_existing_objects_matched()
             print(f"Starting from {warm_start}")
-        return
+        return None
     # Keras keeps the learning rate in a variable, which the restore just overwrote: the
     # config's rates win, so a resumed run may lower them (e.g. after a divergence).
     model.reset_learning_rates()
     print(f"Resuming from {latest}")
+    return latest
 
 
 def _next_boundary(step: int, config: ConfigDict, round_steps: int) -> int:
@@ -334,9 +347,11 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
                 model.end_round(step)
             if sampler and (step % every.sample_every == 0 or last):
                 _write_samples(sampler, model, workdir_path, step)
-            if evaluator and (step % config.eval.every == 0 or last):
-                _evaluate(evaluator, model, workdir_path, step)
-            if step % every.checkpoint_every == 0 or last:
+            metrics = (_evaluate(evaluator, model, workdir_path, step)
+                       if evaluator and (step % config.eval.every == 0 or last) else None)
+            if step % every.checkpoint_every == 0 or last or selection.saves_at(config, step):
                 _save(model, manager, step, config)
+            if metrics is not None and config.eval.select_by:
+                selection.record(config, workdir_path, step, metrics, manager.latest_checkpoint)
     writer.flush()
 

@@ -15,7 +15,8 @@ The losses are summed with weights 1 (and the adversary's weight). A round is
   python main.py --config=configs/unsupervised_translator_catalogues.py --workdir=runs/unmt
 
 Model selection needs no pairs: the evaluator reports the round-trip BLEU of the dev
-sentences of each language (l -> l' -> l, the pairs' alignment unused) beside the dev BLEU.
+sentences of each language (l -> l' -> l, the pairs' alignment unused) beside the dev BLEU,
+and the run gives its state at the evaluation with the best (`eval.select_by`).
 Both directions are exported with the translator contract, as the supervised translator's.
 """
 
@@ -89,11 +90,11 @@ class UnsupervisedTranslator(Translator):
     @classmethod
     def defaults(cls, config: ConfigDict) -> None:
         """The paper's: Adam (0.5, 0.999) at 3e-4 for the translator, RMSProp at 5e-4 for the
-        discriminator, batch 32, 3 rounds."""
+        discriminator, batch 32, 3 rounds, the model selected by round-trip BLEU."""
         config.optimizer.update(beta_1=0.5, beta_2=0.999)
         config.train.update(batch_size=32, steps=3000, log_every=50, sample_every=500,
                             checkpoint_every=500, sample_columns=4)
-        config.eval.num_samples = 500
+        config.eval.update(num_samples=500, select_by="round_trip_bleu")
 
     @classmethod
     def check_config(cls, config: ConfigDict) -> None:
