@@ -114,6 +114,15 @@ def smoke(variant: str = "cgan") -> ConfigDict:
     return config
 
 
+class PipelineContext:
+    """The fields of tf.distribute.InputContext that the data pipeline reads."""
+
+    def __init__(self, pipelines: int, pipeline_id: int, replicas: int):
+        self.num_input_pipelines = pipelines
+        self.input_pipeline_id = pipeline_id
+        self.num_replicas_in_sync = replicas
+
+
 def training_setup(config: ConfigDict):
     """(model, train function, batch iterator) of `config`, built as `train.train` builds them;
     the train function takes one step per call."""

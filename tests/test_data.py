@@ -11,16 +11,9 @@ from tfgan_lab import data
 from tfgan_lab.data import sources
 from tfgan_lab.errors import DataError
 
+from conftest import PipelineContext
+
 DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
-
-
-class _Context:
-    """The fields of tf.distribute.InputContext that the pipeline reads."""
-
-    def __init__(self, pipelines: int, pipeline_id: int, replicas: int):
-        self.num_input_pipelines = pipelines
-        self.input_pipeline_id = pipeline_id
-        self.num_replicas_in_sync = replicas
 
 
 def _take(dataset, count):
@@ -67,12 +60,12 @@ def test_starting_at_step_k_gives_batch_k(fashion_mnist):
 def test_replica_slices_make_up_the_global_batch(fashion_mnist):
     (images, labels), = _take(data.train_batches(fashion_mnist, 32, seed=0), 1)
     # One pipeline feeding 2 replicas yields replica 0's then replica 1's half of each step.
-    halves = _take(data.train_batches(fashion_mnist, 32, seed=0, input_context=_Context(1, 0, 2)),
-                   2)
+    halves = _take(data.train_batches(fashion_mnist, 32, seed=0,
+                                      input_context=PipelineContext(1, 0, 2)), 2)
     np.testing.assert_array_equal(np.concatenate([h[0] for h in halves]), images)
     # Two workers with one replica each: worker 1 yields the second half.
     (second, _), = _take(data.train_batches(fashion_mnist, 32, seed=0,
-                                            input_context=_Context(2, 1, 2)), 1)
+                                            input_context=PipelineContext(2, 1, 2)), 1)
     np.testing.assert_array_equal(second, images[16:])
 
 
@@ -84,7 +77,7 @@ def test_each_part_of_a_step_holds_the_same_examples_on_any_number_of_replicas(f
     np.testing.assert_array_equal(
         images_one, _take(data.train_batches(fashion_mnist, 32, seed=0), 1)[0][0])
     replicas = _take(data.train_batches(fashion_mnist, 32, seed=0,
-                                        input_context=_Context(1, 0, 2), slices=2), 2)
+                                        input_context=PipelineContext(1, 0, 2), slices=2), 2)
     for part in range(2):
         on_two = np.concatenate([np.split(r[0], 2)[part] for r in replicas])
         np.testing.assert_array_equal(on_two, np.split(images_one, 2)[part])
@@ -116,7 +109,7 @@ def test_batch_larger_than_dataset_or_uneven_over_replicas(fashion_mnist):
     with pytest.raises(DataError, match="larger than the dataset"):
         data.train_batches(tiny, 16, seed=0)
     with pytest.raises(DataError, match="multiple of 3"):
-        data.train_batches(fashion_mnist, 16, seed=0, input_context=_Context(1, 0, 3))
+        data.train_batches(fashion_mnist, 16, seed=0, input_context=PipelineContext(1, 0, 3))
 
 
 # --- Bad input: each stops with a message that says what is wrong and what to do. ---

@@ -60,6 +60,8 @@ def config() -> ConfigDict:
     data.dev_pairs = 1000
     data.paired_pairs = 3000  # The small paired set: about 10% of the catalogue pairs.
     data.vocabulary_size = 8000  # Subword pieces shared by both languages (text/tokenizer.py).
+    data.bucket_steps = 0  # > 0: the sentences of this many steps are sorted by length into
+    # their batches, so a step pads less (data/pipeline.py); 0: batches as drawn.
     return data
 
 
@@ -68,7 +70,7 @@ def check_config(config: ConfigDict) -> None:
     data = config.data
     checks.positive(config, "data.min_words", "data.max_words", "data.test_pairs",
                     "data.dev_pairs", "data.vocabulary_size")
-    checks.at_least_zero(config, "data.paired_pairs")
+    checks.at_least_zero(config, "data.paired_pairs", "data.bucket_steps")
     if data.min_words > data.max_words:
         raise ConfigError(f"config.data.min_words={data.min_words} is above "
                           f"config.data.max_words={data.max_words}.")

@@ -8,6 +8,11 @@ batch, so 1 replica and N replicas see exactly the same examples at every step.
 Any set with a length and `gather(indices, seeds)` can be batched: images held in memory
 (`tf.gather`), or image files read and decoded in tf.data (sets larger than memory). Several
 sets are batched side by side, each with its own permutation (CycleGAN's unpaired domains).
+
+Batches of similar lengths (`bucket_steps` > 0, for sets with `lengths`, text): the examples
+of `bucket_steps` consecutive steps of an epoch's permutation are sorted by length and cut
+into those steps' batches, which the steps take in a shuffled order. A step then pads to
+little more than its own sentences, and every example is still seen once an epoch.
 """
 
 from collections.abc import Sequence
@@ -44,7 +49,7 @@ def to_float(images: tf.Tensor) -> tf.Tensor:
 def step_batches(sets: Sequence[Indexed], global_batch_size: int | Sequence[int], seed: int,
                  start_step: int = 0,
                  input_context: tf.distribute.InputContext | None = None,
-                 slices: int = 1) -> tf.data.Dataset:
+                 slices: int = 1, bucket_steps: int = 0) -> tf.data.Dataset:
     """An endless dataset: at each step, the gathered slice of every set in `sets` (a tuple of
     them, or the one set's own structure when there is one). `global_batch_size` is every
     set's, or one per set (a step that mixes sets in a given proportion).
@@ -57,7 +62,12 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int | Sequence[int]
     each time on the next part) gets them so on every replica: a replica's batch is its share
     of part 1, then of part 2 ..., so that part k is the same examples whatever the number of
     replicas (with one replica, the parts are simply consecutive).
+
+    With `bucket_steps` > 0 every set has `lengths` (int [N]) and a step's batch is one of its
+    window's length-sorted batches (the module's docstring); it needs `slices` 1.
     """
+    if bucket_steps and slices != 1:
+        raise ValueError("Batches bucketed by length are taken whole: slices must be 1.")
     pipelines, pipeline_id, replicas = 1, 0, 1
     if input_context is not None:
         pipelines = input_context.num_input_pipelines
@@ -78,11 +88,15 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int | Sequence[int]
         # The replica's places in the step's global batch: its share of each part in turn.
         offsets = tf.reshape(tf.range(slices, dtype=tf.int64)[:, None] * part
                              + replica * share + tf.range(share, dtype=tf.int64)[None], [-1])
-        positions = (step % steps_per_epoch) * batch + offsets
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
         if set_index:  # Each further set its own order; the first keeps the original key.
             key = tf.random.experimental.stateless_fold_in(key, set_index)
-        indices = tf.random.experimental.index_shuffle(positions, key, size - 1)
+        if bucket_steps:
+            indices = _bucketed(examples.lengths, key, step % steps_per_epoch,
+                                steps_per_epoch, batch, offsets, bucket_steps)
+        else:
+            positions = (step % steps_per_epoch) * batch + offsets
+            indices = tf.random.experimental.index_shuffle(positions, key, size - 1)
         drawn = step * batch + offsets
         seeds = tf.stack([tf.fill([per_replica], tf.constant(seed * 16 + set_index, tf.int64)),
                           drawn], axis=1)
@@ -97,6 +111,21 @@ def step_batches(sets: Sequence[Indexed], global_batch_size: int | Sequence[int]
     dataset = tf.data.Dataset.counter(dtype=tf.int64).map(
         element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _bucketed(lengths: tf.Tensor, key: tf.Tensor, step: tf.Tensor, steps_per_epoch: int,
+              batch: int, offsets: tf.Tensor, bucket_steps: int) -> tf.Tensor:
+    """The example indices at `offsets` of epoch step `step`'s batch when the examples of each
+    window of `bucket_steps` steps (the last window of an epoch may be shorter) are sorted by
+    length, cut into batches and dealt to the window's steps in a shuffled order."""
+    first = step // bucket_steps * bucket_steps
+    count = tf.minimum(tf.constant(bucket_steps, tf.int64), steps_per_epoch - first)
+    window = tf.random.experimental.index_shuffle(
+        first * batch + tf.range(count * batch), key, len(lengths) - 1)
+    ordered = tf.gather(window, tf.argsort(tf.gather(lengths, window), stable=True))
+    dealt = tf.random.experimental.index_shuffle(
+        step - first, tf.random.experimental.stateless_fold_in(key, first), count - 1)
+    return tf.gather(ordered, dealt * batch + offsets)
 
 
 def _check_batch_size(batch: int, examples: int, replicas: int, slices: int) -> None:

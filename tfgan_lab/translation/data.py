@@ -28,12 +28,13 @@ class SentencePairs:
     ending in EOS (cut there if longer), PAD after it. The sentences are tokenised once, when
     the set is made (a tokenizer's resource cannot be shared with tf.data's functions)."""
 
-    def __init__(self, text: parallel_text.Text, info: TextInfo):
-        self.text, self.info = text, info
+    def __init__(self, text: parallel_text.Text, info: TextInfo, bucket_steps: int = 0):
+        self.text, self.info, self.bucket_steps = text, info, bucket_steps
         words = tokenizer.Tokenizer(info.vocabulary)
         self._ids = {side: eager_constant(words.encode_padded(tf.constant(list(sentences)),
                                                               info.max_length))
                      for side, sentences in (("source", text.source), ("target", text.target))}
+        self.lengths = _lengths(self._ids["source"], self._ids["target"])
 
     def __len__(self) -> int:
         return len(self.text.source)
@@ -45,7 +46,16 @@ class SentencePairs:
     def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
                 input_context: tf.distribute.InputContext | None = None,
                 slices: int = 1) -> tf.data.Dataset:
-        return step_batches([self], global_batch_size, seed, start_step, input_context, slices)
+        return step_batches([self], global_batch_size, seed, start_step, input_context, slices,
+                            self.bucket_steps)
+
+
+def _lengths(*ids: tf.Tensor) -> tf.Tensor:
+    """The non-PAD pieces int32 [N] of padded ids [N, T] (summed over several such), what a
+    batch of them pads to."""
+    with tf.init_scope():
+        return sum(tf.reduce_sum(tf.cast(tf.not_equal(side, tokenizer.PAD), tf.int32), axis=1)
+                   for side in ids)
 
 
 class Sentences:
@@ -62,6 +72,7 @@ class Sentences:
         self._ids = {name: eager_constant(words.encode_padded(tf.constant(list(text)),
                                                               info.max_length))
                      for name, text in texts.items() if text is not None}
+        self.lengths = _lengths(self._ids["ids"])
 
     def __len__(self) -> int:
         return self._size
@@ -75,14 +86,15 @@ class MonolingualHalves:
     """Both languages' `Sentences`, batched side by side (each in its own order): a batch is
     a pair (first language's, second's)."""
 
-    def __init__(self, sides: tuple[Sentences, Sentences], info: TextInfo):
-        self.sides, self.info = sides, info
+    def __init__(self, sides: tuple[Sentences, Sentences], info: TextInfo,
+                 bucket_steps: int = 0):
+        self.sides, self.info, self.bucket_steps = sides, info, bucket_steps
 
     def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
                 input_context: tf.distribute.InputContext | None = None,
                 slices: int = 1) -> tf.data.Dataset:
         return step_batches(self.sides, global_batch_size, seed, start_step, input_context,
-                            slices)
+                            slices, self.bucket_steps)
 
 
 def first_sentences(data: ConfigDict, split: str, count: int) -> dict[str, tuple[str, ...]]:
@@ -118,7 +130,8 @@ def text_info(data: ConfigDict, max_length: int) -> TextInfo:
 
 def load(data: ConfigDict, split: str, max_length: int) -> SentencePairs:
     """The pairs of `split`."""
-    return SentencePairs(parallel_text.load(data, split), text_info(data, max_length))
+    return SentencePairs(parallel_text.load(data, split), text_info(data, max_length),
+                         data.bucket_steps)
 
 
 def load_monolingual(data: ConfigDict, max_length: int,
@@ -127,7 +140,7 @@ def load_monolingual(data: ConfigDict, max_length: int,
     ((source, target) language, sentences -> translations)."""
     info = text_info(data, max_length)
     return MonolingualHalves(_halves(parallel_text.load(data, "monolingual"), info,
-                                     first_model), info)
+                                     first_model), info, data.bucket_steps)
 
 
 def _halves(monolingual: parallel_text.Text, info: TextInfo,
@@ -147,9 +160,9 @@ class PairsAndHalves:
     monolingual (dual learning's soft landing). With no share, a batch is the two halves'."""
 
     def __init__(self, pairs: SentencePairs, halves: tuple[Sentences, Sentences],
-                 paired_fraction: float, info: TextInfo):
+                 paired_fraction: float, info: TextInfo, bucket_steps: int = 0):
         self.pairs, self.halves = pairs, halves
-        self.paired_fraction, self.info = paired_fraction, info
+        self.paired_fraction, self.info, self.bucket_steps = paired_fraction, info, bucket_steps
 
     def sizes(self, global_batch_size: int) -> tuple[int, int]:
         """(pairs, monolingual sentences per language) of a step's global batch."""
@@ -162,9 +175,9 @@ class PairsAndHalves:
         paired, monolingual = self.sizes(global_batch_size)
         if not paired:
             return step_batches(self.halves, monolingual, seed, start_step, input_context,
-                                slices)
+                                slices, self.bucket_steps)
         return step_batches((*self.halves, self.pairs), (monolingual, monolingual, paired),
-                            seed, start_step, input_context, slices)
+                            seed, start_step, input_context, slices, self.bucket_steps)
 
 
 def load_pairs_and_halves(data: ConfigDict, max_length: int,
@@ -173,4 +186,4 @@ def load_pairs_and_halves(data: ConfigDict, max_length: int,
     info = text_info(data, max_length)
     return PairsAndHalves(SentencePairs(parallel_text.load(data, "paired"), info),
                           _halves(parallel_text.load(data, "monolingual"), info, None),
-                          paired_fraction, info)
+                          paired_fraction, info, data.bucket_steps)
