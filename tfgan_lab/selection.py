@@ -23,9 +23,14 @@ from tfgan_lab import files, workdir
 from tfgan_lab.errors import ConfigError
 
 
+def selecting(config: ConfigDict) -> bool:
+    """Whether `config`'s run selects among its evaluations (it names a metric and evaluates)."""
+    return bool(config.eval.select_by and config.eval.every)
+
+
 def saves_at(config: ConfigDict, step: int) -> bool:
     """Whether `step` needs a checkpoint for the selection (on every worker alike)."""
-    return bool(config.eval.select_by and config.eval.every) and step % config.eval.every == 0
+    return selecting(config) and step % config.eval.every == 0
 
 
 def folder(workdir_path: str) -> str:
@@ -35,7 +40,7 @@ def folder(workdir_path: str) -> str:
 def current(config: ConfigDict, workdir_path: str) -> dict | None:
     """The selection kept in the workdir if it was made by this config's metric and mode."""
     path = os.path.join(folder(workdir_path), "selected.json")
-    if not (config.eval.select_by and config.eval.every) or not os.path.exists(path):
+    if not selecting(config) or not os.path.exists(path):
         return None
     with open(path) as f:
         kept = json.load(f)
@@ -75,7 +80,7 @@ def catch_up(config: ConfigDict, workdir_path: str, step: int, checkpoint_path: 
     came between its checkpoint and its selection."""
     kept = current(config, workdir_path)
     rows = [row for row in workdir.read_metrics(workdir_path) if row["step"] == step]
-    if config.eval.select_by and rows and (kept is None or kept["step"] < step):
+    if selecting(config) and rows and (kept is None or kept["step"] < step):
         record(config, workdir_path, step, rows[-1], checkpoint_path)
 
 

@@ -351,7 +351,7 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
                        if evaluator and (step % config.eval.every == 0 or last) else None)
             if step % every.checkpoint_every == 0 or last or selection.saves_at(config, step):
                 _save(model, manager, step, config)
-            if metrics is not None and config.eval.select_by:
+            if metrics is not None and selection.selecting(config):
                 selection.record(config, workdir_path, step, metrics, manager.latest_checkpoint)
     writer.flush()
 

@@ -50,12 +50,16 @@ class SentencePairs:
                             self.bucket_steps)
 
 
+def pieces(ids: tf.Tensor) -> tf.Tensor:
+    """The non-PAD pieces int32 [b] of each sentence of padded ids [b, T]."""
+    return tf.reduce_sum(tf.cast(tf.not_equal(ids, tokenizer.PAD), tf.int32), axis=1)
+
+
 def _lengths(*ids: tf.Tensor) -> tf.Tensor:
-    """The non-PAD pieces int32 [N] of padded ids [N, T] (summed over several such), what a
-    batch of them pads to."""
+    """The pieces int32 [N] of padded ids [N, T] (summed over several such), what a batch of
+    them pads to; made eagerly, once."""
     with tf.init_scope():
-        return sum(tf.reduce_sum(tf.cast(tf.not_equal(side, tokenizer.PAD), tf.int32), axis=1)
-                   for side in ids)
+        return sum(pieces(side) for side in ids)
 
 
 class Sentences:
@@ -113,9 +117,7 @@ def trimmed(ids: tf.Tensor, static: bool = False) -> tf.Tensor:
     once, rather than one a batch; the PAD positions are masked either way."""
     if static:
         return ids
-    longest = tf.reduce_max(tf.reduce_sum(tf.cast(tf.not_equal(ids, tokenizer.PAD), tf.int32),
-                                          axis=1))
-    return ids[:, :longest]
+    return ids[:, :tf.reduce_max(pieces(ids))]
 
 
 def text_info(data: ConfigDict, max_length: int) -> TextInfo:
