@@ -4,7 +4,8 @@ fixed length, batched as a pure function of (seed, step) like every set of the l
 language's monolingual half with a first model's translation of every sentence."""
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 
 import tensorflow as tf
 from ml_collections import ConfigDict
@@ -118,6 +119,27 @@ def trimmed(ids: tf.Tensor, static: bool = False) -> tf.Tensor:
     if static:
         return ids
     return ids[:, :tf.reduce_max(pieces(ids))]
+
+
+def computed_per_piece(batches: Iterable, steps: int) -> float:
+    """Of the first `steps` of a text set's `batches`, the pieces a step computes (each padded
+    ids tensor `trimmed` to its longest sentence: its width times its sentences) per piece of
+    text: the cost of padding, which batches sorted by length (`data.bucket_steps`) cut."""
+    computed = text = 0
+    for batch in itertools.islice(batches, steps):
+        for ids in _padded_ids(batch):
+            lengths = pieces(ids).numpy()
+            computed += int(lengths.max()) * len(lengths)
+            text += int(lengths.sum())
+    return computed / text
+
+
+def _padded_ids(batch) -> list[tf.Tensor]:
+    """Every padded ids tensor of a batch of these sets: a pair's two sides, a language's
+    sentences, of each part of a tuple."""
+    if isinstance(batch, dict):
+        return [batch[key] for key in ("source", "target", "ids") if key in batch]
+    return [ids for part in batch for ids in _padded_ids(part)]
 
 
 def text_info(data: ConfigDict, max_length: int) -> TextInfo:
