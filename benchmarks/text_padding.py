@@ -36,6 +36,9 @@ def main(argv: list[str]) -> None:
     if "bucket_steps" not in config.data:
         raise app.UsageError(f"{config.name} does not train on text: name a text model's "
                              "config file, e.g. configs/translator_catalogues.py.")
+    if not all(window.isdigit() for window in _WINDOWS.value):
+        raise app.UsageError(f"--windows={','.join(_WINDOWS.value)}: give whole numbers of "
+                             "steps, e.g. --windows=0,1,8,50.")
     print(f"{config.name}, split {config.data.split}, the first {_STEPS.value} batches of "
           f"{config.train.batch_size}:\n")
     print("| data.bucket_steps | pieces computed per piece of text |\n|---:|---:|")
