@@ -5,7 +5,7 @@ windows of `data.bucket_steps` steps (tfgan_lab/data/pipeline.py): the pieces a 
     python benchmarks/text_padding.py --config=configs/translator_catalogues.py \
         --config.data.split=paired --windows=0,1,8,50     # about a minute
 
-Prints a Markdown table (docs/translation.md quotes it); trains nothing.
+Prints a Markdown table (docs/results/text_batches.md quotes it); trains nothing.
 """
 
 import os
