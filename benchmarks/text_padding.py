@@ -36,6 +36,8 @@ def main(argv: list[str]) -> None:
     if "bucket_steps" not in config.data:
         raise app.UsageError(f"{config.name} does not train on text: name a text model's "
                              "config file, e.g. configs/translator_catalogues.py.")
+    if _STEPS.value < 1:
+        raise app.UsageError(f"--steps={_STEPS.value}: count at least one step's batches.")
     if not all(window.isdigit() for window in _WINDOWS.value):
         raise app.UsageError(f"--windows={','.join(_WINDOWS.value)}: give whole numbers of "
                              "steps, e.g. --windows=0,1,8,50.")

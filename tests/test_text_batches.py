@@ -71,8 +71,7 @@ def test_the_pieces_a_step_computes_per_piece_of_text(halves):
     """benchmarks/text_padding.py's measure, checked against the widths counted by hand."""
     drawn = _ids(halves[0].batches(32, seed=0), 5)
     text = sum(int((batch != 0).sum()) for batch in drawn)
-    first_language = [(batch[0],) for batch in halves[0].batches(32, seed=0).take(5)]
-    assert text_data.computed_per_piece(first_language, 5) == pytest.approx(
+    assert text_data.computed_per_piece([{"ids": ids} for ids in drawn], 5) == pytest.approx(
         sum(_width(batch) * 32 for batch in drawn) / text)
     both = {n: text_data.computed_per_piece(halves[n].batches(32, seed=0), 20) for n in (0, 10)}
     assert 1 < both[10] < 0.6 * both[0], both

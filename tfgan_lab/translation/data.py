@@ -135,8 +135,8 @@ def computed_per_piece(batches: Iterable, steps: int) -> float:
 
 
 def _padded_ids(batch) -> list[tf.Tensor]:
-    """Every padded ids tensor of a batch of these sets: a pair's two sides, a language's
-    sentences, of each part of a tuple."""
+    """The sentences' padded ids of a batch of these sets: a pair's two sides, a language's
+    sentences (not their first translations), of each part of a tuple."""
     if isinstance(batch, dict):
         return [batch[key] for key in ("source", "target", "ids") if key in batch]
     return [ids for part in batch for ids in _padded_ids(part)]
