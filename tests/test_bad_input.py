@@ -165,8 +165,12 @@ def test_every_checkpoint_unreadable_is_moved_aside_as_said(smoke_config, tmp_pa
     assert int(train.train(smoke_config, run).model.step.numpy()) == 4  # from step 0 again
 
 
-def test_a_failed_run_leaves_no_empty_export_folder(tmp_path):
-    line = _one_error_line(_main(f"--config={CONFIG}:smoke", "--workdir=run",
+@pytest.mark.parametrize("mode, config", [
+    ("train", f"{CONFIG}:smoke"),
+    ("continual", os.path.join(REPO, "configs", "continual_fashion_mnist.py") + ":jtr,smoke")],
+    ids=["train", "continual"])
+def test_a_failed_run_leaves_no_empty_export_folder(mode, config, tmp_path):
+    line = _one_error_line(_main(f"--mode={mode}", f"--config={config}", "--workdir=run",
                                  "--config.data.idx_dir=nowhere", cwd=tmp_path))
     assert "config.data.idx_dir='nowhere' must hold the IDX files" in line
     assert not (tmp_path / "export").exists()

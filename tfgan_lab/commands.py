@@ -118,7 +118,7 @@ def eval_mode(context: modes.Context) -> None:
 def train_classifier_mode(context: modes.Context) -> None:
     config = context.config()
     for judge in eval_lib.JUDGES:
-        workdir.ensure_writable(eval_lib.cache_dir(config, judge), "classifier cache")
+        workdir.ensure_writable(eval_lib.cache_dir(config, judge), "classifier cache", create=False)
     for judge in eval_lib.JUDGES:
         path, accuracy = eval_lib.train_classifier(config, judge)
         print(f"The {judge} reference classifier for {config.data.name}: test accuracy "

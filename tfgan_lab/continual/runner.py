@@ -234,7 +234,7 @@ def run(config: ConfigDict, workdir_path: str, export_dir: str = "export") -> di
                              "--export_dir; writes results.json.")
 def continual_mode(context: modes.Context) -> None:
     config, workdir_path = context.config(), context.require_workdir()
-    workdir.ensure_writable(context.export_dir, "export directory")
+    workdir.ensure_writable(context.export_dir, "export directory", create=False)
     summary = run(config, workdir_path, context.export_dir)
     for key in ("average_accuracy", "backward_transfer"):
         if key in summary:

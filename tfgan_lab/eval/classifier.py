@@ -127,7 +127,7 @@ def ensure_judges(config: ConfigDict) -> None:
     if not missing:
         return
     for judge in missing:
-        workdir.ensure_writable(cache_dir(config, judge), "classifier cache")
+        workdir.ensure_writable(cache_dir(config, judge), "classifier cache", create=False)
     print(f"No cached reference classifier ({' and '.join(missing)} judge) for "
           f"{config.data.name}: every metric of generated images reads them, so they are "
           f"trained once now (about 15 minutes on 2 cores) and kept in {cache_dir(config)}.",
