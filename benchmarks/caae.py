@@ -12,9 +12,12 @@ CAAE is exported (the first seed's into --export_dir, the others' into their wor
 measured through its serving signature; the baselines from their checkpoints; identity by both
 reference classifiers. Writes --results/caae.md: the metrics as mean and spread over the seeds,
 per target group, the bars on the means beside the baselines, the first seed's progression
-figures and training curves; and caae.json, every seed's numbers.
+figures and training curves; caae.json records every run's numbers with its config, machine
+and judges as it finishes (--from_records reads a run whose workdir is gone back from it, so
+that the runs can go on in separate sittings, or on other machines).
 """
 
+import functools
 import os
 import sys
 
@@ -47,6 +50,9 @@ _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed'
                                   "goes (the others' go into their workdir).")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
 _GRID_ROWS = flags.DEFINE_integer("grid_rows", 10, "Test images in each progression figure.")
+_FROM_RECORDS = flags.DEFINE_boolean(
+    "from_records", False, "Read a run whose workdir is gone from caae.json if it was recorded "
+    "with the same config, instead of training it again.")
 
 # The issue's bars on the offline data: (metric, bound).
 BARS = [("condition_accuracy", 0.70), ("identity", 0.85)]
@@ -80,8 +86,14 @@ def _row(label: str, per_seed: list[dict]) -> str:
     return f"| {label} | {' | '.join(cells)} | {minutes} |"
 
 
-def _measured_seed(label: str, seed: reporting.Seed, evaluator) -> dict:
-    """Trains one seed of one run (resuming) and measures it, once (reporting.measured_once),
+def _key(seed: reporting.Seed) -> str:
+    """A run's key in caae.json: <its config's name>/seed<N>."""
+    return f"{seed.config.name}/seed{seed.config.seed}"
+
+
+def _measured_seed(label: str, seed: reporting.Seed, evaluator,
+                   records: reporting.Records) -> dict:
+    """Trains one seed of one run (resuming) and measures it, once (reporting.recorded_seed),
     the CAAE through its export: its metrics, training seconds and exports (the CAAE's)."""
     def measure() -> dict:
         trained, seconds = reporting.train_timed(seed.config, seed.workdir)
@@ -92,7 +104,8 @@ def _measured_seed(label: str, seed: reporting.Seed, evaluator) -> dict:
             transform = caae_serving.load(exports["progression"]).transform
         return {"seed": seed.config.seed, "seconds": seconds, "exports": exports,
                 **evaluator(transform, model.encode if model.use_encoder else None)}
-    return reporting.measured_once(seed, measure)
+    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure, _key(seed),
+                                   functools.partial(reporting.judge_accuracies, seed.config))
 
 
 def _transform(label: str, seed: reporting.Seed, results: dict) -> progression.Transform:
@@ -103,15 +116,13 @@ def _transform(label: str, seed: reporting.Seed, results: dict) -> progression.T
     return reporting.train_timed(seed.config, seed.workdir)[0].model.transform
 
 
-def _figures(transforms: dict[str, progression.Transform], names: dict[str, str], test,
-             caae_run: str) -> dict[str, str]:
-    """The progression figure of each run's first seed ({label: file}), and the CAAE's
+def _figures(transforms: dict[str, progression.Transform], figures: dict[str, str], test,
+             caae_run: str) -> None:
+    """The progression figure of each run's first seed (into {label: file}), and the CAAE's
     curves."""
     inputs = image_files.first(test.images, _GRID_ROWS.value)
     conditions = test.conditions[:_GRID_ROWS.value]
-    figures = {}
     for label, transform in transforms.items():
-        figures[label] = f"{names[label]}_progression.png"
         images.write_png(os.path.join(_RESULTS.value, figures[label]),
                          *progression.grid(inputs, conditions, transform, test.info.num_groups))
     series = reporting.scalars(caae_run)
@@ -136,23 +147,30 @@ def main(argv: list[str]) -> None:
     test = model_class.load_data(config, config.data.test_split)
     evaluator = caae_eval.progression_evaluator(config)  # the same test set for every run
 
-    results, transforms, names = {}, {}, {}
+    records = reporting.Records(os.path.join(_RESULTS.value, "caae.json"))
+    results, firsts, entries = {}, {}, []
     for label, run_config in baselines(config).items():
         runs = reporting.seeded(run_config, _workdir(run_config, config), _SEEDS.value,
                                 _EXPORT_DIR.value)
-        results[label] = [_measured_seed(label, run, evaluator) for run in runs]
-        transforms[label] = _transform(label, runs[0], results[label][0])
-        names[label] = run_config.name
-    first_caae_run = reporting.seeded(config, _WORKDIR.value, 1)[0].workdir
-    figures = _figures(transforms, names, test, first_caae_run)
+        results[label] = [_measured_seed(label, run, evaluator, records) for run in runs]
+        entries += [(label, run.config.seed, records.get(_key(run), run.config)) for run in runs]
+        firsts[label] = runs[0]
+    drawn = all(os.path.isdir(seed.workdir) for seed in firsts.values())
+    figures = {label: f"{seed.config.name}_progression.png" for label, seed in firsts.items()}
+    if drawn:  # (runs read back from the records leave the figures last drawn)
+        _figures({label: _transform(label, seed, results[label][0])
+                  for label, seed in firsts.items()}, figures, test, firsts["CAAE"].workdir)
 
     caae = results["CAAE"]
     seeds_label, cells = reporting.seeds_text([r["seed"] for r in caae])
     model, data = config.model, config.data
     command = " ".join(["python benchmarks/caae.py"] + sys.argv[1:])
+    judges = reporting.judges_text([(seed, entry) for _, seed, entry in entries])
     lines = [
         f"# CAAE: {data.name}, the garment's area in {data.groups} groups per class", "",
-        f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
+        f"Command: `{command}`  ",
+        reporting.machines_line([(label, seed, entry["machine"])
+                                 for label, seed, entry in entries]),
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per run "
         f"({runtime.precision_text(config.runtime)}, {seeds_label}); z {model.z_dim}, "
         f"E {model.e_filters}, G {model.g_filters}, D_img {model.d_filters} filters; weights: "
@@ -168,8 +186,8 @@ def main(argv: list[str]) -> None:
         f"every group; the condition is met when the area of the output (pixels brighter than "
         f"{data.threshold}) falls in the target group of the input's class; identity is a "
         f"reference classifier's share of outputs it assigns to the input's class. {cells}; "
-        "the classifiers' metrics by the first judge / the second "
-        f"({reporting.SECOND_JUDGE}, docs/evaluation.md).", "",
+        f"the classifiers' metrics by the first judge (test accuracy {judges['first']}) / the "
+        f"second ({reporting.SECOND_JUDGE}, {judges['second']}; docs/evaluation.md).", "",
         "| run | " + " | ".join(name for _, name in COLUMNS) + " | minutes |",
         "|---|" + "---:|" * (len(COLUMNS) + 1)]
     lines += [_row(label, per_seed) for label, per_seed in results.items()]
@@ -196,16 +214,15 @@ def main(argv: list[str]) -> None:
             lines.append(f"| {key} >= {bound:g} | {judge if key == 'identity' else '-'} | "
                          f"{means[0]:.3f} | {'met' if means[0] >= bound else 'MISSED'} | "
                          + " | ".join(f"{m:.3f}" for m in means[1:]) + " |")
-    lines += ["", f"Progression of test images (seed {caae[0]['seed']}): per row the input, then "
-              "it re-generated under each group, smallest area to largest.", ""]
+    as_drawn = "" if drawn else (" (as last drawn: the first seed's runs are not on this "
+                                 "machine to draw them again)")
+    lines += ["", f"Progression of test images (seed {caae[0]['seed']}{as_drawn}): per row the "
+              "input, then it re-generated under each group, smallest area to largest.", ""]
     for label, figure in figures.items():
         lines += [f"{label}:", "", f"![{label}]({figure})", ""]
-    lines += [f"CAAE training curves (seed {caae[0]['seed']}):", "",
+    lines += [f"CAAE training curves (seed {caae[0]['seed']}{as_drawn}):", "",
               "![CAAE training curves](caae_curves.png)", ""]
     files.write_text(os.path.join(_RESULTS.value, "caae.md"), "\n".join(lines))
-    files.write_json(os.path.join(_RESULTS.value, "caae.json"),
-                     {label: {"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)}
-                      for label, per_seed in results.items()})
     print("\n".join(lines))
 
 

@@ -13,10 +13,13 @@ by both reference classifiers where the domains are two of their classes (for fo
 first seed also translates every image of testA/ and testB/ into translated_a2b/ and
 translated_b2a/ in --results), and writes --results/cyclegan.md: the metrics as mean and
 spread over the seeds, the bars of the sneaker <-> ankle boot pair on the means, the first
-seed's test grid (input | translated | reconstructed) and training curves; and cyclegan.json,
-every seed's numbers.
+seed's test grid (input | translated | reconstructed) and training curves; cyclegan.json
+records every seed's numbers with its config, machine and judges as it finishes
+(--from_records reads a seed whose workdir is gone back from it, so that the seeds can run in
+separate sittings, or on other machines).
 """
 
+import functools
 import os
 import sys
 
@@ -46,6 +49,9 @@ _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed'
                                   "go (the others' go into their workdir).")
 _RESULTS = flags.DEFINE_string("results", "docs/results", "Where the report is written.")
 _GRID_ROWS = flags.DEFINE_integer("grid_rows", 8, "Test images per domain in the grid.")
+_FROM_RECORDS = flags.DEFINE_boolean(
+    "from_records", False, "Read a seed whose workdir is gone from cyclegan.json if it was "
+    "recorded with the same config, instead of training it again.")
 
 # The issue's bars for sneakers <-> ankle boots: (metric, bound, direction).
 BARS = [("a2b_accuracy", 0.85, ">="), ("b2a_accuracy", 0.85, ">="),
@@ -89,20 +95,25 @@ def _bars(per_seed: list[dict]) -> list[str]:
     return lines
 
 
-def _measured_seed(seed: reporting.Seed) -> dict:
+def _measured_seed(seed: reporting.Seed, records: reporting.Records, judged: bool) -> dict:
     """Trains the seed's run (resuming), exports it and measures it through its exports, once
-    (reporting.measured_once): its metrics, training seconds and two export paths."""
+    (reporting.recorded_seed): its metrics, training seconds and two export paths."""
     def measure() -> dict:
         trained, seconds = reporting.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name)
         return {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
                 **models.of(seed.config).evaluate_export(seed.config, paths["a2b"])}
-    return reporting.measured_once(seed, measure)
+    judges = functools.partial(reporting.judge_accuracies, seed.config) if judged else None
+    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure, judges=judges)
 
 
-def _first_seed_figures(config, run: str, paths: dict[str, str]) -> None:
+def _first_seed_figures(config, run: str, paths: dict[str, str]) -> str:
     """The first seed's test grid and curves; for folders, its translations of the test
-    domains."""
+    domains. A seed read back from the records (its run and exports elsewhere) draws nothing:
+    the figures last drawn stay, and the returned note says so."""
+    if not os.path.isdir(run) or not all(os.path.isdir(path) for path in paths.values()):
+        return (" (as last drawn: this seed's run and exports are not on this machine to "
+                "draw them again)")
     test = models.of(config).load_data(config, config.data.test_split)
     translators = export.load_translator(paths["a2b"]), export.load_translator(paths["b2a"])
     grid, columns = translation.grid(image_files.first(test.a, _GRID_ROWS.value),
@@ -117,6 +128,7 @@ def _first_seed_figures(config, run: str, paths: dict[str, str]) -> None:
                 paths, os.path.join(_RESULTS.value, f"translated_{direction}"))
             translate.translate_files(translator, paths, outputs)
     _curves(os.path.join(_RESULTS.value, "cyclegan_curves.png"), run)
+    return ""
 
 
 def main(argv: list[str]) -> None:
@@ -126,19 +138,24 @@ def main(argv: list[str]) -> None:
     if not config.data.folder:
         eval_lib.ensure_judges(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
+    records = reporting.Records(os.path.join(_RESULTS.value, "cyclegan.json"))
     runs = reporting.seeded(config, _WORKDIR.value, _SEEDS.value, _EXPORT_DIR.value)
-    per_seed = [_measured_seed(run) for run in runs]
-    _first_seed_figures(runs[0].config, runs[0].workdir, per_seed[0]["exports"])
+    per_seed = [_measured_seed(run, records, not config.data.folder) for run in runs]
+    entries = [records.get(f"seed{run.config.seed}", run.config) for run in runs]
+    drawn = _first_seed_figures(runs[0].config, runs[0].workdir, per_seed[0]["exports"])
     fashion_pair = not config.data.folder and not config.data.name.startswith("cycle_gan/")
     command = " ".join(["python benchmarks/cyclegan.py"] + sys.argv[1:])
     model, data = config.model, config.data
     judged = "a2b_accuracy_second" in per_seed[0]
     seeds = [r["seed"] for r in per_seed]
     seeds_label, cells = reporting.seeds_text(seeds)
+    judges = reporting.judges_text(list(zip(seeds, entries, strict=True))) if judged else {}
     lines = [
         "# CycleGAN: " + (f"{data.name} classes {data.class_a} <-> {data.class_b}" if fashion_pair
                           else data.folder or data.name), "",
-        f"Command: `{command}`  ", f"Machine: {runtime.machine_description()}  ",
+        f"Command: `{command}`  ",
+        reporting.machines_line([("", seed, entry["machine"])
+                                 for seed, entry in zip(seeds, entries, strict=True)]),
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per seed in "
         f"{reporting.mean_spread([r['seconds'] / 60 for r in per_seed], 1)} min "
         f"({runtime.precision_text(config.runtime)}, {seeds_label}); ResNet "
@@ -155,22 +172,21 @@ def main(argv: list[str]) -> None:
         f"Metrics on the first n = {per_seed[0]['test_images']} test images of each domain "
         "(eval.num_samples, at most half a domain, so that the Frechet distance and its floor "
         f"compare sets of n), images in [-1, 1]. {cells}"
-        + ("; the classifiers' metrics by the first judge / the second "
-           f"({reporting.SECOND_JUDGE}, docs/evaluation.md)" if judged else "") + ".", ""]
+        + ("; the classifiers' metrics by the first judge (test accuracy "
+           f"{judges['first']}) / the second ({reporting.SECOND_JUDGE}, "
+           f"{judges['second']}; docs/evaluation.md)" if judged else "") + ".", ""]
     lines += _table(per_seed, fashion_pair) + [""]
     if fashion_pair:
         lines += ["Bars (issue 11), on the means over the seeds:" if len(seeds) > 1 else
                   "Bars (issue 11):", ""] + _bars(per_seed) + [""]
-    lines += [f"Test images (seed {seeds[0]}): per row a sneaker (A), its translation, its "
-              "reconstruction; then an ankle boot (B), its translation, its reconstruction."
+    lines += [f"Test images (seed {seeds[0]}{drawn}): per row a sneaker (A), its translation, "
+              "its reconstruction; then an ankle boot (B), its translation, its reconstruction."
               if fashion_pair else
-              f"Test images (seed {seeds[0]}): per row A, A -> B, back to A; B, B -> A, back "
-              "to B.", "", "![test grid](cyclegan_test_grid.png)", "",
-              f"Training curves (seed {seeds[0]}):", "",
+              f"Test images (seed {seeds[0]}{drawn}): per row A, A -> B, back to A; B, B -> A, "
+              "back to B.", "", "![test grid](cyclegan_test_grid.png)", "",
+              f"Training curves (seed {seeds[0]}{drawn}):", "",
               "![training curves](cyclegan_curves.png)", ""]
     files.write_text(os.path.join(_RESULTS.value, "cyclegan.md"), "\n".join(lines))
-    files.write_json(os.path.join(_RESULTS.value, "cyclegan.json"),
-                     {"seeds": per_seed, "mean": reporting.mean_over_seeds(per_seed)})
     print("\n".join(lines))
 
 

@@ -127,16 +127,20 @@ def measured_once(seed: Seed, measure: Callable[[], dict]) -> dict:
 
 
 def recorded_seed(seed: Seed, records: "Records", from_records: bool,
-                  measure: Callable[[], dict], key: str | None = None) -> dict:
+                  measure: Callable[[], dict], key: str | None = None,
+                  judges: Callable[[], dict[str, float]] | None = None) -> dict:
     """A seed's result: read back from `records` when `from_records` and its workdir is gone
     (it was recorded with the same config), else `measure()` once (measured_once), recorded
-    as `key` (default `seed<N>`)."""
+    as `key` (default `seed<N>`) with the test accuracies `judges()` of the reference
+    classifiers that scored it, if any did."""
     key = key or f"seed{seed.config.seed}"
     recorded = records.get(key, seed.config)
     if from_records and recorded and not os.path.isdir(seed.workdir):
+        print(f"{key}: read from {records.path} (its run, on {recorded['machine']}, is not in "
+              f"{seed.workdir})")
         return recorded["result"]
     result = measured_once(seed, measure)
-    records.put(key, seed.config, result)
+    records.put(key, seed.config, result, judges() if judges else None)
     return result
 
 
@@ -245,6 +249,13 @@ def judge_accuracy_text(runs: list[tuple[int, float]]) -> str:
     if len(accuracies) == 1:
         return next(iter(accuracies))
     return ", ".join(f"{accuracy} ({seeds})" for accuracy, seeds in accuracies.items())
+
+
+def judges_text(entries: list[tuple[int, dict]]) -> dict[str, str]:
+    """Each judge's judge_accuracy_text over runs' (seed, record entry): {judge: text}."""
+    return {judge: judge_accuracy_text([(seed, entry["judges"][judge])
+                                        for seed, entry in entries])
+            for judge in eval_lib.JUDGES}
 
 
 def mean_over_seeds(results: list[dict]) -> dict:

@@ -147,6 +147,20 @@ def rewound(run: str, step: int, copy: str) -> str:
     return copy
 
 
+def rerun_from_records(command: list[str], cwd: Path, *gone: str,
+                       **kwargs) -> subprocess.CompletedProcess:
+    """A results `command` run again with --from_records in `cwd` after the folders `gone`
+    (its runs, its exports) are deleted, as on a fresh machine: it succeeds without training
+    again (no folder of `gone` comes back)."""
+    for folder in gone:
+        shutil.rmtree(cwd / folder)
+    again = subprocess.run([*command, "--from_records"], cwd=cwd, capture_output=True,
+                           text=True, timeout=900, **kwargs)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not any((cwd / folder).exists() for folder in gone)  # nothing trained again
+    return again
+
+
 def assert_mirrored_equals_default(config: ConfigDict, steps: int = 2) -> dict:
     """Trains `config` for `steps` steps under `default` and under `mirrored` (2 replicas) and
     asserts equal losses at every step and equal variables at the end; returns the

@@ -21,7 +21,14 @@ from tfgan_lab.eval import progression
 from tfgan_lab.gans import caae_eval, caae_serving
 from tfgan_lab.nets import caae as nets
 
-from conftest import REPO, assert_mirrored_equals_default, judges_env, smoke, training_setup
+from conftest import (
+    REPO,
+    assert_mirrored_equals_default,
+    judges_env,
+    rerun_from_records,
+    smoke,
+    training_setup,
+)
 
 
 def _config(**model):
@@ -329,29 +336,40 @@ def test_training_logs_condition_identity_and_reconstruction(tmp_path, trained_c
 def test_the_results_command_measures_the_caae_and_its_baselines_once(tmp_path,
                                                                      trained_classifier):
     """benchmarks/caae.py at smoke size, one seed: the CAAE and both baselines trained and
-    measured, the CAAE through its export; the report's cells are caae.json's numbers; a
-    rerun reads them back without exporting again."""
+    measured, the CAAE through its export; the report's cells are caae.json's records; with
+    the runs gone, --from_records rebuilds the report's tables from them (a rerun measuring
+    nothing again is reporting.measured_once's, tests/test_reporting.py)."""
     command = [sys.executable, os.path.join(REPO, "benchmarks", "caae.py"),
                f"--config={os.path.join(REPO, 'configs', 'caae_fashion_mnist.py')}:smoke",
                "--seeds=1", "--workdir=runs/caae", "--export_dir=export", "--results=report",
                "--grid_rows=2"]
     env = judges_env(tmp_path, trained_classifier)
-    for _ in range(2):
-        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
-                             timeout=600, env=env)
-        assert run.returncode == 0, run.stderr[-3000:]
-        assert sorted(os.listdir(tmp_path / "export" / "caae_fashion_mnist")) == [
-            "1", "1.exports.json"]
-    results = json.loads((tmp_path / "report" / "caae.json").read_text())
-    labels = ["CAAE", "conditional GAN without the encoder", "autoencoder without adversaries"]
-    assert list(results) == labels
-    caae = results["CAAE"]["seeds"][0]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                         env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(os.listdir(tmp_path / "export" / "caae_fashion_mnist")) == [
+        "1", "1.exports.json"]  # the CAAE's alone
+    records = json.loads((tmp_path / "report" / "caae.json").read_text())
+    names = ["caae_fashion_mnist", "caae_fashion_mnist_without_encoder",
+             "caae_fashion_mnist_without_adversaries"]
+    assert list(records) == [f"{name}/seed0" for name in names]
+    entry = records["caae_fashion_mnist/seed0"]
+    caae = entry["result"]
     assert caae["exports"] == {"progression": os.path.join("export", "caae_fashion_mnist", "1")}
+    assert entry["judges"]["first"] == pytest.approx(trained_classifier[1])
     text = (tmp_path / "report" / "caae.md").read_text()
-    assert (f"| CAAE | {caae['condition_accuracy']:.3f} | {caae['condition_error']:.3f} | "
-            f"{caae['condition_accuracy_of_output_class']:.3f} / "
-            f"{caae['condition_accuracy_of_output_class_second']:.3f} | "
-            f"{caae['identity']:.3f} / {caae['identity_second']:.3f} |") in text
-    for workdir_name in ("caae", "caae_without_encoder", "caae_without_adversaries"):
-        assert (tmp_path / "runs" / workdir_name / "seed0" / "measured.json").is_file()
+    row = (f"| CAAE | {caae['condition_accuracy']:.3f} | {caae['condition_error']:.3f} | "
+           f"{caae['condition_accuracy_of_output_class']:.3f} / "
+           f"{caae['condition_accuracy_of_output_class_second']:.3f} | "
+           f"{caae['identity']:.3f} / {caae['identity_second']:.3f} |")
+    assert row in text and f"first judge (test accuracy {trained_classifier[1]:.4f})" in text
+    for name in names:
+        assert (tmp_path / "runs" / name.replace("_fashion_mnist", "") / "seed0"
+                / "measured.json").is_file()
     assert "One seed" in text and (tmp_path / "report" / "caae_curves.png").is_file()
+    # With the runs and the export gone, --from_records writes the same rows from caae.json.
+    rerun_from_records(command, tmp_path, "runs", "export", env=env)
+    rebuilt = (tmp_path / "report" / "caae.md").read_text()
+    assert row in rebuilt and "as last drawn" in rebuilt
+    assert [line for line in rebuilt.splitlines() if line.startswith("|")] == [
+        line for line in text.splitlines() if line.startswith("|")]

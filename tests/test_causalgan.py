@@ -2,7 +2,6 @@
 strategy, its export, and its metrics on known answers."""
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -18,7 +17,7 @@ from tfgan_lab.errors import EvaluationError
 from tfgan_lab.gans.causalgan import CausalGAN, image_evaluator
 from tfgan_lab.nets import causal as causal_nets
 
-from conftest import REPO, assert_mirrored_equals_default, smoke, training_setup
+from conftest import REPO, assert_mirrored_equals_default, rerun_from_records, smoke, training_setup
 
 
 def _config():
@@ -171,10 +170,6 @@ def test_the_results_command_runs_both_stages_and_rebuilds_from_records(tmp_path
     assert "| images carry their labels >= 85% of the time |" in report
     assert "| thick=1 |" in report and "causalgan_do_cond.png" in report
     assert (tmp_path / "results" / "causalgan_do_cond.png").exists()
-    shutil.rmtree(tmp_path / "runs")
-    rebuilt = subprocess.run(command + ["--from_records"], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=900)
-    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
-    assert not (tmp_path / "runs").exists()
+    rerun_from_records(command, tmp_path, "runs")
     table = [line for line in report.splitlines() if line.startswith("| thick=1 |")]
     assert table[0] in (tmp_path / "results" / "causalgan.md").read_text()

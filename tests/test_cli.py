@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: python main.py ..."""
 
+import json
 import os
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from conftest import REPO, tensorflow_lines
+from conftest import REPO, rerun_from_records, tensorflow_lines
 from conftest import run_main as _main
 
 CONFIG = os.path.join(REPO, "configs", "cgan_fashion_mnist.py")
@@ -93,19 +94,20 @@ def test_diverged_run_exports_nothing(tmp_path):
 def test_cyclegan_on_folders_trains_exports_and_translates(tmp_path):
     """The results command, pointed at two folders of RGB JPEGs in the official layout, over 2
     seeds: a few steps each, both exports of each seed, every test image translated through the
-    first's, a report of mean and spread without the classifier's metrics; then
-    --mode=translate on a folder and on one file."""
+    first's, a report of mean and spread without the classifier's metrics, each seed recorded;
+    then --mode=translate on a folder and on one file; then the report rebuilt from the
+    records with the runs gone."""
     from test_data_files import make_domains
 
     root = make_domains(tmp_path / "horse2zebra")
     report = tmp_path / "report"
-    run = subprocess.run(
-        [sys.executable, os.path.join(REPO, "benchmarks", "cyclegan.py"),
-         f"--config={os.path.join(REPO, 'configs', 'cyclegan_fashion_mnist.py')}:smoke",
-         f"--config.data.folder={root}", "--config.data.crop_size=16",
-         "--config.data.load_size=20", "--config.data.flip=True",
-         "--config.train.batch_size=2", "--seeds=2", "--workdir=run", "--export_dir=export",
-         f"--results={report}"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    command = [sys.executable, os.path.join(REPO, "benchmarks", "cyclegan.py"),
+               f"--config={os.path.join(REPO, 'configs', 'cyclegan_fashion_mnist.py')}:smoke",
+               f"--config.data.folder={root}", "--config.data.crop_size=16",
+               "--config.data.load_size=20", "--config.data.flip=True",
+               "--config.train.batch_size=2", "--seeds=2", "--workdir=run",
+               "--export_dir=export", f"--results={report}"]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     text = (report / "cyclegan.md").read_text()
     assert "| cycle L1 | " in text and "classified as the target class" not in text
@@ -120,6 +122,9 @@ def test_cyclegan_on_folders_trains_exports_and_translates(tmp_path):
         assert np.asarray(Image.open(report / f"translated_{direction}" / "001.png")).shape == (
             16, 16, 3)
     assert os.path.getsize(report / "cyclegan_test_grid.png") > 500
+    records = json.loads((report / "cyclegan.json").read_text())
+    assert sorted(records) == ["seed0", "seed1"] and records["seed1"]["config"]["seed"] == 1
+    assert records["seed0"]["judges"] is None  # folders: no reference classifier scores them
 
     model = tmp_path / "export" / "cyclegan_fashion_mnist_b2a" / "1"
     folder = _main("--mode=translate", f"--model_path={model}", f"--input={root}/testB",
@@ -131,3 +136,9 @@ def test_cyclegan_on_folders_trains_exports_and_translates(tmp_path):
     assert one.returncode == 0 and os.listdir(tmp_path / "one") == ["002.png"]
     missing = _main("--mode=translate", f"--model_path={model}", "--output=x", cwd=tmp_path)
     assert missing.returncode == 1 and "--mode=translate needs --input" in missing.stderr
+
+    # With the runs gone, --from_records rebuilds the same table from cyclegan.json alone.
+    again = rerun_from_records(command, tmp_path, "run", "export")
+    assert "seed1: read from" in again.stdout
+    rebuilt = (report / "cyclegan.md").read_text()
+    assert cycle in rebuilt and "as last drawn" in rebuilt

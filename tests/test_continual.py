@@ -3,7 +3,6 @@ run of every method on real Fashion-MNIST."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -20,7 +19,7 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import classifier as classifier_lib
 from tfgan_lab.eval import continual as metrics
 
-from conftest import REPO, judges_env, smoke
+from conftest import REPO, judges_env, rerun_from_records, smoke
 
 
 def test_tasks_split_the_classes_in_order(fashion_mnist):
@@ -320,12 +319,8 @@ def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, tr
     records = json.loads((tmp_path / "report" / "continual.json").read_text())
     assert [records[f"seed{s}/finetune"]["result"]["average_accuracy"] for s in (0, 1)] == (
         accuracies)
-    shutil.rmtree(tmp_path / "runs")
-    rerun = subprocess.run(run.args + ["--from_records"], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=600, env=env)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    rerun = rerun_from_records(run.args, tmp_path, "runs", env=env)
     assert "seed1/finetune: read from report/continual.json" in rerun.stdout
-    assert not (tmp_path / "runs").exists()
     reread = (tmp_path / "report" / "continual.md").read_text()
     assert reread.replace(" --from_records", "") == text
 

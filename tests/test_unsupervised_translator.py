@@ -5,7 +5,6 @@ resumed across a round's end ends with the same weights, and the exports transla
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -18,7 +17,14 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import decoding
 
-from conftest import REPO, assert_mirrored_equals_default, rewound, smoke, training_setup
+from conftest import (
+    REPO,
+    assert_mirrored_equals_default,
+    rerun_from_records,
+    rewound,
+    smoke,
+    training_setup,
+)
 
 
 def _config(**model):
@@ -164,12 +170,7 @@ def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     best = max(workdir.read_metrics(str(run)), key=lambda row: row["round_trip_bleu"])
     assert selected["metric"] == "round_trip_bleu" and selected["step"] == best["step"]
     assert f"Selected step {selected['step']} by eval.select_by=round_trip_bleu" in first.stdout
-    shutil.rmtree(tmp_path / "runs")
-    shutil.rmtree(tmp_path / "export")
-    again = subprocess.run([*command, "--from_records"], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=900)
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert not (tmp_path / "runs").exists()  # nothing trained again
+    rerun_from_records(command, tmp_path, "runs", "export")
     assert (tmp_path / "results" / "translation.md").read_text() == report
     # While seed 1 would still run: the report of what is recorded, its seeds 0 alone.
     (tmp_path / "results" / "translation.md").unlink()
