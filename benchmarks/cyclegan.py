@@ -142,7 +142,7 @@ def main(argv: list[str]) -> None:
     runs = reporting.seeded(config, _WORKDIR.value, _SEEDS.value, _EXPORT_DIR.value)
     per_seed = [_measured_seed(run, records, not config.data.folder) for run in runs]
     entries = [records.get(f"seed{run.config.seed}", run.config) for run in runs]
-    drawn = _first_seed_figures(runs[0].config, runs[0].workdir, per_seed[0]["exports"])
+    as_drawn = _first_seed_figures(runs[0].config, runs[0].workdir, per_seed[0]["exports"])
     fashion_pair = not config.data.folder and not config.data.name.startswith("cycle_gan/")
     command = " ".join(["python benchmarks/cyclegan.py"] + sys.argv[1:])
     model, data = config.model, config.data
@@ -179,12 +179,12 @@ def main(argv: list[str]) -> None:
     if fashion_pair:
         lines += ["Bars (issue 11), on the means over the seeds:" if len(seeds) > 1 else
                   "Bars (issue 11):", ""] + _bars(per_seed) + [""]
-    lines += [f"Test images (seed {seeds[0]}{drawn}): per row a sneaker (A), its translation, "
+    lines += [f"Test images (seed {seeds[0]}{as_drawn}): per row a sneaker (A), its translation, "
               "its reconstruction; then an ankle boot (B), its translation, its reconstruction."
               if fashion_pair else
-              f"Test images (seed {seeds[0]}{drawn}): per row A, A -> B, back to A; B, B -> A, "
+              f"Test images (seed {seeds[0]}{as_drawn}): per row A, A -> B, back to A; B, B -> A, "
               "back to B.", "", "![test grid](cyclegan_test_grid.png)", "",
-              f"Training curves (seed {seeds[0]}{drawn}):", "",
+              f"Training curves (seed {seeds[0]}{as_drawn}):", "",
               "![training curves](cyclegan_curves.png)", ""]
     files.write_text(os.path.join(_RESULTS.value, "cyclegan.md"), "\n".join(lines))
     print("\n".join(lines))
