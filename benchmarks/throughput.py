@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from absl import flags
+from absl import app, flags
 
 _STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per round (a multiple of 10).")
 _ROUNDS = flags.DEFINE_integer("rounds", 5, "Timed rounds per side, alternating.")
@@ -40,6 +40,7 @@ def _measure(precision: str, jit: bool) -> dict:
 
     from tfgan_lab import data, losses, models, runtime, train
     from tfgan_lab.config import base_config
+    from tfgan_lab.errors import TrainingDivergedError
     from tfgan_lab.players import adam
 
     config = base_config("cgan")
@@ -52,18 +53,19 @@ def _measure(precision: str, jit: bool) -> dict:
     library_step = train.make_train_function(gan, strategy, jit)
     library_batches = train.distributed_batches(dataset, gan, config, strategy, 0)
 
+    def check(logs: dict) -> None:
+        if not all(math.isfinite(v) for v in logs.values()):
+            raise TrainingDivergedError(f"Non-finite losses in the benchmark ({precision}, "
+                                        f"jit_compile={jit}): {logs}")
+
     def library(steps: int) -> None:
         for _ in range(steps):
             # Like tfgan_lab.train with train.log_every=1: read the losses back every step.
-            logs = {k: float(v) for k, v in library_step(library_batches).items()}
-            if not all(math.isfinite(v) for v in logs.values()):
-                raise RuntimeError(f"Non-finite losses in the benchmark: {logs}")
+            check({k: float(v) for k, v in library_step(library_batches).items()})
 
     def library_loop(steps: int) -> None:
         for _ in range(steps // 10):  # train.steps_per_loop=10: one device call, one read
-            logs = {k: float(v) for k, v in library_step(library_batches, 10).items()}
-        if not all(math.isfinite(v) for v in logs.values()):
-            raise RuntimeError(f"Non-finite losses in the benchmark: {logs}")
+            check({k: float(v) for k, v in library_step(library_batches, 10).items()})
 
     model = config.model
     cgan = models.get("cgan")
@@ -133,26 +135,42 @@ def _table(results: list[dict], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_flags() -> None:
+    """UsageError for a step count the 10-steps-per-call side cannot run, or no round."""
+    for flag in (_STEPS, _WARMUP):
+        if flag.value < 10 or flag.value % 10:
+            raise app.UsageError(f"--{flag.name}={flag.value}: it must be a multiple of 10 (the "
+                                 "library's 10-steps-per-call side runs 10 steps a call).")
+    if _ROUNDS.value < 1:
+        raise app.UsageError(f"--rounds={_ROUNDS.value}: at least one round is timed.")
+
+
 def main(argv: list[str]) -> None:
     del argv
+    _check_flags()  # (before TensorFlow's import: seconds)
+    from tfgan_lab import files
+    from tfgan_lab.errors import EvaluationError
+
     if _ONLY.value:
         precision, jit = _ONLY.value.split(",")
         print(json.dumps(_measure(precision, jit == "True")))
         return
     results = []
     for precision, jit in SETTINGS:
-        out = subprocess.run(
+        measured = subprocess.run(
             [sys.executable, __file__, f"--only={precision},{jit}", f"--steps={_STEPS.value}",
              f"--rounds={_ROUNDS.value}", f"--warmup={_WARMUP.value}"],
-            check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+            capture_output=True, text=True)
+        if measured.returncode:  # (its own `error:` line, or the end of its traceback)
+            last = (measured.stderr.strip().splitlines() or ["no output"])[-1]
+            raise EvaluationError(f"Measuring {precision} with jit_compile={jit} failed, so "
+                                  f"{_OUTPUT.value} is left as it was: {last}")
+        results.append(json.loads(measured.stdout.strip().splitlines()[-1]))
         print(f"{precision:15s} jit={jit!s:5s} library {results[-1]['library']:6.0f} img/s  "
               f"plain {results[-1]['plain']:6.0f} img/s  ratio {results[-1]['ratio']:.3f}",
               flush=True)
     command = "python benchmarks/throughput.py " + " ".join(
         f"--{f}={flags.FLAGS[f].value}" for f in ("steps", "rounds", "warmup"))
-    from tfgan_lab import files
-
     os.makedirs(os.path.dirname(_OUTPUT.value), exist_ok=True)
     files.write_text(_OUTPUT.value, _table(results, command))
     print(f"Wrote {_OUTPUT.value}")

@@ -191,3 +191,12 @@ def test_eval_refuses_an_export_of_another_model(exported, tmp_path):
     line = _one_error_line(_main("--mode=eval", f"--model_path={exported}",
                                  f"--config={cyclegan}:smoke", cwd=tmp_path))
     assert "was exported by a 'cgan' model, and --config is a 'cyclegan''s" in line
+
+
+def test_the_throughput_benchmark_refuses_a_count_it_cannot_run(tmp_path):
+    """A warm-up of 5 steps once ran no 10-step call and ended in an UnboundLocalError."""
+    run = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "throughput.py"),
+                          "--warmup=5", "--output=t.md"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert "--warmup=5: it must be a multiple of 10" in _one_error_line(run)
+    assert not (tmp_path / "t.md").exists()
