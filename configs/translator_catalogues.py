@@ -9,8 +9,8 @@ supervised baseline, and dual learning's warm start).
         --model_path=export/translator_catalogues_en_de/1 --input=-
 
 On the paired set, seed 0: 24.8 BLEU en-de and 24.4 de-en in 31 minutes on the Zen 4 EPYC
-(docs/results/translation.md); on every training pair (the default), seed 0: 47.4 and 52.8
-in float32 on the Zen 3 EPYC.
+(docs/results/translation.md); on every training pair (the default), seeds 0 and 1: 47.3 and
+53.2 in float32 on the Zen 3 EPYC.
 """
 
 from ml_collections import ConfigDict
