@@ -240,14 +240,11 @@ def _entry(method: str, offset: int, seed: reporting.Seed, records: reporting.Re
     none."""
     config, run = _config(method, offset), os.path.join(seed.workdir, method)
     key = f"seed{config.seed}/{method}"
-    if _REPORT_ONLY.value or (_FROM_RECORDS.value and not os.path.exists(run)):
-        if _REPORT_ONLY.value:
-            return records.recorded(key, config)
-        entry = records.get(key, config)
-        if entry:
-            print(f"{key}: read from {records.path} (its run, on {entry['machine']}, is not in "
-                  f"{seed.workdir})")
-            return entry
+    if _REPORT_ONLY.value:
+        return records.recorded(key, config)
+    entry = records.read_back(key, config, run) if _FROM_RECORDS.value else None
+    if entry:
+        return entry
     _copy_first_task(method, seed.workdir, offset)
     entry = records.put(key, config, continual.run(config, run, seed.export_dir), judges())
     if method in MEMORY_REPLAY_METHODS and offset == 0:

@@ -134,10 +134,8 @@ def recorded_seed(seed: Seed, records: "Records", from_records: bool,
     as `key` (default `seed<N>`) with the test accuracies `judges()` of the reference
     classifiers that scored it, if any did."""
     key = key or f"seed{seed.config.seed}"
-    recorded = records.get(key, seed.config)
-    if from_records and recorded and not os.path.isdir(seed.workdir):
-        print(f"{key}: read from {records.path} (its run, on {recorded['machine']}, is not in "
-              f"{seed.workdir})")
+    recorded = records.read_back(key, seed.config, seed.workdir) if from_records else None
+    if recorded:
         return recorded["result"]
     result = measured_once(seed, measure)
     records.put(key, seed.config, result, judges() if judges else None)
@@ -180,6 +178,15 @@ class Records:
             for fields in (recorded, now):
                 fields[f"model.{field}"] = bool(fields[f"model.{field}"])
         return entry if recorded == now else None
+
+    def read_back(self, key: str, config: ConfigDict, run: str) -> dict | None:
+        """--from_records' read of run `key`: its entry, said on stdout, if it was recorded with
+        `config` and its folder `run` is gone; None when the run is to be trained (resumed)."""
+        entry = self.get(key, config)
+        if entry is None or os.path.isdir(run):
+            return None
+        print(f"{key}: read from {self.path} (its run, on {entry['machine']}, is not in {run})")
+        return entry
 
     def recorded(self, key: str, config: ConfigDict) -> dict | None:
         """--report_only's read of run `key`: its entry, or None, said on stdout, when it is not

@@ -69,6 +69,20 @@ def test_records_give_back_a_run_only_with_the_config_it_was_recorded_with(tmp_p
     assert reporting.Records(path).get("seed0/cyclegan", config)["result"] == {"accuracy": 0.75}
 
 
+def test_a_record_is_read_back_only_when_its_run_is_gone(tmp_path, capsys):
+    records, config, run = reporting.Records(str(tmp_path / "r.json")), smoke("cyclegan"), \
+        tmp_path / "seed0"
+    records.put("seed0", config, {"accuracy": 0.5})
+    run.mkdir()
+    assert records.read_back("seed0", config, str(run)) is None  # there: resumed, not read
+    run.rmdir()
+    assert records.read_back("seed0", config, str(run))["result"] == {"accuracy": 0.5}
+    assert capsys.readouterr().out == (f"seed0: read from {records.path} (its run, on "
+                                       f"{runtime.machine_description()}, is not in {run})\n")
+    config.seed = 1
+    assert records.read_back("seed0", config, str(run)) is None  # another config: trained
+
+
 def test_a_record_older_than_a_field_matches_the_field_at_its_default(tmp_path):
     path = tmp_path / "results.json"
     config = smoke("cyclegan")
