@@ -32,7 +32,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
+from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab import export, files, images, runtime  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
@@ -86,17 +86,17 @@ def _row(label: str, per_seed: list[dict]) -> str:
     return f"| {label} | {' | '.join(cells)} | {minutes} |"
 
 
-def _key(seed: reporting.Seed) -> str:
+def _key(seed: seed_runs.Seed) -> str:
     """A run's key in caae.json: <its config's name>/seed<N>."""
     return f"{seed.config.name}/seed{seed.config.seed}"
 
 
-def _measured_seed(label: str, seed: reporting.Seed, evaluator,
-                   records: reporting.Records) -> dict:
-    """Trains one seed of one run (resuming) and measures it, once (reporting.recorded_seed),
+def _measured_seed(label: str, seed: seed_runs.Seed, evaluator,
+                   records: seed_runs.Records) -> dict:
+    """Trains one seed of one run (resuming) and measures it, once (seed_runs.recorded_seed),
     the CAAE through its export: its metrics, training seconds and exports (the CAAE's)."""
     def measure() -> dict:
-        trained, seconds = reporting.train_timed(seed.config, seed.workdir)
+        trained, seconds = seed_runs.train_timed(seed.config, seed.workdir)
         model, exports = trained.model, {}
         transform = model.transform
         if label == "CAAE":  # measured through its serving signature
@@ -104,16 +104,16 @@ def _measured_seed(label: str, seed: reporting.Seed, evaluator,
             transform = caae_serving.load(exports["progression"]).transform
         return {"seed": seed.config.seed, "seconds": seconds, "exports": exports,
                 **evaluator(transform, model.encode if model.use_encoder else None)}
-    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure, _key(seed),
+    return seed_runs.recorded_seed(seed, records, _FROM_RECORDS.value, measure, _key(seed),
                                    functools.partial(reporting.judge_accuracies, seed.config))
 
 
-def _transform(label: str, seed: reporting.Seed, results: dict) -> progression.Transform:
+def _transform(label: str, seed: seed_runs.Seed, results: dict) -> progression.Transform:
     """What a measured run does to (images, conditions): the CAAE's export, a baseline's
     model from its last checkpoint."""
     if label == "CAAE":
         return caae_serving.load(results["exports"]["progression"]).transform
-    return reporting.train_timed(seed.config, seed.workdir)[0].model.transform
+    return seed_runs.train_timed(seed.config, seed.workdir)[0].model.transform
 
 
 def _figures(transforms: dict[str, progression.Transform], figures: dict[str, str], test,
@@ -147,10 +147,10 @@ def main(argv: list[str]) -> None:
     test = model_class.load_data(config, config.data.test_split)
     evaluator = caae_eval.progression_evaluator(config)  # the same test set for every run
 
-    records = reporting.Records(os.path.join(_RESULTS.value, "caae.json"))
+    records = seed_runs.Records(os.path.join(_RESULTS.value, "caae.json"))
     results, firsts, entries = {}, {}, []
     for label, run_config in baselines(config).items():
-        runs = reporting.seeded(run_config, _workdir(run_config, config), _SEEDS.value,
+        runs = seed_runs.seeded(run_config, _workdir(run_config, config), _SEEDS.value,
                                 _EXPORT_DIR.value)
         results[label] = [_measured_seed(label, run, evaluator, records) for run in runs]
         entries += [(label, run.config.seed, records.get(_key(run), run.config)) for run in runs]

@@ -32,7 +32,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
+from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import export, files, images, models, runtime, workdir  # noqa: E402
 from tfgan_lab.causal import sampling  # noqa: E402
 from tfgan_lab.causal.exact import assignment_text  # noqa: E402
@@ -64,17 +64,17 @@ BARS += [(f"do({assignment_text(q)})'s images within 0.05 TVD of the truth",
          for q in causal_fashion.MODEL.queries]
 
 
-def _stage(seed: reporting.Seed, records: reporting.Records, stage: str, role: str) -> dict:
+def _stage(seed: seed_runs.Seed, records: seed_runs.Records, stage: str, role: str) -> dict:
     """A stage's run of a seed: trained, exported, measured through its export (once:
-    reporting.measured_once), recorded as `<stage>/seed<N>`."""
+    seed_runs.measured_once), recorded as `<stage>/seed<N>`."""
     def measure() -> dict:
-        trained, seconds = reporting.train_timed(seed.config, seed.workdir)
+        trained, seconds = seed_runs.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name)
         return {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
                 "curve": _curve(seed.workdir, "tvd_truth" if role == "controller"
                                 else "label_accuracy"),
                 **models.of(seed.config).evaluate_export(seed.config, paths[role])}
-    result = reporting.measured_once(seed, measure)
+    result = seed_runs.measured_once(seed, measure)
     records.put(f"{stage}/seed{seed.config.seed}", seed.config, result)
     return result
 
@@ -85,12 +85,12 @@ def _curve(workdir_path: str, key: str) -> list[tuple[int, float]]:
         return [(int(row["step"]), float(row[key])) for row in csv.DictReader(f)]
 
 
-def _runs(records: reporting.Records) -> list[dict]:
+def _runs(records: seed_runs.Records) -> list[dict]:
     """Per seed {"controller/<metric>": ..., "image/<metric>": ..., "seed", "seconds"}."""
-    controllers = reporting.seeded(_CONTROLLER_CONFIG.value,
+    controllers = seed_runs.seeded(_CONTROLLER_CONFIG.value,
                                    os.path.join(_WORKDIR.value, "controller"), _SEEDS.value,
                                    _EXPORT_DIR.value)
-    stages = reporting.seeded(_CONFIG.value, os.path.join(_WORKDIR.value, "image"),
+    stages = seed_runs.seeded(_CONFIG.value, os.path.join(_WORKDIR.value, "image"),
                               _SEEDS.value, _EXPORT_DIR.value)
     runs = []
     for controller_seed, image_seed in zip(controllers, stages, strict=True):
@@ -162,7 +162,7 @@ def main(argv: list[str]) -> None:
     reporting.model_class_of(_CONTROLLER_CONFIG.value, "causal_controller")
     reporting.model_class_of(_CONFIG.value, "causalgan")
     os.makedirs(_RESULTS.value, exist_ok=True)
-    runs = _runs(reporting.Records(os.path.join(_RESULTS.value, "causalgan.json")))
+    runs = _runs(seed_runs.Records(os.path.join(_RESULTS.value, "causalgan.json")))
     seeds = [r["seed"] for r in runs]
     _, cells = reporting.seeds_text(seeds)
     per_seed = ", ".join(f"seed {r['seed']} {r['seconds'] / 60:.1f}" for r in runs)

@@ -25,7 +25,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
+from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import files, runtime, workdir  # noqa: E402
 from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
 
@@ -48,7 +48,7 @@ COLUMNS = (("conditional_accuracy", "cond. acc.", 3), ("frechet_distance", "Frec
 
 
 def _config(variant: str):
-    """configs/<variant>_fashion_mnist.py with seed 0 (reporting.seeded gives the others), its
+    """configs/<variant>_fashion_mnist.py with seed 0 (seed_runs.seeded gives the others), its
     recipe included, scored every --eval_every."""
     config = reporting.experiment_file_config(f"{variant}_fashion_mnist",
                                               {"eval.every": _EVAL_EVERY.value}, 0)
@@ -139,10 +139,10 @@ def main(argv: list[str]) -> None:
     runs = {}
     for variant in _VARIANTS.value:
         histories, seconds = [], []
-        runs_of_variant = reporting.seeded(_config(variant),
+        runs_of_variant = seed_runs.seeded(_config(variant),
                                            os.path.join(_WORKDIR.value, variant), _SEEDS.value)
         for run in runs_of_variant:
-            seconds.append(reporting.train_timed(run.config, run.workdir)[1])
+            seconds.append(seed_runs.train_timed(run.config, run.workdir)[1])
             histories.append(workdir.read_metrics(run.workdir))
         first = runs_of_variant[0]
         shutil.copy(workdir.sample_path(first.workdir, first.config.train.steps),

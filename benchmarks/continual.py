@@ -43,7 +43,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
+from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import continual, files, runtime  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab.config import validate  # noqa: E402
@@ -233,7 +233,7 @@ def _copy_first_task(method: str, seed_dir: str, offset: int) -> None:
             return
 
 
-def _entry(method: str, offset: int, seed: reporting.Seed, records: reporting.Records,
+def _entry(method: str, offset: int, seed: seed_runs.Seed, records: seed_runs.Records,
            judges: Callable[[], dict[str, float]]) -> dict | None:
     """The record of `method`'s run of `seed`: read back (--report_only, or --from_records when
     its workdir folder is gone), or trained (resuming) and recorded. None: --report_only found
@@ -265,9 +265,9 @@ def main(argv: list[str]) -> None:
     # Trained at the first run if not cached (not at all with --report_only).
     judges = functools.cache(lambda: reporting.judge_accuracies(_config(methods[0])))
     runs: dict[str, list[dict]] = {method: [] for method in methods}
-    seeds = reporting.seeded(_config(methods[0]), _WORKDIR.value, _SEEDS.value,
+    seeds = seed_runs.seeded(_config(methods[0]), _WORKDIR.value, _SEEDS.value,
                              _EXPORT_DIR.value)
-    records = reporting.Records(os.path.join(_RESULTS.value, "continual.json"))
+    records = seed_runs.Records(os.path.join(_RESULTS.value, "continual.json"))
     entries = []
     for offset, seed in enumerate(seeds):  # seed by seed, so that each seed's table completes
         for method in _METHODS.value:

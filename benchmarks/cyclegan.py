@@ -34,7 +34,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
+from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab import export, files, images, models, runtime, translate  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
@@ -95,16 +95,16 @@ def _bars(per_seed: list[dict]) -> list[str]:
     return lines
 
 
-def _measured_seed(seed: reporting.Seed, records: reporting.Records, judged: bool) -> dict:
+def _measured_seed(seed: seed_runs.Seed, records: seed_runs.Records, judged: bool) -> dict:
     """Trains the seed's run (resuming), exports it and measures it through its exports, once
-    (reporting.recorded_seed): its metrics, training seconds and two export paths."""
+    (seed_runs.recorded_seed): its metrics, training seconds and two export paths."""
     def measure() -> dict:
-        trained, seconds = reporting.train_timed(seed.config, seed.workdir)
+        trained, seconds = seed_runs.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name)
         return {"seed": seed.config.seed, "seconds": seconds, "exports": paths,
                 **models.of(seed.config).evaluate_export(seed.config, paths["a2b"])}
     judges = functools.partial(reporting.judge_accuracies, seed.config) if judged else None
-    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure, judges=judges)
+    return seed_runs.recorded_seed(seed, records, _FROM_RECORDS.value, measure, judges=judges)
 
 
 def _first_seed_figures(config, run: str, paths: dict[str, str]) -> str:
@@ -138,8 +138,8 @@ def main(argv: list[str]) -> None:
     if not config.data.folder:
         eval_lib.ensure_judges(config)
     os.makedirs(_RESULTS.value, exist_ok=True)
-    records = reporting.Records(os.path.join(_RESULTS.value, "cyclegan.json"))
-    runs = reporting.seeded(config, _WORKDIR.value, _SEEDS.value, _EXPORT_DIR.value)
+    records = seed_runs.Records(os.path.join(_RESULTS.value, "cyclegan.json"))
+    runs = seed_runs.seeded(config, _WORKDIR.value, _SEEDS.value, _EXPORT_DIR.value)
     per_seed = [_measured_seed(run, records, not config.data.folder) for run in runs]
     entries = [records.get(f"seed{run.config.seed}", run.config) for run in runs]
     as_drawn = _first_seed_figures(runs[0].config, runs[0].workdir, per_seed[0]["exports"])

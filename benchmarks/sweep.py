@@ -26,7 +26,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting  # noqa: E402
+from benchmarks import reporting, seed_runs  # noqa: E402
 from configs import common  # noqa: E402
 from tfgan_lab import files, images, runtime, train  # noqa: E402
 
@@ -129,7 +129,7 @@ def main(argv: list[str]) -> None:
         for setting in _SETTINGS.value:
             config = experiment_config(variant, SETTINGS[setting][1])
             run = os.path.join(_WORKDIR.value, variant, setting)
-            results = reporting.trained_and_measured(config, run)
+            results = seed_runs.trained_and_measured(config, run)
             write_grids(config, train.restore_latest(config, run),
                         os.path.join(_RESULTS.value, f"sweep_{variant}_{setting}"))
             table += _rows(variant, setting, results)

@@ -36,7 +36,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
-from benchmarks import reporting, translation_report  # noqa: E402
+from benchmarks import reporting, seed_runs, translation_report  # noqa: E402
 from benchmarks.translation_report import DIRECTIONS  # noqa: E402
 from tfgan_lab import export, models, runtime, workdir  # noqa: E402
 from tfgan_lab.data import parallel_text  # noqa: E402
@@ -95,8 +95,8 @@ def _config(row: str):
     return config
 
 
-def _seeds(row: str, count: int) -> list[reporting.Seed]:
-    return reporting.seeded(_config(row), os.path.join(_WORKDIR.value, row), count,
+def _seeds(row: str, count: int) -> list[seed_runs.Seed]:
+    return seed_runs.seeded(_config(row), os.path.join(_WORKDIR.value, row), count,
                             _EXPORT_DIR.value)
 
 
@@ -104,7 +104,7 @@ class _NotRecorded(Exception):
     """--report_only met a seed that translation.json does not hold (said on stdout)."""
 
 
-def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
+def _run(row: str, seed: seed_runs.Seed, records: seed_runs.Records) -> dict:
     """A seed of `row` trained, exported and scored through its exports (read back if it was),
     recorded as <row>/seed<N>."""
     key = f"{row}/seed{seed.config.seed}"
@@ -115,7 +115,7 @@ def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
         return entry["result"]
 
     def measure() -> dict:
-        trained, seconds = reporting.train_timed(seed.config, seed.workdir)
+        trained, seconds = seed_runs.train_timed(seed.config, seed.workdir)
         paths = export.export_model(trained.model, seed.export_dir, seed.config.name,
                                     seed.workdir)
         speeds = [v for _, v in reporting.scalars(seed.workdir)["train/tokens_per_second"]]
@@ -129,10 +129,10 @@ def _run(row: str, seed: reporting.Seed, records: reporting.Records) -> dict:
         if row == "dual":
             result["changed"] = _changed_examples(seed.config.model.warm_start, paths)
         return result
-    return reporting.recorded_seed(seed, records, _FROM_RECORDS.value, measure, key=key)
+    return seed_runs.recorded_seed(seed, records, _FROM_RECORDS.value, measure, key=key)
 
 
-def _dual_run(row: str, index: int, seed: reporting.Seed, records: reporting.Records) -> dict:
+def _dual_run(row: str, index: int, seed: seed_runs.Seed, records: seed_runs.Records) -> dict:
     """A seed of `row` (dual learning or its control), after its warm start (supervised_paired
     of the same seed) and its language models, each trained only if neither its workdir nor
     its record holds it; the language models' minutes are counted in the dual row's."""
@@ -152,7 +152,7 @@ def _evaluations(workdir_path: str) -> list[dict[str, float]]:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-def _baselines(records: reporting.Records) -> dict:
+def _baselines(records: seed_runs.Records) -> dict:
     """The rows `copy the input` and `word by word` on the test pairs and the word-by-word
     model's precision@1 (`precision`); with --from_records or --report_only read back if they
     were recorded with unsupervised MT's config, whose word-by-word model they score."""
@@ -183,7 +183,7 @@ def main(argv: list[str]) -> None:
         reporting.model_class_of(config, config.model.variant)
     if not _REPORT_ONLY.value:  # which reads the folder's records, and writes only beside them
         os.makedirs(_RESULTS.value, exist_ok=True)
-    records = reporting.Records(os.path.join(_RESULTS.value, "translation.json"))
+    records = seed_runs.Records(os.path.join(_RESULTS.value, "translation.json"))
     results: dict[str, list[dict]] = {}
     machines = []
     for row in _ROWS.value:

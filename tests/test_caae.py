@@ -338,7 +338,7 @@ def test_the_results_command_measures_the_caae_and_its_baselines_once(tmp_path,
     """benchmarks/caae.py at smoke size, one seed: the CAAE and both baselines trained and
     measured, the CAAE through its export; the report's cells are caae.json's records; with
     the runs gone, --from_records rebuilds the report's tables from them (a rerun measuring
-    nothing again is reporting.measured_once's, tests/test_reporting.py)."""
+    nothing again is seed_runs.measured_once's, tests/test_reporting.py)."""
     command = [sys.executable, os.path.join(REPO, "benchmarks", "caae.py"),
                f"--config={os.path.join(REPO, 'configs', 'caae_fashion_mnist.py')}:smoke",
                "--seeds=1", "--workdir=runs/caae", "--export_dir=export", "--results=report",

@@ -1,4 +1,5 @@
-"""What the results commands share to report over seeds (benchmarks/reporting.py)."""
+"""What the results commands share: their runs kept seed by seed (benchmarks/seed_runs.py) and
+their reports over seeds (benchmarks/reporting.py)."""
 
 import json
 import os
@@ -7,7 +8,7 @@ import time
 import pytest
 import tensorflow as tf
 
-from benchmarks import reporting
+from benchmarks import reporting, seed_runs
 from tfgan_lab import runtime, workdir
 from tfgan_lab.errors import WorkdirError
 
@@ -17,19 +18,19 @@ from conftest import smoke
 def test_seeded_runs_start_at_the_configs_seed_each_in_its_folder(tmp_path):
     config = smoke("cyclegan")
     config.seed = 5
-    runs = reporting.seeded(config, str(tmp_path), 3, "served")
+    runs = seed_runs.seeded(config, str(tmp_path), 3, "served")
     assert [(r.config.seed, r.workdir, r.export_dir) for r in runs] == [
         (5, str(tmp_path / "seed5"), "served"),
         *[(seed, str(tmp_path / f"seed{seed}"), str(tmp_path / f"seed{seed}" / "export"))
           for seed in (6, 7)]]
     runs[1].config.train.steps = 1  # copies: the caller's config and the others stay as they were
     assert config.seed == 5 and config.train.steps == runs[0].config.train.steps != 1
-    assert reporting.seeded(config, str(tmp_path), 1)[0].export_dir == str(
+    assert seed_runs.seeded(config, str(tmp_path), 1)[0].export_dir == str(
         tmp_path / "seed5" / "export")
 
 
 def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path, monkeypatch):
-    seed = reporting.seeded(smoke("cyclegan"), str(tmp_path / "runs"), 1,
+    seed = seed_runs.seeded(smoke("cyclegan"), str(tmp_path / "runs"), 1,
                             str(tmp_path / "served"))[0]
     calls = []
 
@@ -40,24 +41,24 @@ def test_a_seed_is_measured_once_while_its_exports_are_there(tmp_path, monkeypat
         return {"accuracy": 0.5, "exports": {"a2b": str(path)}}
 
     os.makedirs(seed.workdir)
-    first = reporting.measured_once(seed, measure)
-    assert reporting.measured_once(seed, measure) == first and len(calls) == 1
+    first = seed_runs.measured_once(seed, measure)
+    assert seed_runs.measured_once(seed, measure) == first and len(calls) == 1
     os.rmdir(first["exports"]["a2b"])  # its export has gone: measured (and exported) again
-    assert reporting.measured_once(seed, measure)["exports"]["a2b"].endswith("2")
+    assert seed_runs.measured_once(seed, measure)["exports"]["a2b"].endswith("2")
     assert len(calls) == 2
     monkeypatch.chdir(tmp_path)  # the same folder by a relative path: read back
-    assert reporting.measured_once(seed._replace(export_dir="served"), measure)["exports"][
+    assert seed_runs.measured_once(seed._replace(export_dir="served"), measure)["exports"][
         "a2b"].endswith("2") and len(calls) == 2
-    reporting.measured_once(seed._replace(export_dir=str(tmp_path / "other")), measure)
+    seed_runs.measured_once(seed._replace(export_dir=str(tmp_path / "other")), measure)
     assert len(calls) == 3  # another --export_dir: measured again, not read back
 
 
 def test_records_give_back_a_run_only_with_the_config_it_was_recorded_with(tmp_path):
     path = str(tmp_path / "results.json")
     config = smoke("cyclegan")
-    reporting.Records(path).put("seed0/cyclegan", config, {"accuracy": 0.5, "tasks": [(0, 1)]},
+    seed_runs.Records(path).put("seed0/cyclegan", config, {"accuracy": 0.5, "tasks": [(0, 1)]},
                                 {"first": 0.9})
-    records = reporting.Records(path)  # read back from the file, as on another day
+    records = seed_runs.Records(path)  # read back from the file, as on another day
     entry = records.get("seed0/cyclegan", config)
     assert entry["result"] == {"accuracy": 0.5, "tasks": [[0, 1]]}
     assert entry["machine"] == runtime.machine_description() and entry["judges"] == {
@@ -66,11 +67,11 @@ def test_records_give_back_a_run_only_with_the_config_it_was_recorded_with(tmp_p
     config.train.steps += 1
     assert records.get("seed0/cyclegan", config) is None
     records.put("seed0/cyclegan", config, {"accuracy": 0.75})  # a retrained run replaces it
-    assert reporting.Records(path).get("seed0/cyclegan", config)["result"] == {"accuracy": 0.75}
+    assert seed_runs.Records(path).get("seed0/cyclegan", config)["result"] == {"accuracy": 0.75}
 
 
 def test_a_record_is_read_back_only_when_its_run_is_gone(tmp_path, capsys):
-    records, config, run = reporting.Records(str(tmp_path / "r.json")), smoke("cyclegan"), \
+    records, config, run = seed_runs.Records(str(tmp_path / "r.json")), smoke("cyclegan"), \
         tmp_path / "seed0"
     records.put("seed0", config, {"accuracy": 0.5})
     run.mkdir()
@@ -86,32 +87,32 @@ def test_a_record_is_read_back_only_when_its_run_is_gone(tmp_path, capsys):
 def test_a_record_older_than_a_field_matches_the_field_at_its_default(tmp_path):
     path = tmp_path / "results.json"
     config = smoke("cyclegan")
-    reporting.Records(str(path)).put("seed0/cyclegan", config, {"accuracy": 0.5})
+    seed_runs.Records(str(path)).put("seed0/cyclegan", config, {"accuracy": 0.5})
     stored = json.loads(path.read_text())
     del stored["seed0/cyclegan"]["config"]["model"]["cycle_weight"]  # recorded before it existed
     path.write_text(json.dumps(stored))
-    assert reporting.Records(str(path)).get("seed0/cyclegan", config)["result"] == {
+    assert seed_runs.Records(str(path)).get("seed0/cyclegan", config)["result"] == {
         "accuracy": 0.5}
     config.model.cycle_weight += 1.0  # the field away from its default: another run
-    assert reporting.Records(str(path)).get("seed0/cyclegan", config) is None
+    assert seed_runs.Records(str(path)).get("seed0/cyclegan", config) is None
 
 
 def test_a_record_matches_its_input_exports_wherever_they_were(tmp_path):
     path = str(tmp_path / "results.json")
     config = smoke("causalgan")
     config.model.controller = "/elsewhere/runs/controller/seed1/export/controller/1"
-    reporting.Records(path).put("image/seed1", config, {"accuracy": 0.5})
+    seed_runs.Records(path).put("image/seed1", config, {"accuracy": 0.5})
     config.model.controller = "runs/controller/seed1/export/controller/1"  # another --workdir
-    assert reporting.Records(path).get("image/seed1", config)["result"] == {"accuracy": 0.5}
+    assert seed_runs.Records(path).get("image/seed1", config)["result"] == {"accuracy": 0.5}
     config.model.controller = ""  # no controller: other metrics
-    assert reporting.Records(path).get("image/seed1", config) is None
+    assert seed_runs.Records(path).get("image/seed1", config) is None
 
 
 def test_a_corrupt_record_says_how_to_recover(tmp_path):
     path = tmp_path / "results.json"
     path.write_text('{"seed0/cyclegan": {"config"')  # cut off mid-write by another tool
     with pytest.raises(WorkdirError, match="not a readable record.*git checkout -- .*delete it"):
-        reporting.Records(str(path))
+        seed_runs.Records(str(path))
 
 
 def test_the_header_names_which_seeds_ran_on_which_machine_and_judges():
@@ -159,7 +160,7 @@ def test_a_header_names_one_seed_as_such():
 def test_training_time_sums_the_invocations_and_counts_a_killed_one_to_its_checkpoint(tmp_path):
     config = smoke("cgan")
     config.train.update(steps=2, checkpoint_every=1)
-    _, seconds = reporting.train_timed(config, str(tmp_path))
+    _, seconds = seed_runs.train_timed(config, str(tmp_path))
     record = json.loads((tmp_path / "benchmark_seconds.json").read_text())
     assert record == {"seconds": seconds} and seconds > 0
     # As if a later invocation had started 30 s before the last checkpoint and been killed.
@@ -167,7 +168,7 @@ def test_training_time_sums_the_invocations_and_counts_a_killed_one_to_its_check
     started = os.path.getmtime(checkpoint + ".index") - 30
     (tmp_path / "benchmark_seconds.json").write_text(json.dumps(
         {"seconds": seconds, "running_since": started}))
-    _, total = reporting.train_timed(config, str(tmp_path))  # finished: nothing to train
+    _, total = seed_runs.train_timed(config, str(tmp_path))  # finished: nothing to train
     assert total == pytest.approx(seconds + 30)
     assert json.loads((tmp_path / "benchmark_seconds.json").read_text()) == {"seconds": total}
 
