@@ -22,7 +22,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from ml_collections import ConfigDict  # noqa: E402
 
-from tfgan_lab import data, models, runtime, train, workdir  # noqa: E402
+from tfgan_lab import checkpoints, data, models, runtime, train, workdir  # noqa: E402
 from tfgan_lab.config import apply_arg, base_config  # noqa: E402
 
 runtime.split_cpu(2)  # (its cuInit line hidden too)
@@ -143,7 +143,7 @@ def rewound(run: str, step: int, copy: str) -> str:
     paths = list(tf.train.get_checkpoint_state(directory).all_model_checkpoint_paths)
     kept = [path for path in paths if int(path.rsplit("-", 1)[1]) <= step]
     assert kept and len(kept) < len(paths), f"{run} has no checkpoint at {step} and after"
-    train.set_aside(directory, paths[len(kept):], kept)
+    checkpoints.set_aside(directory, paths[len(kept):], kept)
     return copy
 
 

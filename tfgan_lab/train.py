@@ -27,9 +27,8 @@ from absl import logging
 from ml_collections import ConfigDict
 from tqdm import tqdm
 
-from tfgan_lab import models, runtime, selection, workdir
-from tfgan_lab.config import learning_rate_fields
-from tfgan_lab.errors import ConfigError, Interrupted, TrainingDivergedError, WorkdirError
+from tfgan_lab import checkpoints, models, runtime, selection, workdir
+from tfgan_lab.errors import ConfigError, Interrupted, WorkdirError
 from tfgan_lab.players import Evaluator, PlayerModel, Sampler
 
 
@@ -52,54 +51,6 @@ def build(config: ConfigDict, info, strategy: tf.distribute.Strategy) -> PlayerM
     return model
 
 
-def _checkpoint(model: PlayerModel) -> tf.train.Checkpoint:
-    """Every model variable and optimizer state; the data position follows the step."""
-    return tf.train.Checkpoint(**model.checkpoint_items())
-
-
-def set_aside(directory: str, paths: list[str], kept: list[str]) -> None:
-    """Moves the files of the checkpoints `paths` into <directory>/corrupt/ (nothing is
-    deleted) and leaves `kept` as the checkpoints that a CheckpointManager will find (none:
-    the state file goes too, so that the next run starts from step 0)."""
-    corrupt = os.path.join(directory, "corrupt")
-    os.makedirs(corrupt, exist_ok=True)
-    for path in paths:
-        for name in os.listdir(directory):
-            if name.startswith(os.path.basename(path) + "."):
-                os.replace(os.path.join(directory, name), os.path.join(corrupt, name))
-    if kept:
-        tf.compat.v1.train.update_checkpoint_state(directory, kept[-1], kept)
-    else:
-        os.replace(os.path.join(directory, "checkpoint"), os.path.join(corrupt, "checkpoint"))
-
-
-def restore(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
-    """Restores the newest readable checkpoint of `directory` and returns its path (None if
-    there is none). An unreadable newer one (a truncated or corrupt file) is reported, moved
-    aside and the previous one used."""
-    state = tf.train.get_checkpoint_state(directory)
-    paths = list(state.all_model_checkpoint_paths) if state else []
-    for i in range(len(paths) - 1, -1, -1):
-        try:
-            checkpoint.restore(paths[i]).assert_existing_objects_matched()
-        except Exception as e:  # TF raises OpError, IndexError, ValueError ... for bad files.
-            message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            print(f"warning: checkpoint {paths[i]} cannot be read ({message}); it is moved to "
-                  f"{os.path.join(directory, 'corrupt')}"
-                  + (" and the one before it is tried." if i else "."), file=sys.stderr)
-            continue
-        if i < len(paths) - 1:
-            set_aside(directory, paths[i + 1:], paths[:i + 1])
-        return paths[i]
-    if paths:
-        set_aside(directory, paths, [])
-        raise WorkdirError(f"No checkpoint in {directory} can be read: all {len(paths)} are "
-                           f"moved to {os.path.join(directory, 'corrupt')}. Rerun the command to "
-                           "train this workdir from step 0, or put them back if they can be "
-                           "repaired.")
-    return None
-
-
 def restore_latest(config: ConfigDict, workdir_path: str) -> Trained:
     """The model of `workdir_path` at its latest readable checkpoint, on one device (at the
     one its evaluations selected, with `eval.select_by`: tfgan_lab/selection.py)."""
@@ -109,8 +60,8 @@ def restore_latest(config: ConfigDict, workdir_path: str) -> Trained:
     runtime.set_precision(config.runtime.precision, config.runtime.strategy)
     info = models.of(config).load_data(config, config.data.split).info
     model = build(config, info, tf.distribute.get_strategy())
-    checkpoint = _checkpoint(model)
-    logging.info("Restored %s", restore(checkpoint, directory))
+    checkpoint = checkpoints.of(model)
+    logging.info("Restored %s", checkpoints.restore(checkpoint, directory))
     selection.apply(config, workdir_path, checkpoint)
     return Trained(model, info, chief=True)
 
@@ -172,40 +123,6 @@ def _evaluate(evaluator: Evaluator, model: PlayerModel, workdir_path: str,
     return scalars
 
 
-def _diverged(first: int, last: int, what: str, manager: tf.train.CheckpointManager,
-              config: ConfigDict) -> TrainingDivergedError:
-    kept = manager.latest_checkpoint
-    where = (f"The last good checkpoint, {kept}, is kept; rerunning resumes from it."
-             if kept else "No checkpoint had been written yet.")
-    when = f"at step {last}" if first == last else f"between steps {first} and {last}"
-    return TrainingDivergedError(
-        f"Training diverged {when}: {what}. Nothing of these steps was saved. {where} "
-        f"Try {_stabilisers(config)}.")
-
-
-def _stabilisers(config: ConfigDict) -> str:
-    """What the config offers against divergence: its players' learning rates, spectral
-    normalisation where the model has it and it is off, float32."""
-    rates = ", ".join(f"--config.optimizer.{name}" for name in learning_rate_fields(config))
-    tries = [f"lower learning rates ({rates})"]
-    if config.model.get("spectral_norm") is False:
-        tries.append("--config.model.spectral_norm=True")
-    if config.runtime.precision != "float32":
-        tries.append("--config.runtime.precision=float32")
-    return ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]
-
-
-def _save(model: PlayerModel, manager: tf.train.CheckpointManager, step: int,
-          config: ConfigDict) -> None:
-    """Saves a checkpoint, unless a weight went non-finite (then the last good one stays)."""
-    for variable in model.weights:
-        if not tf.as_dtype(variable.dtype).is_floating:
-            continue
-        if not bool(tf.reduce_all(tf.math.is_finite(variable))):
-            raise _diverged(step, step, f"weight {variable.path} is not finite", manager, config)
-    manager.save(checkpoint_number=step)
-
-
 def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: str | None = None,
           configure: Callable[[PlayerModel], None] | None = None) -> Trained:
     """Trains `config` in `workdir_path` up to `config.train.steps`, resuming if it can.
@@ -239,8 +156,8 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
     with workdir.lock(workdir_path) if chief else contextlib.nullcontext():
         if chief:
             workdir.prepare(workdir_path, config)
-        checkpoint = _checkpoint(model)
-        latest = _resume(model, checkpoint, workdir_path, warm_start)
+        checkpoint = checkpoints.of(model)
+        latest = checkpoints.resume(model, checkpoint, workdir_path, warm_start)
         start, steps = int(model.step.numpy()), config.train.steps
         if chief:
             workdir.drop_metrics_after(workdir_path, start)
@@ -279,22 +196,6 @@ def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: st
     return Trained(model, dataset.info, chief)
 
 
-def _resume(model: PlayerModel, checkpoint: tf.train.Checkpoint, workdir_path: str,
-            warm_start: str | None) -> str | None:
-    """Restores the workdir's latest checkpoint (returned), or else `warm_start`'s."""
-    latest = restore(checkpoint, workdir.checkpoint_dir(workdir_path))
-    if not latest:
-        if warm_start:
-            checkpoint.restore(warm_start).assert_existing_objects_matched()
-            print(f"Starting from {warm_start}")
-        return None
-    # Keras keeps the learning rate in a variable, which the restore just overwrote: the
-    # config's rates win, so a resumed run may lower them (e.g. after a divergence).
-    model.reset_learning_rates()
-    print(f"Resuming from {latest}")
-    return latest
-
-
 def _next_boundary(step: int, config: ConfigDict, round_steps: int) -> int:
     """The next step after `step` at which the host reads the logs: a log, sample, metric,
     checkpoint or round's end step, or the last."""
@@ -330,8 +231,8 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
             logs = {k: float(v) for k, v in device_logs.items()}  # The host waits here.
             bad = {k: v for k, v in logs.items() if not math.isfinite(v)}
             if bad:
-                raise _diverged(checked + 1, step,
-                                ", ".join(f"{k}={v}" for k, v in bad.items()), manager, config)
+                what = ", ".join(f"{k}={v}" for k, v in bad.items())
+                raise checkpoints.diverged(checked + 1, step, what, manager, config)
             checked = step
             if step % every.log_every == 0 or last:
                 now = time.perf_counter()
@@ -350,7 +251,7 @@ def _loop(model: PlayerModel, dataset, config: ConfigDict, strategy: tf.distribu
             metrics = (_evaluate(evaluator, model, workdir_path, step)
                        if evaluator and (step % config.eval.every == 0 or last) else None)
             if step % every.checkpoint_every == 0 or last or selection.saves_at(config, step):
-                _save(model, manager, step, config)
+                checkpoints.save_finite(model, manager, step, config)
             if metrics is not None and selection.selecting(config):
                 selection.record(config, workdir_path, step, metrics, manager.latest_checkpoint)
     writer.flush()
