@@ -101,6 +101,7 @@ class Records:
     def __init__(self, path: str):
         self.path = path
         self._entries: dict[str, dict] = {}
+        self._said_missing: set[str] = set()
         if os.path.exists(path):
             try:
                 with open(path) as f:
@@ -138,10 +139,12 @@ class Records:
         return entry
 
     def recorded(self, key: str, config: ConfigDict) -> dict | None:
-        """--report_only's read of run `key`: its entry, or None, said on stdout, when it is not
-        recorded with `config` (a seed still to run, left out of the report)."""
+        """--report_only's read of run `key`: its entry, or None, said on stdout once, when it
+        is not recorded with `config` (a seed still to run, left out of the report; a run that
+        other rows start from is read once for each)."""
         entry = self.get(key, config)
-        if entry is None:
+        if entry is None and key not in self._said_missing:
+            self._said_missing.add(key)
             print(f"{key} is not recorded with this config: left out of the report.")
         return entry
 

@@ -82,6 +82,10 @@ def test_a_record_is_read_back_only_when_its_run_is_gone(tmp_path, capsys):
                                        f"{runtime.machine_description()}, is not in {run})\n")
     config.seed = 1
     assert records.read_back("seed0", config, str(run)) is None  # another config: trained
+    assert records.recorded("seed0", config) is None
+    assert records.recorded("seed0", config) is None
+    assert capsys.readouterr().out == (  # said once, though two rows start from the run
+        "seed0 is not recorded with this config: left out of the report.\n")
 
 
 def test_a_record_older_than_a_field_matches_the_field_at_its_default(tmp_path):
