@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 from absl import app, flags
+from ml_collections import ConfigDict
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -57,7 +58,7 @@ COLUMNS = (("conditional_accuracy", "cond. acc."), ("frechet_distance", "Frechet
            ("precision", "precision"), ("recall", "recall"))
 
 
-def experiment_config(variant: str, overrides: dict, seed: int = 0):
+def experiment_config(variant: str, overrides: dict, seed: int = 0) -> ConfigDict:
     """The variant's Fashion-MNIST config before any recipe (configs/common.py's
     `conditional`, what configs/<variant>_fashion_mnist.py held before the sweep), with
     `overrides` ({"group.field": value}) and `seed`: the sweep reruns the same runs after a
@@ -68,7 +69,7 @@ def experiment_config(variant: str, overrides: dict, seed: int = 0):
     return config
 
 
-def write_grids(config, trained: train.Trained, stem: str) -> None:
+def write_grids(config: ConfigDict, trained: train.Trained, stem: str) -> None:
     """The last sample grid of the raw G, and of the averaged G if there is one."""
     gan = trained.model
     z, labels = images.grid_inputs(config.model.z_dim, trained.info.num_classes,

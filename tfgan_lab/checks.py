@@ -3,13 +3,14 @@ Shared by the common groups (tfgan_lab/config.py) and each model's own `check_co
 
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from ml_collections import ConfigDict
 
 from tfgan_lab.errors import ConfigError, did_you_mean
 
 
-def get(config: ConfigDict, path: str):
+def get(config: ConfigDict, path: str) -> Any:
     value = config
     for key in path.split("."):
         value = value[key]

@@ -4,6 +4,7 @@ The command line prints these without a traceback; anything else is a bug.
 """
 
 import difflib
+from collections.abc import Iterable
 
 
 class TfganLabError(Exception):
@@ -38,7 +39,7 @@ class EvaluationError(TfganLabError):
     """A metric that cannot be computed: no reference classifier, or samples that do not fit."""
 
 
-def did_you_mean(value, choices) -> str:
+def did_you_mean(value: object, choices: Iterable[object]) -> str:
     """' (did you mean 'x'?)' for the closest of `choices`, or '' when none is close."""
     close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

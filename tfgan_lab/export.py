@@ -103,7 +103,7 @@ def write_set(exports: dict[str, Export], export_dir: str, name: str, model: str
     return paths
 
 
-def export_model(model, export_dir: str, name: str, source: str | None = None,
+def export_model(model: keras.Model, export_dir: str, name: str, source: str | None = None,
                  exports: dict[str, Export] | None = None) -> dict[str, str]:
     """Writes every export the model declares (`exports`, if already asked for) with their
     manifest; returns {role: path}. `source`: the workdir the model was trained in."""

@@ -8,6 +8,9 @@ so a new model is a new module there (plus its config file, tests and docs page)
 `config.model.variant` picks it.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from ml_collections import ConfigDict
 
 from tfgan_lab.players import PlayerModel
@@ -17,7 +20,7 @@ MODELS: Registry[type[PlayerModel]] = Registry("model", packages=("tfgan_lab.gan
                                                                  "tfgan_lab.translation"))
 
 
-def register(name: str):
+def register(name: str) -> Callable[[type[PlayerModel]], type[PlayerModel]]:
     """Class decorator: registers a model under `name`, which becomes its `VARIANT` (the
     value of `config.model.variant` that selects it)."""
     def decorate(cls: type[PlayerModel]) -> type[PlayerModel]:
@@ -40,7 +43,7 @@ def of(config: ConfigDict) -> type[PlayerModel]:
     return get(config.model.variant)
 
 
-def build(config: ConfigDict, info) -> PlayerModel:
+def build(config: ConfigDict, info: Any) -> PlayerModel:
     """The compiled model of `config` for data described by `info`. Call it inside
     `strategy.scope()`; variables exist only after `build_for_training()`."""
     return of(config).from_config(config, info)

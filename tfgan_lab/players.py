@@ -11,7 +11,7 @@ evaluated and exported, so central code never names a model.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import keras
 import tensorflow as tf
@@ -78,6 +78,17 @@ Sampler = Callable[["PlayerModel"], Samples]  # model -> an image grid, a table 
 Evaluator = Callable[["PlayerModel"], dict[str, Any]]  # model -> metrics (floats are logged)
 
 
+class TrainingData(Protocol):
+    """What the trainer reads of a model's `load_data`: the description of the data that the
+    model is built for, and batches indexed by step, so that a resumed run reads on where it
+    stopped (tfgan_lab.data.pipeline.step_batches)."""
+
+    info: Any
+
+    def batches(self, global_batch_size: int, seed: int, start_step: int = 0,
+                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset: ...
+
+
 class PlayerModel(StepDraws, keras.Model):
     """Named players with their optimizers, a step counter, loss trackers.
 
@@ -120,8 +131,8 @@ class PlayerModel(StepDraws, keras.Model):
         """Shrinks the model's networks for a few-step run (`--config=...:smoke`)."""
 
     @classmethod
-    def load_data(cls, config: ConfigDict, split: str):
-        """The training set of `split` (tfgan_lab.data): it has `info` and `batches(...)`."""
+    def load_data(cls, config: ConfigDict, split: str) -> TrainingData:
+        """The training set of `split` (tfgan_lab.data)."""
         raise NotImplementedError
 
     @classmethod

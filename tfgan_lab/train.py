@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import keras
@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from tfgan_lab import checkpoints, models, runtime, selection, workdir
 from tfgan_lab.errors import ConfigError, Interrupted, WorkdirError
-from tfgan_lab.players import Evaluator, PlayerModel, Sampler
+from tfgan_lab.players import Evaluator, PlayerModel, Sampler, TrainingData
 
 
 class Trained(NamedTuple):
@@ -38,7 +38,7 @@ class Trained(NamedTuple):
     chief: bool  # Whether this worker's outputs are kept (exports included).
 
 
-def build(config: ConfigDict, info, strategy: tf.distribute.Strategy) -> PlayerModel:
+def build(config: ConfigDict, info: Any, strategy: tf.distribute.Strategy) -> PlayerModel:
     """The compiled model with every variable (optimizer slots too) created in scope.
 
     Re-seeds first: initial weights depend on config.seed alone, not on what drew from Keras's
@@ -94,8 +94,8 @@ def make_train_function(model: PlayerModel, strategy: tf.distribute.Strategy,
     return train_function
 
 
-def distributed_batches(dataset, model: PlayerModel, config: ConfigDict,
-                        strategy: tf.distribute.Strategy, start_step: int):
+def distributed_batches(dataset: TrainingData, model: PlayerModel, config: ConfigDict,
+                        strategy: tf.distribute.Strategy, start_step: int) -> Iterator:
     """An iterator over the global batches from `start_step` on, split across replicas."""
     batch_size = model.examples_per_step(config.train.batch_size)
     return iter(strategy.distribute_datasets_from_function(
@@ -123,7 +123,8 @@ def _evaluate(evaluator: Evaluator, model: PlayerModel, workdir_path: str,
     return scalars
 
 
-def train(config: ConfigDict, workdir_path: str, *, dataset=None, warm_start: str | None = None,
+def train(config: ConfigDict, workdir_path: str, *, dataset: TrainingData | None = None,
+          warm_start: str | None = None,
           configure: Callable[[PlayerModel], None] | None = None) -> Trained:
     """Trains `config` in `workdir_path` up to `config.train.steps`, resuming if it can.
 

@@ -23,7 +23,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from ml_collections import ConfigDict
@@ -161,7 +161,7 @@ def drop_metrics_after(workdir: str, step: int) -> None:
 
 
 @contextlib.contextmanager
-def lock(workdir: str):
+def lock(workdir: str) -> Iterator[None]:
     """Holds `<workdir>/.lock` while the block runs; WorkdirError naming the live run that holds
     it otherwise. The lock is the operating system's (flock): it dies with its process, so a
     run killed at any moment leaves nothing that blocks the resume."""
@@ -189,7 +189,7 @@ def lock(workdir: str):
 
 
 @contextlib.contextmanager
-def removed_if_left_empty(path: str):
+def removed_if_left_empty(path: str) -> Iterator[None]:
     """If the block raises, removes `path` and the ancestors made with it that it left empty:
     a run refused at its start leaves no folder behind."""
     missing, folder = [], os.path.abspath(path)

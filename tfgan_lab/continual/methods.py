@@ -5,6 +5,8 @@ what it replays from the previous task's exports (Avalanche's plugins, as object
 mode strings). `tfgan_lab/continual/runner.py` asks only these questions.
 """
 
+from collections.abc import Callable
+
 from ml_collections import ConfigDict
 
 from tfgan_lab.continual.replay import Alignment, Replay
@@ -47,7 +49,7 @@ class Method:
         return None
 
 
-def register(name: str, title: str):
+def register(name: str, title: str) -> Callable[[type[Method]], type[Method]]:
     def decorate(method: type[Method]) -> type[Method]:
         method.name, method.title = name, title
         return METHODS.register(name)(method)

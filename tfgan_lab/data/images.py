@@ -138,7 +138,7 @@ class ImageArray:
                                                                             tf.float32))
 
 
-def first(images, count: int) -> np.ndarray:
+def first(images: "ImageFiles | ImageArray", count: int) -> np.ndarray:
     """The first `count` images of a set (ImageFiles or ImageArray), float32 in [-1, 1], in
     order and without augmentation randomness beyond the set's own (for grids and metrics)."""
     count = min(count, len(images))

@@ -33,7 +33,7 @@ class Indexed(Protocol):
         seed per example, for random augmentation that resumes exactly."""
 
 
-def eager_constant(value, dtype=None) -> tf.Tensor:
+def eager_constant(value: Any, dtype: tf.DType | None = None) -> tf.Tensor:
     """`tf.constant(value)` made eagerly, even when first asked for inside a traced function:
     a set's arrays are made once and captured by every pipeline, not copied into each graph
     (and a tensor made inside one trace could not serve the next pipeline)."""

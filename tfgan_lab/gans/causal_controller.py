@@ -9,6 +9,7 @@ Run: python main.py --config=configs/causal_controller_fashion_mnist.py --workdi
 """
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -204,7 +205,7 @@ class NetworkController:
         return {k: v.numpy() for k, v in self.network(inputs, training=False).items()}
 
 
-def label_evaluator(config: ConfigDict):
+def label_evaluator(config: ConfigDict) -> Callable[[keras.Model], dict[str, Any]]:
     """controller -> metrics of its label vectors (eval.num_samples of them): `tvd` to the
     training split's labels; where the data's causal model is known (causal_fashion_mnist),
     `tvd_truth` to its exact distribution, and for each of its queries the TVD between what
@@ -213,7 +214,7 @@ def label_evaluator(config: ConfigDict):
     target = metrics.label_distribution(data.attributes)
     truth, names = data.info.truth, data.info.attribute_names
 
-    def evaluate(controller) -> dict[str, Any]:
+    def evaluate(controller: keras.Model) -> dict[str, Any]:
         def sample(**query) -> np.ndarray:
             return sampling.sample_labels(controller, names, controller.noise_dim,
                                           config.eval.num_samples, config.seed, **query)

@@ -213,7 +213,7 @@ def labeler_reading(logits_of: Callable[[np.ndarray], Any]) -> Callable[[np.ndar
     return lambda images: (batched(logits_of, images) > 0).astype(np.int64)
 
 
-def image_evaluator(config: ConfigDict):
+def image_evaluator(config: ConfigDict) -> Callable[..., dict[str, Any]]:
     """(generate(z, labels), read_labels) -> metrics of its images (eval.num_samples per
     query). The labels an image carries are measured from the pixels where the data allows
     (causal_fashion_mnist); otherwise (CelebA) `read_labels(images)` reads them: the image

@@ -14,6 +14,7 @@ import weakref
 
 import keras
 import tensorflow as tf
+from ml_collections import ConfigDict
 
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.nets.translator import IncrementalDecoder
@@ -30,7 +31,7 @@ def _one_key_attention():
         yield
 
 
-def refuse_xla(config, decoding: str) -> None:
+def refuse_xla(config: ConfigDict, decoding: str) -> None:
     """ConfigError if config.runtime.jit_compile is set for a model that decodes inside its
     train step (`decoding`: what it decodes for), a loop of growing shapes."""
     if config.runtime.jit_compile:

@@ -30,6 +30,7 @@ from ml_collections import ConfigDict
 from tfgan_lab import checks, contracts, export, models
 from tfgan_lab.errors import ConfigError, ExportError
 from tfgan_lab.players import adam, learning_rates
+from tfgan_lab.text.tokenizer import Tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation import decoding, language_model
 from tfgan_lab.translation.serving import Translating
@@ -57,7 +58,7 @@ def standardised(values: tf.Tensor, beam_size: int) -> tf.Tensor:
 
 
 def restore_translator(path: str, network: keras.Model, info: text_data.TextInfo,
-                       language: str, words) -> None:
+                       language: str, words: Tokenizer) -> None:
     """`network` given the weights of the translator exported at `path` (writing
     `language`)."""
     module = contracts.CONTRACTS.get("translator").module(

@@ -16,6 +16,7 @@ was trained with, which dual learning checks against its own.
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -248,7 +249,8 @@ class LanguageModels(PlayerModel):
         return self.track(loss=per_sentence, tokens=tokens)
 
 
-def perplexity_evaluator(config: ConfigDict, batch: int = 256):
+def perplexity_evaluator(config: ConfigDict, batch: int = 256
+                         ) -> Callable[[dict[str, Callable]], dict[str, float]]:
     """{language: scorer (text -> {"log_probability", "pieces"})} -> `<language>_perplexity`
     of the first eval.num_samples dev sentences of each: exp of their mean cross-entropy per
     piece (EOS included)."""

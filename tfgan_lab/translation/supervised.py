@@ -227,7 +227,8 @@ def _directions(config: ConfigDict) -> tuple[tuple[str, str], tuple[str, str]]:
     return (a, b), (b, a)
 
 
-def text_evaluator(config: ConfigDict, split: str):
+def text_evaluator(config: ConfigDict, split: str
+                   ) -> Callable[[dict[tuple[str, str], Translate]], dict[str, float]]:
     """{direction: translate} -> BLEU and chrF of each direction on the first
     eval.num_samples pairs of `split` (`en_de_bleu`, `en_de_chrf`, ...)."""
     sides = text_data.first_sentences(config.data, split, config.eval.num_samples)

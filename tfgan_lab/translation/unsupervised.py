@@ -20,6 +20,8 @@ and the run gives its state at the evaluation with the best (`eval.select_by`).
 Both directions are exported with the translator contract, as the supervised translator's.
 """
 
+from collections.abc import Callable
+
 import keras
 import tensorflow as tf
 from ml_collections import ConfigDict
@@ -33,6 +35,7 @@ from tfgan_lab.text.tokenizer import PAD, Tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation import decoding, word_by_word
 from tfgan_lab.translation.supervised import (
+    Translate,
     Translator,
     check_network_config,
     network_from_config,
@@ -232,12 +235,13 @@ class UnsupervisedTranslator(Translator):
                           tokens=tokens)
 
 
-def round_trip_evaluator(config: ConfigDict):
+def round_trip_evaluator(config: ConfigDict
+                         ) -> Callable[[dict[tuple[str, str], Translate]], dict[str, float]]:
     """{direction: translate} -> `<l>_round_trip_bleu` of each language's dev sentences
     translated into the other language and back, and their mean `round_trip_bleu`."""
     sentences = text_data.first_sentences(config.data, "dev", config.eval.num_samples)
 
-    def evaluate(translators) -> dict[str, float]:
+    def evaluate(translators: dict[tuple[str, str], Translate]) -> dict[str, float]:
         results = {}
         for (a, b), there in translators.items():
             back = translators[(b, a)](there(list(sentences[a])))
