@@ -31,7 +31,7 @@ from tfgan_lab.data import groups
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans import caae_eval, caae_serving
 from tfgan_lab.nets import caae as nets
-from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.players import Evaluator, PlayerModel, Sampler, adam, learning_rates
 
 
 @models.register("caae")
@@ -147,11 +147,11 @@ class CAAE(PlayerModel):
     # --- What the trainer asks. ---
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset: groups.GroupedImages):
+    def make_sampler(cls, config: ConfigDict, dataset: groups.GroupedImages) -> Sampler:
         return caae_eval.make_sampler(config, dataset)
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         return caae_eval.make_evaluator(config)
 
     @classmethod

@@ -25,7 +25,7 @@ from tfgan_lab.draws import indexed
 from tfgan_lab.eval import metrics
 from tfgan_lab.gans import causal_serving  # noqa: F401 (registers the export contract)
 from tfgan_lab.nets import causal as nets
-from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.players import Evaluator, PlayerModel, TrainingData, adam, learning_rates
 
 
 @models.register("causal_controller")
@@ -118,11 +118,11 @@ class CausalController(PlayerModel):
         return cc
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset) -> None:
+    def make_sampler(cls, config: ConfigDict, dataset: TrainingData) -> None:
         return None  # Labels, not images: the evaluator measures them (eval.every).
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         evaluate = label_evaluator(config)
         return lambda cc: evaluate(cc.sampler())
 

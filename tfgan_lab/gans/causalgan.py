@@ -29,7 +29,7 @@ from tfgan_lab.errors import ConfigError, EvaluationError
 from tfgan_lab.eval import metrics
 from tfgan_lab.eval.classifier import batched
 from tfgan_lab.gans import causal_serving  # noqa: F401 (registers the causal contracts)
-from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.players import Evaluator, PlayerModel, Sampler, adam, learning_rates
 
 
 @models.register("causalgan")
@@ -124,7 +124,7 @@ class CausalGAN(PlayerModel):
         return gan
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset: attributes.AttributedImages):
+    def make_sampler(cls, config: ConfigDict, dataset: attributes.AttributedImages) -> Sampler:
         """A row per test label vector of the data's first ones, each column its own z."""
         columns = config.train.sample_columns
         labels = np.repeat(dataset.attributes[:columns], columns, axis=0)
@@ -133,7 +133,7 @@ class CausalGAN(PlayerModel):
         return lambda gan: samples.ImageGrid(gan.generate(z, labels).numpy(), columns)
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         evaluate = image_evaluator(config)
         return lambda gan: evaluate(gan.generate, labeler_reading(
             lambda images: gan.labeler({"images": images}, training=False)["logits"]))

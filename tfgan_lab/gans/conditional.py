@@ -13,6 +13,7 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import checks, data, export, images, nets
 from tfgan_lab.gans.gan import EMA_PREFIX, GAN
+from tfgan_lab.players import Evaluator
 
 
 class ConditionalGAN(GAN):
@@ -67,7 +68,7 @@ class ConditionalGAN(GAN):
                                   config.seed, same_noise_per_column=True)
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         from tfgan_lab import eval as eval_lib
 
         evaluator = eval_lib.make_evaluator(config)

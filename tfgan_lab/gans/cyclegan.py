@@ -24,7 +24,7 @@ from tfgan_lab.data import domains, images
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
-from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.players import Evaluator, PlayerModel, Sampler, adam, learning_rates
 
 
 @models.register("cyclegan")
@@ -124,7 +124,7 @@ class CycleGAN(PlayerModel):
     # --- What the trainer asks. ---
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset: domains.UnpairedImages):
+    def make_sampler(cls, config: ConfigDict, dataset: domains.UnpairedImages) -> Sampler:
         """Rows of (A, G_AB(A), G_BA(G_AB(A)), B, G_BA(B), G_AB(G_BA(B))) for the first
         train.sample_columns training images of each domain."""
         from tfgan_lab.eval import translation
@@ -137,7 +137,7 @@ class CycleGAN(PlayerModel):
         return sample
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         evaluator = cls.translation_evaluator(config)
         return lambda gan: evaluator(*gan.translators())
 

@@ -22,7 +22,7 @@ from ml_collections import ConfigDict
 
 from tfgan_lab import augment, checks, data, export, images, losses, models, nets, samples
 from tfgan_lab.errors import ConfigError
-from tfgan_lab.players import PlayerModel, adam, learning_rates, moving_averages
+from tfgan_lab.players import PlayerModel, Sampler, adam, learning_rates, moving_averages
 
 EMA_SUFFIX = "_ema"  # The averaged G's export: <name>_ema.
 EMA_PREFIX = "ema_"  # The averaged G's metrics.
@@ -187,7 +187,7 @@ class GAN(PlayerModel):
                                   config.seed, same_noise_per_column=False)
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset: data.LabeledImages):
+    def make_sampler(cls, config: ConfigDict, dataset: data.LabeledImages) -> Sampler:
         z, labels = cls.grid_inputs(config, dataset.info.num_classes)
         columns = config.train.sample_columns
 

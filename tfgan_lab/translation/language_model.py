@@ -28,7 +28,7 @@ from tfgan_lab import checks, contracts, export, losses, models, samples
 from tfgan_lab.data import parallel_text
 from tfgan_lab.errors import ExportError
 from tfgan_lab.nets import translator as nets
-from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.players import Evaluator, PlayerModel, Sampler, adam, learning_rates
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation.supervised import (
@@ -193,7 +193,7 @@ class LanguageModels(PlayerModel):
         return language_models
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset):
+    def make_sampler(cls, config: ConfigDict, dataset) -> Sampler:
         """The first train.sample_columns dev sentences of each language with their
         perplexity: what the models find likely, shown as they learn."""
         sentences = text_data.first_sentences(config.data, "dev", config.train.sample_columns)
@@ -209,7 +209,7 @@ class LanguageModels(PlayerModel):
         return sample
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         evaluate = perplexity_evaluator(config)
         return lambda language_models: evaluate(language_models.scoring)
 

@@ -21,7 +21,7 @@ from tfgan_lab.data import parallel_text
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import text_scores
 from tfgan_lab.nets import translator as nets
-from tfgan_lab.players import PlayerModel, adam, learning_rates
+from tfgan_lab.players import Evaluator, PlayerModel, Sampler, adam, learning_rates
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import data as text_data
 from tfgan_lab.translation.serving import Translating
@@ -100,7 +100,7 @@ class Translator(PlayerModel):
         return translator
 
     @classmethod
-    def make_sampler(cls, config: ConfigDict, dataset: text_data.SentencePairs):
+    def make_sampler(cls, config: ConfigDict, dataset: text_data.SentencePairs) -> Sampler:
         """The first train.sample_columns dev pairs, translated each way."""
         sides = text_data.first_sentences(config.data, "dev", config.train.sample_columns)
 
@@ -115,7 +115,7 @@ class Translator(PlayerModel):
         return sample
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         evaluate = text_evaluator(config, "dev")
         return lambda translator: evaluate(translator.translators())
 

@@ -29,7 +29,7 @@ from ml_collections import ConfigDict
 from tfgan_lab import checks, models
 from tfgan_lab.eval import text_scores
 from tfgan_lab.nets import translator as nets
-from tfgan_lab.players import adam, learning_rates
+from tfgan_lab.players import Evaluator, adam, learning_rates
 from tfgan_lab.text import noise
 from tfgan_lab.text.tokenizer import PAD, Tokenizer
 from tfgan_lab.translation import data as text_data
@@ -143,7 +143,7 @@ class UnsupervisedTranslator(Translator):
         return translator
 
     @classmethod
-    def make_evaluator(cls, config: ConfigDict):
+    def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         """Dev BLEU and chrF of both directions, and the round-trip BLEU that selects a model
         without pairs (`round_trip_bleu`, the mean of both languages')."""
         evaluate, round_trip = text_evaluator(config, "dev"), round_trip_evaluator(config)
