@@ -18,9 +18,8 @@ input each code repeated so that it weighs as much as z (age: Z / 10 times, gend
 D_img's maps the second code repeated groups / 2 times.
 """
 
-from typing import Any
-
 import keras
+import tensorflow as tf
 from keras import layers, ops
 
 from tfgan_lab.errors import ConfigError
@@ -48,7 +47,7 @@ def _check_shape(image_shape: tuple[int, int, int], depth: int) -> None:
                           "(0 chooses the deepest that fits).")
 
 
-def code(labels: Any, size: int) -> Any:
+def code(labels: tf.Tensor, size: int) -> tf.Tensor:
     """int labels [B] -> float32 [B, size]: +1 at the label, -1 elsewhere (the official
     `concat_label`)."""
     return 2.0 * ops.one_hot(ops.cast(labels, "int32"), size) - 1.0
