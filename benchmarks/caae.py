@@ -165,7 +165,7 @@ def main(argv: list[str]) -> None:
     seeds_label, cells = reporting.seeds_text([r["seed"] for r in caae])
     model, data = config.model, config.data
     command = " ".join(["python benchmarks/caae.py"] + sys.argv[1:])
-    judges = reporting.judges_text([(seed, entry) for _, seed, entry in entries])
+    judges = reporting.judges_text(entries)
     lines = [
         f"# CAAE: {data.name}, the garment's area in {data.groups} groups per class", "",
         f"Command: `{command}`  ",

@@ -162,7 +162,8 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
     """The report's header; `entries` are its runs' (seed, record entry)."""
     first = [seeds[0] for seeds in runs.values()]
     config, count = _config(first[0]["method"]), max(len(seeds) for seeds in runs.values())
-    judges = reporting.judges_text(entries)
+    judges = reporting.judges_text([(entry["result"]["method"], seed, entry)
+                                    for seed, entry in entries])
     seeds_label, cells = reporting.seeds_text(sorted({seed for seed, _ in entries}))
     fewer = [f"{report.title(method)}: " + reporting.seeds_text(
         [seed for seed, entry in entries if entry["result"]["method"] == method])[0]

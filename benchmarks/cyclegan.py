@@ -149,7 +149,8 @@ def main(argv: list[str]) -> None:
     judged = "a2b_accuracy_second" in per_seed[0]
     seeds = [r["seed"] for r in per_seed]
     seeds_label, cells = reporting.seeds_text(seeds)
-    judges = reporting.judges_text(list(zip(seeds, entries, strict=True))) if judged else {}
+    judged_runs = [("", seed, entry) for seed, entry in zip(seeds, entries, strict=True)]
+    judges = reporting.judges_text(judged_runs) if judged else {}
     lines = [
         "# CycleGAN: " + (f"{data.name} classes {data.class_a} <-> {data.class_b}" if fashion_pair
                           else data.folder or data.name), "",

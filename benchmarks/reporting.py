@@ -76,39 +76,52 @@ def by_seeds(runs: list[tuple[int, str]]) -> dict[str, str]:
             for value, s in seeds.items()}
 
 
-def machines_line(runs: list[tuple[str, int, str]]) -> str:
-    """A report's 'Machine:' line from its runs' (what ran: a row or method, or "" where a
-    report has one; seed; machine): the one machine, or which seeds ran on which, naming what
-    ran where when a seed's runs ran on more than one."""
-    machines: dict[str, list[tuple[int, str]]] = {}
-    for what, seed, machine in runs:
-        machines.setdefault(machine, []).append((seed, what))
-    if len(machines) == 1:
-        return f"Machine: {next(iter(machines))}  "
-    seeds = [{seed for seed, _ in ran} for ran in machines.values()]
-    split = len(set().union(*seeds)) < sum(map(len, seeds))  # a seed on two machines
+def grouped(runs: list[tuple[str, int, str]]) -> dict[str, str]:
+    """The values of runs' (what ran: a row or method, or "" where a report has one; seed;
+    value), each with the runs that had it: {value: 'seeds 0, 1'}, or, when a seed's runs had
+    more than one value, naming what ran: {value: 'sft, ra seed 2 and dgr seeds 1, 2'}."""
+    values: dict[str, list[tuple[int, str]]] = {}
+    for what, seed, value in runs:
+        values.setdefault(value, []).append((seed, what))
+    seeds = [{seed for seed, _ in ran} for ran in values.values()]
+    split = len(set().union(*seeds)) < sum(map(len, seeds))  # a seed with two values
 
     def named(ran: list[tuple[int, str]]) -> str:
-        ran = ran if split else [(seed, "") for seed, _ in ran]
-        return " and ".join(f"{what} {seeds}".strip() for what, seeds in by_seeds(ran).items())
+        if not split:
+            return by_seeds([(seed, "") for seed, _ in ran])[""]
+        whats: dict[str, list[str]] = {}  # {the seeds: what ran with them}
+        for what, seeds_text in by_seeds(ran).items():
+            whats.setdefault(seeds_text, []).append(what)
+        return " and ".join(f"{', '.join(w for w in what if w)} {seeds_text}".strip()
+                            for seeds_text, what in whats.items())
 
+    return {value: named(ran) for value, ran in values.items()}
+
+
+def machines_line(runs: list[tuple[str, int, str]]) -> str:
+    """A report's 'Machine:' line from its runs' (what ran, seed, machine; as `grouped`): the
+    one machine, or which seeds ran on which."""
+    machines = grouped(runs)
+    if len(machines) == 1:
+        return f"Machine: {next(iter(machines))}  "
     return "Machines (times compare only within one): " + "; ".join(
-        f"{named(ran)} on {machine}" for machine, ran in machines.items()) + "  "
+        f"{ran} on {machine}" for machine, ran in machines.items()) + "  "
 
 
-def judge_accuracy_text(runs: list[tuple[int, float]]) -> str:
-    """A judge's test accuracy over its runs' (seed, accuracy): '0.9247', or '0.9247 (seed 0),
-    0.9259 (seeds 1, 2)' when the judges the seeds were scored by differ."""
-    accuracies = by_seeds([(seed, f"{accuracy:.4f}") for seed, accuracy in runs])
+def judge_accuracy_text(runs: list[tuple[str, int, float]]) -> str:
+    """A judge's test accuracy over its runs' (what ran, seed, accuracy; as `grouped`):
+    '0.9247', or '0.9247 (seed 0), 0.9259 (seeds 1, 2)' when the runs were scored by judges
+    that differ."""
+    accuracies = grouped([(what, seed, f"{accuracy:.4f}") for what, seed, accuracy in runs])
     if len(accuracies) == 1:
         return next(iter(accuracies))
-    return ", ".join(f"{accuracy} ({seeds})" for accuracy, seeds in accuracies.items())
+    return ", ".join(f"{accuracy} ({ran})" for accuracy, ran in accuracies.items())
 
 
-def judges_text(entries: list[tuple[int, dict]]) -> dict[str, str]:
-    """Each judge's judge_accuracy_text over runs' (seed, record entry): {judge: text}."""
-    return {judge: judge_accuracy_text([(seed, entry["judges"][judge])
-                                        for seed, entry in entries])
+def judges_text(entries: list[tuple[str, int, dict]]) -> dict[str, str]:
+    """Each judge's judge_accuracy_text over runs' (what ran, seed, record entry)."""
+    return {judge: judge_accuracy_text([(what, seed, entry["judges"][judge])
+                                        for what, seed, entry in entries])
             for judge in eval_lib.JUDGES}
 
 

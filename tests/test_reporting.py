@@ -132,9 +132,16 @@ def test_the_header_names_which_seeds_ran_on_which_machine_and_judges():
                                     ("unsupervised", 0, "A")]) == (
         "Machines (times compare only within one): dual seeds 0, 1 and unsupervised seed 0 on A; "
         "ceiling seed 0 on B  ")
-    assert reporting.judge_accuracy_text([(0, 0.92474), (1, 0.92471)]) == "0.9247"
-    assert reporting.judge_accuracy_text([(0, 0.9247), (1, 0.9259), (2, 0.9259)]) == (
+    assert reporting.judge_accuracy_text([("", 0, 0.92474), ("", 1, 0.92471)]) == "0.9247"
+    assert reporting.judge_accuracy_text([("", 0, 0.9247), ("", 1, 0.9259), ("", 2, 0.9259)]) == (
         "0.9247 (seed 0), 0.9259 (seeds 1, 2)")
+    # A seed scored by two judges (its methods run on two machines): what ran is named.
+    runs = [(method, seed, 0.9247 if seed == 0 else 0.9270) for seed in (0, 1, 2)
+            for method in ("dgr", "sft", "ra")]
+    runs[-2:] = [("sft", 2, 0.9235), ("ra", 2, 0.9235)]
+    assert reporting.judge_accuracy_text(runs) == (
+        "0.9247 (dgr, sft, ra seed 0), 0.9270 (dgr seeds 1, 2 and sft, ra seed 1), "
+        "0.9235 (sft, ra seed 2)")
 
 
 def test_means_over_seeds_of_the_floats_all_runs_share_and_what_they_have_alike():
