@@ -162,8 +162,8 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
     """The report's header; `entries` are its runs' (seed, record entry)."""
     first = [seeds[0] for seeds in runs.values()]
     config, count = _config(first[0]["method"]), max(len(seeds) for seeds in runs.values())
-    judges = reporting.judges_text([(entry["result"]["method"], seed, entry)
-                                    for seed, entry in entries])
+    ran = [(entry["result"]["method"], seed, entry) for seed, entry in entries]
+    judges = reporting.judges_text(ran)
     seeds_label, cells = reporting.seeds_text(sorted({seed for seed, _ in entries}))
     fewer = [f"{report.title(method)}: " + reporting.seeds_text(
         [seed for seed, entry in entries if entry["result"]["method"] == method])[0]
@@ -173,8 +173,7 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ",
-        reporting.machines_line([(entry["result"]["method"], seed, entry["machine"])
-                                 for seed, entry in entries]),
+        reporting.machines_line([(method, seed, entry["machine"]) for method, seed, entry in ran]),
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
