@@ -166,7 +166,7 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
     judges = reporting.judges_text(ran)
     seeds_label, cells = reporting.seeds_text(sorted({seed for seed, _ in entries}))
     fewer = [f"{report.title(method)}: " + reporting.seeds_text(
-        [seed for seed, entry in entries if entry["result"]["method"] == method])[0]
+        [seed for ran_method, seed, _ in ran if ran_method == method])[0]
         for method, seeds in runs.items() if len(seeds) < count]
     if fewer:  # (--report_only, while some still run)
         seeds_label += f" (so far {'; '.join(fewer)})"
