@@ -34,7 +34,7 @@ quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines h
 
 from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, files, images, runtime  # noqa: E402
+from tfgan_lab import export, files, images  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import progression  # noqa: E402
 from tfgan_lab.gans import caae_eval, caae_serving  # noqa: E402
@@ -172,7 +172,7 @@ def main(argv: list[str]) -> None:
         reporting.machines_line([(label, seed, entry["machine"])
                                  for label, seed, entry in entries]),
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per run "
-        f"({runtime.precision_text(config.runtime)}, {seeds_label}); z {model.z_dim}, "
+        f"({reporting.precision_text(entries)}, {seeds_label}); z {model.z_dim}, "
         f"E {model.e_filters}, G {model.g_filters}, D_img {model.d_filters} filters; weights: "
         f"reconstruction {model.reconstruction_weight:g}, image adversary "
         f"{model.image_weight:g}, z adversary {model.z_weight:g}, TV {model.tv_weight:g}; the "

@@ -33,7 +33,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
 from benchmarks import reporting, seed_runs  # noqa: E402
-from tfgan_lab import export, files, images, models, runtime, workdir  # noqa: E402
+from tfgan_lab import export, files, images, models, workdir  # noqa: E402
 from tfgan_lab.causal import sampling  # noqa: E402
 from tfgan_lab.causal.exact import assignment_text  # noqa: E402
 from tfgan_lab.data import causal_fashion  # noqa: E402
@@ -106,8 +106,8 @@ def _runs(records: seed_runs.Records) -> list[dict]:
             controller = _stage(controller_seed, records, "controller", "controller")
             image_seed.config.model.controller = controller["exports"]["controller"]
             image = _stage(image_seed, records, "image", "generator")
-        machine = records.get(f"image/{key}", image_seed.config)["machine"]
-        runs.append({"seed": controller["seed"], "machine": machine,
+        runs.append({"seed": controller["seed"],
+                     "record": records.get(f"image/{key}", image_seed.config),
                      "seconds": controller["seconds"] + image["seconds"],
                      **{f"controller/{k}": v for k, v in controller.items()},
                      **{f"image/{k}": v for k, v in image.items()}})
@@ -154,7 +154,7 @@ def _settings(controller: ConfigDict, image: ConfigDict) -> str:
             + f"; image stage: {image.train.steps} steps of batch {image.train.batch_size}, z "
             f"{m.z_dim}, {m.loss} loss, Adam {image.optimizer.g_learning_rate:g}, labeler weight "
             f"{m.labeler_weight:g}, k_t = {m.anti_labeler_weight:g} exp(-t / "
-            f"{m.anti_labeler_decay:g}), {runtime.precision_text(image.runtime)}")
+            f"{m.anti_labeler_decay:g})")
 
 
 def main(argv: list[str]) -> None:
@@ -167,6 +167,7 @@ def main(argv: list[str]) -> None:
     _, cells = reporting.seeds_text(seeds)
     per_seed = ", ".join(f"seed {r['seed']} {r['seconds'] / 60:.1f}" for r in runs)
     mean, truth = reporting.mean_over_seeds(runs), causal_fashion.MODEL
+    recorded = [("", r["seed"], r["record"]) for r in runs]
     names = truth.graph.nodes
 
     def cell(key: str) -> str:
@@ -175,9 +176,10 @@ def main(argv: list[str]) -> None:
     lines = [
         "# CausalGAN on the data of a known causal model", "",
         f"Command: `{' '.join(['python benchmarks/causalgan.py'] + sys.argv[1:])}`  ",
-        reporting.machines_line([("", r["seed"], r["machine"]) for r in runs]),
+        reporting.machines_line([("", seed, entry["machine"]) for _, seed, entry in recorded]),
         f"Training: {reporting.mean_spread([r['seconds'] / 60 for r in runs], 1)} min per seed "
-        f"for both stages ({per_seed}); {_settings(_CONTROLLER_CONFIG.value, _CONFIG.value)}.  ",
+        f"for both stages ({per_seed}); {_settings(_CONTROLLER_CONFIG.value, _CONFIG.value)}, "
+        f"{reporting.precision_text(recorded)}.  ",
         f"Measured through the exports: {_CONTROLLER_CONFIG.value.eval.num_samples} label "
         f"vectors and {_CONFIG.value.eval.num_samples} images per query, every label of an "
         "image read from its pixels (docs/causal.md). The TVD floor, the same number of draws "

@@ -44,7 +44,7 @@ from tfgan_lab.console import quiet_tensorflow, run_command  # noqa: E402
 quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines hidden
 
 from benchmarks import reporting, seed_runs  # noqa: E402
-from tfgan_lab import continual, files, runtime  # noqa: E402
+from tfgan_lab import continual, files  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
 from tfgan_lab.config import validate  # noqa: E402
 from tfgan_lab.continual import report  # noqa: E402
@@ -177,7 +177,7 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "
-        f"{runtime.precision_text(config.runtime)}, {seeds_label}. Solvers: the reference "
+        f"{reporting.precision_text(ran)}, {seeds_label}. Solvers: the reference "
         f"classifier's network, {config.continual.solver_steps} steps per task, each task "
         f"starting from the previous solver, label smoothing "
         f"{_config('finetune').continual.label_smoothing:g}. "

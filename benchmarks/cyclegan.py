@@ -36,7 +36,7 @@ quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines h
 
 from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import eval as eval_lib  # noqa: E402
-from tfgan_lab import export, files, images, models, runtime, translate  # noqa: E402
+from tfgan_lab import export, files, images, models, translate  # noqa: E402
 from tfgan_lab.data import images as image_files  # noqa: E402
 from tfgan_lab.eval import translation  # noqa: E402
 
@@ -149,17 +149,16 @@ def main(argv: list[str]) -> None:
     judged = "a2b_accuracy_second" in per_seed[0]
     seeds = [r["seed"] for r in per_seed]
     seeds_label, cells = reporting.seeds_text(seeds)
-    judged_runs = [("", seed, entry) for seed, entry in zip(seeds, entries, strict=True)]
-    judges = reporting.judges_text(judged_runs) if judged else {}
+    recorded = [("", seed, entry) for seed, entry in zip(seeds, entries, strict=True)]
+    judges = reporting.judges_text(recorded) if judged else {}
     lines = [
         "# CycleGAN: " + (f"{data.name} classes {data.class_a} <-> {data.class_b}" if fashion_pair
                           else data.folder or data.name), "",
         f"Command: `{command}`  ",
-        reporting.machines_line([("", seed, entry["machine"])
-                                 for seed, entry in zip(seeds, entries, strict=True)]),
+        reporting.machines_line([("", seed, entry["machine"]) for _, seed, entry in recorded]),
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per seed in "
         f"{reporting.mean_spread([r['seconds'] / 60 for r in per_seed], 1)} min "
-        f"({runtime.precision_text(config.runtime)}, {seeds_label}); ResNet "
+        f"({reporting.precision_text(recorded)}, {seeds_label}); ResNet "
         f"generators (ngf {model.g_filters}, {model.blocks or 'default'} blocks, "
         f"{model.upsampling} upsampling), PatchGANs (ndf {model.d_filters}, {model.d_layers} "
         f"strided layers), {model.loss}, cycle weight {model.cycle_weight:g}, identity "

@@ -12,7 +12,7 @@ from absl import app, logging
 from ml_collections import ConfigDict
 
 from tfgan_lab import eval as eval_lib
-from tfgan_lab import models
+from tfgan_lab import models, runtime
 from tfgan_lab.config import validate
 from tfgan_lab.gans.gan import EMA_PREFIX
 
@@ -106,6 +106,17 @@ def machines_line(runs: list[tuple[str, int, str]]) -> str:
         return f"Machine: {next(iter(machines))}  "
     return "Machines (times compare only within one): " + "; ".join(
         f"{ran} on {machine}" for machine, ran in machines.items()) + "  "
+
+
+def precision_text(runs: list[tuple[str, int, dict]]) -> str:
+    """The dtype policies that runs trained in, from their (what ran, seed, record entry; as
+    `grouped`): 'mixed_bfloat16', or which runs trained in which ('mixed_bfloat16 for dual
+    seeds 0, 1, 2; float32 for supervised_all seeds 0, 1')."""
+    policies = grouped([(what, seed, runtime.recorded_policy(
+        entry["config"]["runtime"]["precision"], entry["machine"])) for what, seed, entry in runs])
+    if len(policies) == 1:
+        return next(iter(policies))
+    return "; ".join(f"{policy} for {ran}" for policy, ran in policies.items())
 
 
 def judge_accuracy_text(runs: list[tuple[str, int, float]]) -> str:

@@ -38,7 +38,7 @@ quiet_tensorflow()  # before TensorFlow's first import: its C++ start-up lines h
 
 from benchmarks import reporting, seed_runs, translation_report  # noqa: E402
 from benchmarks.translation_report import DIRECTIONS  # noqa: E402
-from tfgan_lab import export, models, runtime, workdir  # noqa: E402
+from tfgan_lab import export, models, workdir  # noqa: E402
 from tfgan_lab.data import parallel_text  # noqa: E402
 from tfgan_lab.eval import text_scores  # noqa: E402
 from tfgan_lab.translation import word_by_word  # noqa: E402
@@ -185,7 +185,7 @@ def main(argv: list[str]) -> None:
         os.makedirs(_RESULTS.value, exist_ok=True)
     records = seed_runs.Records(os.path.join(_RESULTS.value, "translation.json"))
     results: dict[str, list[dict]] = {}
-    machines = []
+    recorded = []  # (row, seed, record entry)
     for row in _ROWS.value:
         seeds = _ABLATION_SEEDS.value if row in ABLATIONS else _SEEDS.value
         for index, seed in enumerate(_seeds(row, seeds)):
@@ -195,14 +195,14 @@ def main(argv: list[str]) -> None:
             except _NotRecorded:  # --report_only: a seed still to run (or the run it needs)
                 continue
             results.setdefault(row, []).append(result)
-            machines.append((row, seed.config.seed, records.get(
-                f"{row}/seed{seed.config.seed}", seed.config)["machine"]))
+            recorded.append((row, seed.config.seed, records.get(
+                f"{row}/seed{seed.config.seed}", seed.config)))
     if not results:
         raise records.none_of(f"the rows {_ROWS.value}")
-    precisions = sorted({runtime.precision_text(_config(row).runtime) for row in results})
     translation_report.write(os.path.join(_RESULTS.value, "translation.md"), results,
                              {row: ROWS[row][2] for row in results}, _baselines(records),
-                             machines, _test_sides(), "; ".join(precisions))
+                             [(row, seed, entry["machine"]) for row, seed, entry in recorded],
+                             _test_sides(), reporting.precision_text(recorded))
 
 
 @functools.cache  # the test pairs, read once a run

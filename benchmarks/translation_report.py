@@ -33,7 +33,7 @@ def write(path: str, results: dict[str, list[dict]], labels: dict[str, str], mea
     """translation.md at `path`: `results` {row: its seeds' results}, `labels` {row: what it
     is}, `measured` the baselines' record (their rows, the word-by-word model's precision),
     `machines` the runs' (row, seed, machine), `sides` the test pairs {language: sentences},
-    `training_precision` the rows' (runtime.precision_text)."""
+    `training_precision` the rows' (reporting.precision_text)."""
     baselines, precision = measured["rows"], measured["precision"]
     header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
     lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",

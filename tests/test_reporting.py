@@ -132,6 +132,18 @@ def test_the_header_names_which_seeds_ran_on_which_machine_and_judges():
                                     ("unsupervised", 0, "A")]) == (
         "Machines (times compare only within one): dual seeds 0, 1 and unsupervised seed 0 on A; "
         "ceiling seed 0 on B  ")
+    # The policy each run trained in, from its record: what precision auto picked there.
+    def entry(precision: str, machine: str) -> dict:
+        return {"config": {"runtime": {"precision": precision}}, "machine": machine}
+
+    native, emulated = "EPYC, native bfloat16 (CPU (avx512_bf16))", "EPYC, bfloat16 emulated"
+    assert reporting.precision_text([("", 0, entry("auto", native)),
+                                     ("", 1, entry("mixed_bfloat16", emulated))]) == (
+        "mixed_bfloat16")
+    assert reporting.precision_text([("dual", 0, entry("auto", native)),
+                                     ("dual", 1, entry("auto", native)),
+                                     ("ceiling", 0, entry("auto", emulated))]) == (
+        "mixed_bfloat16 for dual seeds 0, 1; float32 for ceiling seed 0")
     assert reporting.judge_accuracy_text([("", 0, 0.92474), ("", 1, 0.92471)]) == "0.9247"
     assert reporting.judge_accuracy_text([("", 0, 0.9247), ("", 1, 0.9259), ("", 2, 0.9259)]) == (
         "0.9247 (seed 0), 0.9259 (seeds 1, 2)")

@@ -70,9 +70,14 @@ def test_setup_seeds_everything():
     assert (a == keras.random.normal([3]).numpy()).all()
 
 
-def test_precision_text_names_what_auto_picks_by_the_machine_line():
-    config = base_config("cgan").runtime
-    config.precision = "mixed_bfloat16"
-    assert runtime.precision_text(config) == "mixed_bfloat16"
-    config.precision = "auto"
-    assert "float32 where it is emulated" in runtime.precision_text(config)
+def test_a_record_s_machine_line_gives_the_policy_auto_picked_there():
+    here = runtime.machine_description()
+    assert runtime.recorded_policy("auto", here) == runtime.policy_name("auto")
+    assert runtime.recorded_policy("mixed_float16", here) == "mixed_float16"
+    zen3, zen4 = ("AMD EPYC, 2 cores visible, no GPUs, bfloat16 emulated, Python 3.11.7",
+                  "AMD EPYC, 2 cores visible, no GPUs, native bfloat16 (CPU (avx512_bf16)), "
+                  "Python 3.11.7")
+    assert runtime.recorded_policy("auto", zen3) == "float32"
+    assert runtime.recorded_policy("auto", zen4) == "mixed_bfloat16"
+    # A record older than the machine line's bfloat16 words: not guessed.
+    assert runtime.recorded_policy("auto", "Intel Xeon, 2 cores visible") == "precision auto"

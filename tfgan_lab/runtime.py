@@ -100,13 +100,14 @@ def policy_name(precision: str, strategy: str = "default") -> str:
     return "mixed_bfloat16" if native_bfloat16(strategy) else "float32"
 
 
-def precision_text(runtime: ConfigDict) -> str:
-    """`runtime.precision` as a results report states it; what 'auto' picked follows from the
-    report's machine line (machine_description), which can name several machines."""
-    if runtime.precision != "auto":
-        return runtime.precision
-    return ("precision auto: mixed_bfloat16 on a machine with native bfloat16, float32 where "
-            "it is emulated")
+def recorded_policy(precision: str, machine: str) -> str:
+    """The policy that `precision` resolved to on `machine`, a machine_description (which says
+    whether bfloat16 was native there): what a recorded run trained in."""
+    if precision != "auto":
+        return precision
+    if "native bfloat16" in machine:
+        return "mixed_bfloat16"
+    return "float32" if "bfloat16 emulated" in machine else "precision auto"
 
 
 def set_precision(precision: str, strategy: str = "default") -> str:
