@@ -169,8 +169,7 @@ def main(argv: list[str]) -> None:
     lines = [
         f"# CAAE: {data.name}, the garment's area in {data.groups} groups per class", "",
         f"Command: `{command}`  ",
-        reporting.machines_line([(label, seed, entry["machine"])
-                                 for label, seed, entry in entries]),
+        reporting.machines_line(entries),
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per run "
         f"({reporting.precision_text(entries)}, {seeds_label}); z {model.z_dim}, "
         f"E {model.e_filters}, G {model.g_filters}, D_img {model.d_filters} filters; weights: "

@@ -176,7 +176,7 @@ def main(argv: list[str]) -> None:
     lines = [
         "# CausalGAN on the data of a known causal model", "",
         f"Command: `{' '.join(['python benchmarks/causalgan.py'] + sys.argv[1:])}`  ",
-        reporting.machines_line([("", seed, entry["machine"]) for _, seed, entry in recorded]),
+        reporting.machines_line(recorded),
         f"Training: {reporting.mean_spread([r['seconds'] / 60 for r in runs], 1)} min per seed "
         f"for both stages ({per_seed}); {_settings(_CONTROLLER_CONFIG.value, _CONFIG.value)}, "
         f"{reporting.precision_text(recorded)}.  ",

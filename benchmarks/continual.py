@@ -173,7 +173,7 @@ def _header(runs: dict[str, list[dict]], entries: list[tuple[int, dict]],
     lines = [
         "# Learning without forgetting: split Fashion-MNIST", "",
         f"Command: `{command}`  ",
-        reporting.machines_line([(method, seed, entry["machine"]) for method, seed, entry in ran]),
+        reporting.machines_line(ran),
         f"Tasks: {len(first[0]['tasks'])} class-incremental tasks of "
         f"{_CLASSES_PER_TASK.value} class{'es' * (_CLASSES_PER_TASK.value != 1)}, in class "
         f"order; batch {config.train.batch_size}, "

@@ -155,7 +155,7 @@ def main(argv: list[str]) -> None:
         "# CycleGAN: " + (f"{data.name} classes {data.class_a} <-> {data.class_b}" if fashion_pair
                           else data.folder or data.name), "",
         f"Command: `{command}`  ",
-        reporting.machines_line([("", seed, entry["machine"]) for _, seed, entry in recorded]),
+        reporting.machines_line(recorded),
         f"Training: {config.train.steps} steps of batch {config.train.batch_size} per seed in "
         f"{reporting.mean_spread([r['seconds'] / 60 for r in per_seed], 1)} min "
         f"({reporting.precision_text(recorded)}, {seeds_label}); ResNet "

@@ -98,10 +98,10 @@ def grouped(runs: list[tuple[str, int, str]]) -> dict[str, str]:
     return {value: named(ran) for value, ran in values.items()}
 
 
-def machines_line(runs: list[tuple[str, int, str]]) -> str:
-    """A report's 'Machine:' line from its runs' (what ran, seed, machine; as `grouped`): the
-    one machine, or which seeds ran on which."""
-    machines = grouped(runs)
+def machines_line(runs: list[tuple[str, int, dict]]) -> str:
+    """A report's 'Machine:' line from its runs' (what ran, seed, record entry; as `grouped`):
+    the one machine, or which seeds ran on which."""
+    machines = grouped([(what, seed, entry["machine"]) for what, seed, entry in runs])
     if len(machines) == 1:
         return f"Machine: {next(iter(machines))}  "
     return "Machines (times compare only within one): " + "; ".join(

@@ -201,8 +201,7 @@ def main(argv: list[str]) -> None:
         raise records.none_of(f"the rows {_ROWS.value}")
     translation_report.write(os.path.join(_RESULTS.value, "translation.md"), results,
                              {row: ROWS[row][2] for row in results}, _baselines(records),
-                             [(row, seed, entry["machine"]) for row, seed, entry in recorded],
-                             _test_sides(), reporting.precision_text(recorded))
+                             recorded, _test_sides())
 
 
 @functools.cache  # the test pairs, read once a run

@@ -28,18 +28,18 @@ DUAL_PAPERS = [("He et al. (2016)", "WMT14, warm start on 10% of the pairs", "en
 
 
 def write(path: str, results: dict[str, list[dict]], labels: dict[str, str], measured: dict,
-          machines: list[tuple[str, int, str]], sides: dict[str, tuple[str, ...]],
-          training_precision: str) -> None:
+          recorded: list[tuple[str, int, dict]], sides: dict[str, tuple[str, ...]]) -> None:
     """translation.md at `path`: `results` {row: its seeds' results}, `labels` {row: what it
     is}, `measured` the baselines' record (their rows, the word-by-word model's precision),
-    `machines` the runs' (row, seed, machine), `sides` the test pairs {language: sentences},
-    `training_precision` the rows' (reporting.precision_text)."""
+    `recorded` the runs' (row, seed, record entry), `sides` the test pairs {language:
+    sentences}."""
     baselines, precision = measured["rows"], measured["precision"]
     header = " | ".join(f"{a}-{b} BLEU | {a}-{b} chrF" for a, b in DIRECTIONS)
     lines = ["# Translation: English-German catalogues, baselines, supervised and unsupervised",
              "", "Command: `python benchmarks/translation.py` (seed by seed: `--seeds=N "
              "--from_records`; what is recorded so far: `--report_only`).",
-             reporting.machines_line(machines), f"Training: {training_precision}.", "",
+             reporting.machines_line(recorded),
+             f"Training: {reporting.precision_text(recorded)}.", "",
              f"On the {len(sides[DIRECTIONS[0][0]])} test pairs (data.seed=0), sacreBLEU "
              f"({text_scores.scores(['a'], ['a'])['bleu'].signature}); each trained cell is the "
              "mean ± sd over the seeds named, scored through the exports; minutes and tokens/s are "

@@ -120,29 +120,30 @@ def test_a_corrupt_record_says_how_to_recover(tmp_path):
 
 
 def test_the_header_names_which_seeds_ran_on_which_machine_and_judges():
-    assert reporting.machines_line([("", 0, "A"), ("", 0, "A"), ("", 1, "A")]) == "Machine: A  "
-    assert reporting.machines_line([("", 0, "A"), ("", 1, "B"), ("", 1, "A"), ("", 2, "B")]) == (
+    def entry(machine: str, precision: str = "auto") -> dict:  # a run's record
+        return {"config": {"runtime": {"precision": precision}}, "machine": machine}
+
+    def machines(runs: list[tuple[str, int, str]]) -> str:
+        return reporting.machines_line([(what, seed, entry(m)) for what, seed, m in runs])
+
+    assert machines([("", 0, "A"), ("", 0, "A"), ("", 1, "A")]) == "Machine: A  "
+    assert machines([("", 0, "A"), ("", 1, "B"), ("", 1, "A"), ("", 2, "B")]) == (
         "Machines (times compare only within one): seeds 0, 1 on A; seeds 1, 2 on B  ")
     # Several rows (or methods): seeds alone while each seed ran on one machine; else each
     # machine names what ran there.
-    assert reporting.machines_line([("sft", 0, "A"), ("ra", 0, "A"), ("sft", 1, "B"),
-                                    ("ra", 1, "B")]) == (
+    assert machines([("sft", 0, "A"), ("ra", 0, "A"), ("sft", 1, "B"), ("ra", 1, "B")]) == (
         "Machines (times compare only within one): seed 0 on A; seed 1 on B  ")
-    assert reporting.machines_line([("dual", 0, "A"), ("dual", 1, "A"), ("ceiling", 0, "B"),
-                                    ("unsupervised", 0, "A")]) == (
+    assert machines([("dual", 0, "A"), ("dual", 1, "A"), ("ceiling", 0, "B"),
+                     ("unsupervised", 0, "A")]) == (
         "Machines (times compare only within one): dual seeds 0, 1 and unsupervised seed 0 on A; "
         "ceiling seed 0 on B  ")
     # The policy each run trained in, from its record: what precision auto picked there.
-    def entry(precision: str, machine: str) -> dict:
-        return {"config": {"runtime": {"precision": precision}}, "machine": machine}
-
     native, emulated = "EPYC, native bfloat16 (CPU (avx512_bf16))", "EPYC, bfloat16 emulated"
-    assert reporting.precision_text([("", 0, entry("auto", native)),
-                                     ("", 1, entry("mixed_bfloat16", emulated))]) == (
+    assert reporting.precision_text([("", 0, entry(native)),
+                                     ("", 1, entry(emulated, "mixed_bfloat16"))]) == (
         "mixed_bfloat16")
-    assert reporting.precision_text([("dual", 0, entry("auto", native)),
-                                     ("dual", 1, entry("auto", native)),
-                                     ("ceiling", 0, entry("auto", emulated))]) == (
+    assert reporting.precision_text([("dual", 0, entry(native)), ("dual", 1, entry(native)),
+                                     ("ceiling", 0, entry(emulated))]) == (
         "mixed_bfloat16 for dual seeds 0, 1; float32 for ceiling seed 0")
     assert reporting.judge_accuracy_text([("", 0, 0.92474), ("", 1, 0.92471)]) == "0.9247"
     assert reporting.judge_accuracy_text([("", 0, 0.9247), ("", 1, 0.9259), ("", 2, 0.9259)]) == (

@@ -18,6 +18,8 @@ STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 # CPU flags of native bfloat16 arithmetic: AVX-512 BF16 and AMX (x86), the BF16 extension (Arm).
 BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")
+# How machine_description says which, and recorded_policy reads it back from a record.
+NATIVE_BFLOAT16, EMULATED_BFLOAT16 = "native bfloat16", "bfloat16 emulated"
 
 
 def split_cpu(num_devices: int) -> None:
@@ -105,9 +107,9 @@ def recorded_policy(precision: str, machine: str) -> str:
     whether bfloat16 was native there): what a recorded run trained in."""
     if precision != "auto":
         return precision
-    if "native bfloat16" in machine:
+    if NATIVE_BFLOAT16 in machine:
         return "mixed_bfloat16"
-    return "float32" if "bfloat16 emulated" in machine else "precision auto"
+    return "float32" if EMULATED_BFLOAT16 in machine else "precision auto"
 
 
 def set_precision(precision: str, strategy: str = "default") -> str:
@@ -143,5 +145,5 @@ def machine_description() -> str:
     gpus = len(tf.config.list_physical_devices("GPU"))
     bfloat16 = native_bfloat16()
     return (f"{cpu}, {os.cpu_count()} cores visible, {gpus or 'no'} GPU{'s' * (gpus != 1)}, "
-            f"{f'native bfloat16 ({bfloat16})' if bfloat16 else 'bfloat16 emulated'}, "
+            f"{f'{NATIVE_BFLOAT16} ({bfloat16})' if bfloat16 else EMULATED_BFLOAT16}, "
             f"Python {platform.python_version()}")
