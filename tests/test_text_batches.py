@@ -1,12 +1,14 @@
 """Text batched by length (`data.bucket_steps`, data/pipeline.py) on the real monolingual
 halves of the catalogue corpus: a window of steps holds the sentences it holds unbucketed,
 every sentence once an epoch (a short last window too), the batches pad to far fewer pieces,
-and a resumed or multi-replica pipeline yields the same batches."""
+and a resumed or multi-replica pipeline yields the same batches. A max_length that cuts more
+than a tenth of the sentences is warned of."""
 
 import numpy as np
 import pytest
 
 from tfgan_lab.data import parallel_text
+from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import data as text_data
 
 from conftest import PipelineContext
@@ -75,3 +77,24 @@ def test_the_pieces_a_step_computes_per_piece_of_text(halves):
         sum(_width(batch) * 32 for batch in drawn) / text)
     both = {n: text_data.computed_per_piece(halves[n].batches(32, seed=0), 20) for n in (0, 10)}
     assert 1 < both[10] < 0.6 * both[0], both
+
+
+def test_a_max_length_that_cuts_a_tenth_of_the_sentences_is_warned_of(capsys):
+    """At 8 pieces each half's warning counts the sentences cut (their ids at 128 pieces
+    counted here); at the length it names, 99% fit, and nothing is said."""
+    config = parallel_text.config()
+    text_data.load_monolingual(config, 8)
+    said = capsys.readouterr().err.splitlines()
+    monolingual = parallel_text.load(config, "monolingual")
+    words = tokenizer.Tokenizer(text_data.text_info(config, 8).vocabulary)
+    suggested = []
+    for language, sentences, line in zip(monolingual.languages,
+                                         (monolingual.source, monolingual.target), said,
+                                         strict=True):
+        lengths = text_data.pieces(words.encode_padded(list(sentences), 128)).numpy()
+        assert line.startswith(f"warning: {np.sum(lengths > 8)} of {len(sentences)} {language} "
+                               "sentences are longer than config.model.max_length=8 pieces")
+        suggested.append(int(line.rsplit("--config.model.max_length=", 1)[1].split()[0]))
+        assert np.mean(lengths <= suggested[-1]) >= 0.99 > np.mean(lengths < suggested[-1])
+    text_data.load_monolingual(config, max(suggested))
+    assert capsys.readouterr().err == ""
