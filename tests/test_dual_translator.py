@@ -127,6 +127,9 @@ def test_bad_configs_are_refused_with_the_fix(inputs, tmp_path):
                                           r"export configs/translator_catalogues.py with"):
         train.train(_config(inputs, warm_start=missing), str(tmp_path / "dual"))
     assert not (tmp_path / "dual").exists()  # the refused run left no workdir behind
+    with pytest.raises(ExportError, match=r"names de, en \(a 'language_model' model's\)\. Pass "
+                                          r"an export of a model that writes en_de and de_en"):
+        training_setup(_config(inputs, warm_start=inputs["language_models"]))
     config = _config(inputs, game=False, paired_fraction=0.0)
     with pytest.raises(ConfigError, match="model.game=False .* trains nothing"):
         models.of(config).check_config(config)

@@ -145,12 +145,16 @@ class Manifest:
         """The paths of `roles`; ExportError naming what is missing and what to do."""
         _require_export(self.path)
         missing = [role for role in roles if role not in self.paths]
+        if missing and self.paths:  # another kind of model's exports
+            model = f" (a {self.model!r} model's)" if self.model else ""
+            raise ExportError(f"{self.path} was not exported with {' and '.join(missing)}: its "
+                              f"manifest names {', '.join(sorted(self.paths))}{model}. Pass an "
+                              f"export of a model that writes {' and '.join(roles)}.")
         if missing:
-            found = (f"its manifest names {', '.join(sorted(self.paths))}" if self.paths
-                     else f"it has no manifest ({os.path.normpath(self.path)}{MANIFEST_SUFFIX})")
-            raise ExportError(f"{self.path} was not exported with {' and '.join(missing)}: "
-                              f"{found}. Export the run again (--mode=export --workdir=...) "
-                              "and pass one of the new versions.")
+            raise ExportError(f"{self.path} was not exported with {' and '.join(missing)}: it "
+                              f"has no manifest ({os.path.normpath(self.path)}"
+                              f"{MANIFEST_SUFFIX}). Export the run again (--mode=export "
+                              "--workdir=...) and pass one of the new versions.")
         return [self.paths[role] for role in roles]
 
 
