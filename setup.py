@@ -15,6 +15,7 @@ setup(
         "tensorflow>=2.16,<2.22",
         "keras>=3.5",
         "tensorflow-datasets",
+        "importlib_resources",  # TFDS's downloads need it and do not install it.
         "tensorboard",  # tf.summary needs it; TF >= 2.20 no longer installs it.
         "absl-py",
         "ml-collections",

@@ -160,6 +160,24 @@ def test_missing_everywhere_says_how_to_get_the_files(monkeypatch):
         data.load("fashion_mnist")
 
 
+def test_a_tfds_set_is_checked_for_images_and_labels_before_it_is_downloaded(monkeypatch):
+    """TFDS's own metadata (no internet needed): a text set is refused by its features; an
+    image classification set passes that check and reaches the download, which fails here."""
+    import tensorflow_datasets as tfds
+
+    with pytest.raises(DataError, match="'imdb_reviews' is not an image classification dataset"
+                                        ": .* it has text, label"):
+        data.load("imdb_reviews")
+
+    def offline(self, *args, **kwargs):
+        raise ConnectionError("Failed to resolve 'www.cs.toronto.edu'")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", offline)
+    with pytest.raises(DataError, match="TFDS could not prepare 'cifar10' split 'train': Failed "
+                                        "to resolve.*--config.data.tfds_dir"):
+        data.load("cifar10")
+
+
 def test_truncated_gzip(tmp_path):
     folder = _copy_split(tmp_path, "test")
     path = os.path.join(folder, "t10k-images-idx3-ubyte.gz")

@@ -190,7 +190,8 @@ def _load_tfds(name: str, split: str, tfds_dir: str) -> LabeledImages:
         raise DataError(f"Unknown dataset {name!r}: choose one of {', '.join(names())} or a "
                         "TFDS image classification dataset (see tfds.list_builders()).") from None
     features = builder.info.features
-    if not ("image" in features and isinstance(features.get("label"), tfds.features.ClassLabel)):
+    if not ("image" in features and "label" in features
+            and isinstance(features["label"], tfds.features.ClassLabel)):
         raise DataError(f"TFDS dataset {name!r} is not an image classification dataset: it needs "
                         f"an 'image' and a 'label' (ClassLabel) feature; it has "
                         f"{', '.join(features.keys())}.")
