@@ -75,6 +75,14 @@ def test_an_unknown_config_argument_is_one_error_line(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_the_tpu_strategy_without_a_tpu_is_one_error_line(tmp_path):
+    line = _one_error_line(_main(f"--config={CONFIG}:smoke", "--workdir=run",
+                                 "--config.runtime.strategy=tpu", cwd=tmp_path))
+    assert "runtime.strategy='tpu' found no TPU at runtime.tpu='local' (TPUs not found" in line
+    assert "choose runtime.strategy=default or mirrored" in line
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("mode", ["sample", "eval"])
 def test_a_corrupt_saved_model_is_one_error_line(exported, tmp_path, mode):
     copy = tmp_path / "export" / "1"

@@ -57,12 +57,25 @@ def make_strategy(runtime: ConfigDict) -> tf.distribute.Strategy:
                 '"task": {"type": "worker", "index": 0}}.')
         return tf.distribute.MultiWorkerMirroredStrategy()
     if runtime.strategy == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=runtime.tpu or "local")
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
+        return _tpu_strategy(runtime.tpu or "local")
     raise ConfigError(f"Unknown strategy {runtime.strategy!r}: choose one of "
                       f"{', '.join(STRATEGIES)}.")
+
+
+def _tpu_strategy(tpu: str) -> tf.distribute.TPUStrategy:
+    """TPUStrategy on `tpu` ("local": this machine's); ConfigError when there is none."""
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, OSError, tf.errors.OpError) as e:  # (OSError: a Cloud
+        # TPU's name looked up offline.) Its first sentence; the rest is TensorFlow's op dump.
+        reason = str(e).strip().splitlines()[0].split(". ")[0].rstrip(".")
+        raise ConfigError(f"runtime.strategy='tpu' found no TPU at runtime.tpu={tpu!r} ({reason})"
+                          ". Name a Cloud TPU (--config.runtime.tpu=NAME or grpc://HOST:PORT) "
+                          "or run where one is attached; on CPUs and GPUs choose "
+                          "runtime.strategy=default or mirrored.") from None
+    return tf.distribute.TPUStrategy(resolver)
 
 
 def _cpuinfo(*keys: str) -> list[str]:
