@@ -42,7 +42,8 @@ from tfgan_lab.gans import caae_eval, caae_serving  # noqa: E402
 _CONFIG = config_flags.DEFINE_config_file(
     "config", os.path.join(REPO, "configs", "caae_fashion_mnist.py"), "A CAAE config.",
     lock_config=True)
-_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to train: config.seed, config.seed + 1, ...")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to train: config.seed, config.seed + 1, ...",
+                              lower_bound=1)
 _WORKDIR = flags.DEFINE_string("workdir", "runs/caae", "Where the CAAE's runs live (seed<N>/ "
                                "each); the baselines' in <workdir>_without_encoder and "
                                "<workdir>_without_adversaries.")

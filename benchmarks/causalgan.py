@@ -45,7 +45,8 @@ _CONTROLLER_CONFIG = config_flags.DEFINE_config_file(
 _CONFIG = config_flags.DEFINE_config_file(
     "config", os.path.join(REPO, "configs", "causalgan_fashion_mnist.py"),
     "The image stage's config (model.controller is set per seed).", lock_config=False)
-_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to run: config.seed, config.seed + 1, ...")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to run: config.seed, config.seed + 1, ...",
+                              lower_bound=1)
 _WORKDIR = flags.DEFINE_string("workdir", "runs/causalgan", "Where the runs live: "
                                "controller/seed<N> and image/seed<N>.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's exports go.")

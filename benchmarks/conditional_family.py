@@ -29,7 +29,8 @@ from benchmarks import reporting, seed_runs  # noqa: E402
 from tfgan_lab import files, runtime, workdir  # noqa: E402
 from tfgan_lab.eval import SECOND_SUFFIX  # noqa: E402
 
-_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per variant (0, 1, ...).")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per variant (0, 1, ...).",
+                              lower_bound=1)
 _EVAL_EVERY = flags.DEFINE_integer("eval_every", 500, "Steps between evaluations.")
 _VARIANTS = flags.DEFINE_list("variants", ["cgan", "acgan", "fcgan"], "Variants to run.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/conditional_family", "Where the runs live.")

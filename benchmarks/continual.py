@@ -62,7 +62,8 @@ _SOLVER_STEPS = flags.DEFINE_integer("solver_steps", None, "Solver steps per tas
 _SMOKE = flags.DEFINE_boolean("smoke", False, "Every method at smoke size: a few steps of each "
                               "task, task accuracies on 1000 test images (tests).")
 _METHODS = flags.DEFINE_list("methods", list(METHODS), "Methods to run.")
-_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to run: config.seed, config.seed + 1, ...")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to run: config.seed, config.seed + 1, ...",
+                              lower_bound=1)
 _WORKDIR = flags.DEFINE_string("workdir", "runs/continual",
                                "Where the runs live: seed<N>/<method> each.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's exports of "

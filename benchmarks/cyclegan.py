@@ -43,7 +43,8 @@ from tfgan_lab.eval import translation  # noqa: E402
 _CONFIG = config_flags.DEFINE_config_file(
     "config", os.path.join(REPO, "configs", "cyclegan_fashion_mnist.py"), "A CycleGAN config.",
     lock_config=True)
-_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to train: config.seed, config.seed + 1, ...")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds to train: config.seed, config.seed + 1, ...",
+                              lower_bound=1)
 _WORKDIR = flags.DEFINE_string("workdir", "runs/cyclegan", "Where the runs live: seed<N>/ each.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", "export", "Where the first seed's two exports "
                                   "go (the others' go into their workdir).")

@@ -66,7 +66,8 @@ LANGUAGE_MODELS = "language_models_catalogues"  # dual learning's, one run per s
 ABLATIONS = ("unsupervised_no_adversary", "dual_no_game")
 
 _ROWS = flags.DEFINE_list("rows", list(ROWS), "Trained rows to run.")
-_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds of every row but the ablations.")
+_SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds of every row but the ablations.",
+                              lower_bound=1)
 _ABLATION_SEEDS = flags.DEFINE_integer("ablation_seeds", 1,
                                        "Seeds of the ablations: the adversary off, the game off.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/translation", "Where the runs live.")

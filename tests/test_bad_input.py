@@ -201,6 +201,16 @@ def test_eval_refuses_an_export_of_another_model(exported, tmp_path):
     assert "was exported by a 'cgan' model, and --config is a 'cyclegan''s" in line
 
 
+def test_a_results_command_s_bad_flag_is_one_error_line(tmp_path):
+    """absl's own parser wrote a FATAL line and usage text, and took --seeds=0."""
+    run = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "continual.py"),
+                          "--seeds=0", "--report_only"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert _one_error_line(run) == "error: flag --seeds=0: 0 is not a positive integer"
+    assert "FATAL" not in run.stderr and "--[no]report_only" not in run.stderr
+    assert os.listdir(tmp_path) == []
+
+
 def test_the_throughput_benchmark_refuses_a_count_it_cannot_run(tmp_path):
     """A warm-up of 5 steps once ran no 10-step call and ended in an UnboundLocalError."""
     run = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "throughput.py"),

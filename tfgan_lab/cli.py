@@ -91,8 +91,7 @@ def _parse_flags(argv: list[str]) -> list[str]:
             check_overrides(argv)
         except TfganLabError as unknown:
             message = str(unknown)
-    print(f"error: {message}\nSee --helpfull for the flags.", file=sys.stderr)
-    sys.exit(1)
+    console.flag_error(message)
 
 
 def check_overrides(argv: list[str]) -> None:

@@ -17,6 +17,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable
+from typing import NoReturn
 
 from absl import flags
 
@@ -106,9 +107,23 @@ def reported(main: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
     return reported_main
 
 
+def flag_error(message: str) -> NoReturn:
+    """A bad flag reported as one `error:` line (and where the flags are listed), not absl's
+    FATAL line and usage text; exit status 1."""
+    print(f"error: {message}\nSee --helpfull for the flags.", file=sys.stderr)
+    sys.exit(1)
+
+
+def _parse_flags(argv: list[str]) -> list[str]:
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as e:
+        flag_error(str(e))
+
+
 def run_command(main: Callable[[list[str]], None]) -> None:
-    """absl's `app.run(main)` for a results command (benchmarks/), its errors `reported` as
-    main.py's are."""
+    """absl's `app.run(main)` for a results command (benchmarks/), its bad flags and errors
+    `reported` as main.py's are."""
     from absl import app
 
-    app.run(reported(main))
+    app.run(reported(main), flags_parser=_parse_flags)
