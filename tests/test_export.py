@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -75,6 +76,11 @@ def test_versions_increase_and_latest_finds_the_newest(trained, tmp_path):
     assert export.latest(str(tmp_path), "contract") == second
     with pytest.raises(ExportError, match="No exported version of 'other'"):
         export.latest(str(tmp_path), "other")
+    # A model whose exports all carry a role's suffix: the folders named after it are shown.
+    shutil.copytree(tmp_path / "contract", tmp_path / "gan_a2b")
+    with pytest.raises(ExportError, match=f"under {tmp_path}/gan, but of {tmp_path}/gan_a2b: "
+                                          f"pass .* --model_path \\(e.g. {tmp_path}/gan_a2b/2"):
+        export.latest(str(tmp_path), "gan")
 
 
 def test_a_failed_export_leaves_nothing_behind(trained, tmp_path, monkeypatch):

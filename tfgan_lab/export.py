@@ -193,10 +193,19 @@ def latest(export_dir: str, name: str) -> str:
     """The path of the newest exported version of model `name`."""
     model_root = os.path.join(export_dir, name)
     found = versions(model_root)
-    if not found:
-        raise ExportError(f"No exported version of {name!r} under {model_root}: train first "
-                          "(--mode=train) or pass --model_path.")
-    return os.path.join(model_root, str(found[-1]))
+    if found:
+        return os.path.join(model_root, str(found[-1]))
+    # A model whose every export has a role's suffix (CycleGAN's _a2b, a translator's _en_de)
+    # has no folder of its bare name: the folders named after it are shown instead.
+    near = sorted(os.path.join(export_dir, folder)
+                  for folder in (os.listdir(export_dir) if os.path.isdir(export_dir) else [])
+                  if folder.startswith(f"{name}_") and versions(os.path.join(export_dir, folder)))
+    if near:
+        raise ExportError(f"No exported version of {name!r} under {model_root}, but of "
+                          f"{', '.join(near)}: pass the version you mean with --model_path "
+                          f"(e.g. {near[0]}/{versions(near[0])[-1]}).")
+    raise ExportError(f"No exported version of {name!r} under {model_root}: train first "
+                      "(--mode=train) or pass --model_path.")
 
 
 # --- Loading. ---
