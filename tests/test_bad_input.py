@@ -101,7 +101,8 @@ def test_a_sample_output_that_cannot_be_a_file_is_refused_first(exported, tmp_pa
     (tmp_path / "file").write_text("the user's")
     line = _one_error_line(_main("--mode=sample", f"--model_path={exported}",
                                  f"--output={output}", cwd=tmp_path))
-    assert ("is a folder: name a file" in line) == (output == "folder")
+    assert ("is a folder: name a file, e.g. 'folder/samples.png'" in line) == (
+        output == "folder")  # the mode's own default name
     assert (tmp_path / "file").read_text() == "the user's"
     assert os.listdir(tmp_path / "folder") == []
 

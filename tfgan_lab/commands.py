@@ -62,8 +62,7 @@ def export_mode(context: modes.Context) -> None:
                           "newest export of config.name), one row per class.")
 def sample_mode(context: modes.Context) -> None:
     path, config = context.export_path()
-    output = context.output_path("samples.png")
-    workdir.ensure_output_file(output, "--output")
+    output = context.output_file("samples.png")
     generator = export.load_generator(path)
     if generator.conditional and generator.num_classes is None:
         raise ExportError(f"{path} does not record its number of classes (not exported by "
@@ -85,8 +84,7 @@ def sample_mode(context: modes.Context) -> None:
 def eval_mode(context: modes.Context) -> None:
     config = context.config()
     model_class = models.of(config)
-    output = context.output_path("eval.json")
-    workdir.ensure_output_file(output, "--output")
+    output = context.output_file("eval.json")
     role = None
     if context.model_path:
         source = context.model_path

@@ -67,9 +67,12 @@ class Context:
                               "model's name.")
         return export.latest(self.export_dir, config.name), config
 
-    def output_path(self, default_name: str) -> str:
-        """--output, or `default_name` in the workdir if given, else here."""
-        return self.output or os.path.join(self.workdir or ".", default_name)
+    def output_file(self, default_name: str) -> str:
+        """--output, or `default_name` in the workdir if given, else here: checked, before any
+        work, to be a file that can be written (`workdir.ensure_output_file`)."""
+        path = self.output or os.path.join(self.workdir or ".", default_name)
+        workdir.ensure_output_file(path, "--output", example=default_name)
+        return path
 
 
 @dataclasses.dataclass(frozen=True)

@@ -58,12 +58,14 @@ def ensure_writable(path: str, what: str, create: bool = True) -> None:
                            "another path or fix its permissions.") from None
 
 
-def ensure_output_file(path: str, what: str, inputs: tuple[str, ...] = ()) -> None:
-    """Checks, before any work, that the file `path` can be written: not a folder, in a
-    writable folder, and none of `inputs` (a command never overwrites what it reads)."""
+def ensure_output_file(path: str, what: str, inputs: tuple[str, ...] = (),
+                       example: str = "out.png") -> None:
+    """Checks, before any work, that the file `path` can be written: not a folder (the error
+    suggests `example` in it), in a writable folder, and none of `inputs` (a command never
+    overwrites what it reads)."""
     if os.path.isdir(path):
         raise WorkdirError(f"The {what} {path!r} is a folder: name a file, e.g. "
-                           f"{os.path.join(path, 'out.png')!r}.")
+                           f"{os.path.join(path, example)!r}.")
     if os.path.exists(path) and any(os.path.samefile(path, i) for i in inputs):
         raise WorkdirError(f"The {what} {path!r} is one of the inputs: name another file, "
                            "so that the input is kept.")

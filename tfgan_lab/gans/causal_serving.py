@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from absl import flags
 
-from tfgan_lab import contracts, export, files, images, modes, workdir
+from tfgan_lab import contracts, export, files, images, modes
 from tfgan_lab.causal import sampling
 from tfgan_lab.causal.exact import assignment_text
 from tfgan_lab.errors import ConfigError
@@ -213,8 +213,7 @@ def _queries(names: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
 
 def _sample_labels(context: modes.Context, controller: LoadedController, path: str,
                    seed: int) -> None:
-    output = context.output_path("labels.csv")
-    workdir.ensure_output_file(output, "--output")
+    output = context.output_file("labels.csv")
     do, cond = _queries(controller.names)
     labels = sampling.sample_labels(controller, controller.names, controller.noise_dim,
                                     _COUNT.value, seed, do=do, cond=cond)
@@ -239,8 +238,7 @@ def _sample_images(context: modes.Context, generator, path: str, config) -> None
     if len(controller.names) != generator.num_labels:
         raise ConfigError(f"The controller {source} samples {len(controller.names)} labels; "
                           f"the generator {path} takes {generator.num_labels}.")
-    output = context.output_path("samples.png")
-    workdir.ensure_output_file(output, "--output")
+    output = context.output_file("samples.png")
     do, cond = _queries(controller.names)
     seed, columns = (config.seed if config is not None else 0), context.columns
     queries = [(kind, q) for kind, q in (("do", do), ("cond", cond)) if q] or [("do", {})]
