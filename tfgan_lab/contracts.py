@@ -111,7 +111,7 @@ class LoadedGenerator:
     module: Any  # The loaded SavedModel: its variables live as long as it does.
 
     @property
-    def signature(self):
+    def signature(self) -> Any:  # the ConcreteFunction of the serving signature
         return self.module.signatures[SIGNATURE]
 
     def __call__(self, z, labels=None) -> tf.Tensor:

@@ -44,7 +44,7 @@ class Method:
         return None
 
     @classmethod
-    def generator_hook(cls, run, t: int):
+    def generator_hook(cls, run, t: int) -> Replay | Alignment | None:
         """The training hook of task t's generator (gans/gan.py), if any."""
         return None
 
@@ -66,7 +66,7 @@ class Joint(Method):
     """After task t, the solver trained on tasks 1..t at once: the upper bound."""
 
     @classmethod
-    def seen_by_solver(cls, tasks, t):
+    def seen_by_solver(cls, tasks: list[tuple[int, ...]], t: int) -> list[int]:
         return [c for classes in tasks[:t + 1] for c in classes]
 
 
@@ -77,13 +77,13 @@ class DeepGenerativeReplay(Method):
     trains_generator = True
 
     @classmethod
-    def recipe(cls, config):
+    def recipe(cls, config: ConfigDict) -> None:
         super().recipe(config)
         # Fewer steps leave the replays too noisy to teach the solver (docs/continual.md).
         config.continual.generator_steps = 2000
 
     @classmethod
-    def solver_replay(cls, run, t):
+    def solver_replay(cls, run, t: int) -> Replay | None:
         return run.replay(t, labelled_by_solver=True) if t else None
 
     generator_hook = solver_replay
@@ -99,7 +99,7 @@ class SequentialFineTuning(Method):
     scores_generator = True
 
     @classmethod
-    def recipe(cls, config):
+    def recipe(cls, config: ConfigDict) -> None:
         config.model.update(loss="wasserstein", critic_steps=5, gradient_penalty=10.0)
         # A budget of hundreds of steps per task, not the paper's thousands, asks for a faster
         # base: D's class head learns real images only (Gulrajani et al.'s AC-WGAN-GP), G's
@@ -117,7 +117,7 @@ class JointRetraining(SequentialFineTuning):
     """The new classes plus replays G_{t-1}(z, c) of the old ones, treated as real."""
 
     @classmethod
-    def generator_hook(cls, run, t):
+    def generator_hook(cls, run, t: int) -> Replay | None:
         return run.replay(t, labelled_by_solver=False) if t else None
 
 
@@ -126,7 +126,7 @@ class ReplayAlignment(SequentialFineTuning):
     """G's loss gains weight * |G_t(z, c) - G_{t-1}(z, c)|^2 for old classes c, same z."""
 
     @classmethod
-    def recipe(cls, config):
+    def recipe(cls, config: ConfigDict) -> None:
         super().recipe(config)
         # Per example, the sum of squares over an image: large enough to hold old classes'
         # images in place against G's other terms (the paper's code scales it otherwise;
@@ -139,7 +139,7 @@ class ReplayAlignment(SequentialFineTuning):
         config.model.generator_conditioning = "batch_norm"
 
     @classmethod
-    def generator_hook(cls, run, t):
+    def generator_hook(cls, run, t: int) -> Alignment | None:
         if not t:
             return None
         return Alignment(run.replay(t, labelled_by_solver=False),

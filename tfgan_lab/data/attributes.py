@@ -70,7 +70,7 @@ class AttributeVectors:
                 slices: int = 1) -> tf.data.Dataset:
         return train_batches(self, global_batch_size, seed, start_step, input_context, slices)
 
-    def select(self, names: Sequence[str]):
+    def select(self, names: Sequence[str]) -> "AttributeVectors":
         """The same set with the attributes `names` alone, in that order; ConfigError names
         one the set lacks."""
         missing = [n for n in names if n not in self.info.attribute_names]

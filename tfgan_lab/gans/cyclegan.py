@@ -14,6 +14,8 @@ variable, and both players of a pair are updated at every step).
 Run: python main.py --config=configs/cyclegan_fashion_mnist.py --workdir=runs/cyclegan
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import keras
 import tensorflow as tf
@@ -25,6 +27,11 @@ from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
 from tfgan_lab.players import Evaluator, PlayerModel, Sampler, adam, learning_rates
+
+if TYPE_CHECKING:
+    from tfgan_lab.eval.translation import TranslationEvaluator
+
+Translate = Callable[[tf.Tensor], tf.Tensor]  # images of one domain -> the other's
 
 
 @models.register("cyclegan")
@@ -142,7 +149,7 @@ class CycleGAN(PlayerModel):
         return lambda gan: evaluator(*gan.translators())
 
     @classmethod
-    def translation_evaluator(cls, config: ConfigDict):
+    def translation_evaluator(cls, config: ConfigDict) -> "TranslationEvaluator":
         """The test domains' metrics (tfgan_lab/eval/translation.py), judged by the labelled
         set's two reference classifiers when the domains are two of its classes; by the L1
         metrics alone for domains from folders or TFDS."""
@@ -171,7 +178,7 @@ class CycleGAN(PlayerModel):
 
     # --- Training. ---
 
-    def translators(self):
+    def translators(self) -> tuple[Translate, Translate]:
         """(G_AB, G_BA) in inference mode, as functions of images."""
         return (lambda x: self.generator_ab(x, training=False),
                 lambda x: self.generator_ba(x, training=False))

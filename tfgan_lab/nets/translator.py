@@ -12,6 +12,7 @@ import math
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 PAD = 0
@@ -144,7 +145,7 @@ class IncrementalDecoder:
         self.layer = network.get_layer
         self.logits = network.get_layer("logits")
 
-    def start(self, source):
+    def start(self, source: tf.Tensor) -> tuple[tf.Tensor, ...]:
         """(padding bool [B, 1, S], then per block: cross keys, cross values [B, S, N, H],
         self keys, self values [B, 0, N, H])."""
         memory = self.encoder(source, training=False)
@@ -156,7 +157,8 @@ class IncrementalDecoder:
             state += [keys, values, empty, empty]
         return tuple(state)
 
-    def step(self, state, ids, position):
+    def step(self, state: tuple[tf.Tensor, ...], ids: tf.Tensor, position: tf.Tensor
+             ) -> tuple[tf.Tensor, tuple[tf.Tensor, ...]]:
         padding, rest = state[0], list(state[1:])
         x = self.embed(ids[:, None], start=position)
         new_state = [padding]

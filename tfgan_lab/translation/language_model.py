@@ -87,7 +87,7 @@ class LoadedLanguageModel:
         return outputs["log_probability"].numpy()
 
     @property
-    def score_ids(self):
+    def score_ids(self) -> Callable[[tf.Tensor], dict[str, tf.Tensor]]:
         return self.module.network.score_ids
 
     @property
