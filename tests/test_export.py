@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import export, runtime, train
-from tfgan_lab.errors import ExportError
+from tfgan_lab import export, modes, runtime, train, workdir
+from tfgan_lab.errors import ExportError, WorkdirError
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,24 @@ def test_versions_increase_and_latest_finds_the_newest(trained, tmp_path):
     with pytest.raises(ExportError, match=f"under {tmp_path}/gan, but of {tmp_path}/gan_a2b: "
                                           f"pass .* --model_path \\(e.g. {tmp_path}/gan_a2b/2"):
         export.latest(str(tmp_path), "gan")
+
+
+def test_an_export_given_alone_brings_the_config_of_its_run(trained, tmp_path, capsys):
+    """`--mode=eval --model_path=E` (or sample) without --config reads the config of the workdir
+    that E's manifest names, while that workdir holds it."""
+    gan, _, config = trained
+    run = tmp_path / "run"
+    workdir.prepare(str(run), config)
+    path = next(iter(export.export_model(gan, str(tmp_path / "export"), "contract",
+                                         source=str(run)).values()))
+    context = modes.Context("eval", None, None, str(tmp_path / "export"), path, None, None, 10)
+    assert context.has_config() and context.config().to_dict() == config.to_dict()
+    assert f"Config: {run}/config.json, of the run {path} was exported from." in (
+        capsys.readouterr().out)
+    shutil.rmtree(run)
+    assert not context.has_config()
+    with pytest.raises(WorkdirError, match="Pass --config"):
+        context.config()
 
 
 def test_a_failed_export_leaves_nothing_behind(trained, tmp_path, monkeypatch):

@@ -28,7 +28,8 @@ from tfgan_lab.errors import TfganLabError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, e.g. configs/cgan_fashion_mnist.py (add :smoke "
-    "for a few-step run). Optional for modes that read the workdir's config.",
+    "for a few-step run). Optional for modes that read the workdir's config, or that of "
+    "the run a --model_path export came from.",
     lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, "
                                "TensorBoard logs, sample grids. The same command resumes.")

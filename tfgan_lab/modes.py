@@ -23,7 +23,7 @@ from tfgan_lab.registry import Registry
 @dataclasses.dataclass
 class Context:
     """What the flags give a mode. `config()` is the --config file's (validated), or the
-    workdir's stored one."""
+    workdir's stored one, or, for an export given alone, the one of the run it came from."""
     mode: str
     config_flag: ConfigDict | None
     workdir: str | None
@@ -36,15 +36,27 @@ class Context:
     def config(self) -> ConfigDict:
         config = self.config_flag
         if config is None:
-            if not self.workdir:
+            source = self.workdir or self._export_source()
+            if not source:
                 raise WorkdirError("Pass --config=configs/<experiment>.py (or --workdir of a "
                                    "run).")
-            config = workdir.load_config(self.workdir)
+            config = workdir.load_config(source)
+            if not self.workdir:
+                print(f"Config: {os.path.join(source, 'config.json')}, of the run "
+                      f"{self.model_path} was exported from.")
         validate(config)
         return config
 
     def has_config(self) -> bool:
-        return self.config_flag is not None or bool(self.workdir)
+        return self.config_flag is not None or bool(self.workdir or self._export_source())
+
+    def _export_source(self) -> str | None:
+        """The workdir that --model_path was exported from, if its manifest names one that
+        still holds its config."""
+        if not self.model_path:
+            return None
+        source = export.read_manifest(self.model_path).source
+        return source if source and workdir.holds_config(source) else None
 
     def require_workdir(self) -> str:
         if not self.workdir:

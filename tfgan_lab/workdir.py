@@ -90,6 +90,10 @@ def _config_path(workdir: str) -> str:
     return os.path.join(workdir, "config.json")
 
 
+def holds_config(workdir: str) -> bool:
+    return os.path.exists(_config_path(workdir))
+
+
 def load_config(workdir: str) -> ConfigDict:
     """The config stored by the last run in `workdir`."""
     path = _config_path(workdir)
