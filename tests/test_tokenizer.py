@@ -81,6 +81,13 @@ def test_decode_reads_up_to_eos_and_skips_pad_and_bos(learned):
     assert truncated.row_lengths().numpy().tolist() == [3, 3]
     assert [row[-1] for row in truncated.to_list()] == [tokenizer.EOS] * 2
     assert words.decode(truncated).numpy()[0] == words.decode(ids[:1, :2]).numpy()[0]
+    # Padded and cut, with the uncut lengths from the same tokenisation.
+    text = tf.constant(["file not found", "disk full"])
+    padded, lengths = words.encode_padded_and_lengths(text, 3)
+    np.testing.assert_array_equal(padded, truncated.to_tensor())
+    np.testing.assert_array_equal(padded, words.encode_padded(text, 3))
+    assert lengths.numpy().tolist() == [len(row) for row in words.encode(text).to_list()]
+    assert lengths.numpy()[0] > 3  # uncut: the first sentence's, which `padded` cut
 
 
 def test_a_saved_model_takes_and_returns_strings(learned, tmp_path):

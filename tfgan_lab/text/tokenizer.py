@@ -90,21 +90,24 @@ class Tokenizer(tf.Module):
     @tf.autograph.experimental.do_not_convert
     def encode(self, text: tf.Tensor, max_length: int | None = None) -> tf.RaggedTensor:
         """Ids of each string of `text` [B], then EOS; at most `max_length` ids (EOS kept)."""
-        ids = self._pieces.tokenize(text)
-        if max_length is not None:
-            ids = ids[:, :max_length - 1]
-        eos = tf.fill([ids.nrows(), 1], tf.constant(EOS, tf.int32))
-        return tf.concat([ids, eos], axis=1)
+        return _ended(self._pieces.tokenize(text), max_length)
 
     @tf.autograph.experimental.do_not_convert
     def lengths(self, text: tf.Tensor) -> tf.Tensor:
         """The ids int32 [B] each string of `text` encodes to, EOS included, uncut."""
-        return tf.cast(self._pieces.tokenize(text).row_lengths(), tf.int32) + 1
+        return _uncut_lengths(self._pieces.tokenize(text))
 
+    @tf.autograph.experimental.do_not_convert
     def encode_padded(self, text: tf.Tensor, max_length: int) -> tf.Tensor:
         """`encode`'s ids as int32 [B, max_length], PAD after each EOS."""
-        return self.encode(text, max_length).to_tensor(default_value=PAD,
-                                                       shape=[None, max_length])
+        return _padded(self._pieces.tokenize(text), max_length)
+
+    @tf.autograph.experimental.do_not_convert
+    def encode_padded_and_lengths(self, text: tf.Tensor, max_length: int
+                                  ) -> tuple[tf.Tensor, tf.Tensor]:
+        """`encode_padded`'s ids and `lengths`, the text tokenised once."""
+        pieces = self._pieces.tokenize(text)
+        return _padded(pieces, max_length), _uncut_lengths(pieces)
 
     @tf.autograph.experimental.do_not_convert
     def decode(self, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor:
@@ -124,6 +127,22 @@ class Tokenizer(tf.Module):
         what the noise model moves and drops together (text/noise.py)."""
         pieces = self._pieces.id_to_string(tf.range(self.vocabulary_size))
         return tf.strings.substr(pieces, 0, 1, unit="UTF8_CHAR") == "▁"
+
+
+def _ended(pieces: tf.RaggedTensor, max_length: int | None) -> tf.RaggedTensor:
+    """The pieces' ids of each string, then EOS; at most `max_length` ids (EOS kept)."""
+    if max_length is not None:
+        pieces = pieces[:, :max_length - 1]
+    eos = tf.fill([pieces.nrows(), 1], tf.constant(EOS, tf.int32))
+    return tf.concat([pieces, eos], axis=1)
+
+
+def _padded(pieces: tf.RaggedTensor, max_length: int) -> tf.Tensor:
+    return _ended(pieces, max_length).to_tensor(default_value=PAD, shape=[None, max_length])
+
+
+def _uncut_lengths(pieces: tf.RaggedTensor) -> tf.Tensor:
+    return tf.cast(pieces.row_lengths(), tf.int32) + 1  # EOS included
 
 
 def save(model: bytes, path: str) -> None:

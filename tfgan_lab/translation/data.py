@@ -13,7 +13,7 @@ import tensorflow as tf
 from ml_collections import ConfigDict
 
 from tfgan_lab.data import parallel_text
-from tfgan_lab.data.pipeline import eager_constant, step_batches
+from tfgan_lab.data.pipeline import step_batches
 from tfgan_lab.text import tokenizer
 
 
@@ -34,12 +34,9 @@ class SentencePairs:
     def __init__(self, text: parallel_text.Text, info: TextInfo, bucket_steps: int = 0):
         self.text, self.info, self.bucket_steps = text, info, bucket_steps
         words = tokenizer.Tokenizer(info.vocabulary)
-        sides = (("source", text.source), ("target", text.target))
-        for (_, sentences), language in zip(sides, text.languages, strict=True):
-            warn_if_cut(words, sentences, info.max_length, language)
-        self._ids = {side: eager_constant(words.encode_padded(tf.constant(list(sentences)),
-                                                              info.max_length))
-                     for side, sentences in sides}
+        source, target = text.languages
+        self._ids = {"source": padded_ids(words, text.source, info.max_length, source),
+                     "target": padded_ids(words, text.target, info.max_length, target)}
         self.lengths = _lengths(self._ids["source"], self._ids["target"])
 
     def __len__(self) -> int:
@@ -59,13 +56,22 @@ class SentencePairs:
 CUT_WARNING = 0.1  # The share of a set's sentences cut at max_length that is warned of.
 
 
-def warn_if_cut(words: tokenizer.Tokenizer, sentences: Sequence[str], max_length: int,
-                language: str) -> None:
-    """A warning on stderr when more than a tenth of `sentences` (of `language`) are longer
-    than `max_length` pieces, so cut: a length too short for the text, not the few long
-    messages of every corpus. It names the length that keeps 99% of them whole."""
+def padded_ids(words: tokenizer.Tokenizer, sentences: Sequence[str], max_length: int,
+               language: str | None = None) -> tf.Tensor:
+    """`sentences` as ids int32 [N, max_length] (EOS-ended, cut there if longer, PAD after),
+    made eagerly, once, even when first asked for inside a traced function. Given their
+    `language`, a warning on stderr when more than a tenth of them are cut: a length too
+    short for the text, not the few long messages of every corpus; it names the length that
+    keeps 99% of them whole."""
     with tf.init_scope():
-        lengths = words.lengths(tf.constant(list(sentences))).numpy()
+        ids, lengths = words.encode_padded_and_lengths(tf.constant(list(sentences)),
+                                                       max_length)
+    if language is not None:
+        _warn_if_cut(lengths.numpy(), max_length, language)
+    return ids
+
+
+def _warn_if_cut(lengths: np.ndarray, max_length: int, language: str) -> None:
     cut = int(np.sum(lengths > max_length))
     if cut > CUT_WARNING * len(lengths):
         whole = int(np.ceil(np.percentile(lengths, 99)))
@@ -96,12 +102,10 @@ class Sentences:
     def __init__(self, sentences: Sequence[str], translations: Sequence[str] | None,
                  info: TextInfo, language: str):
         words = tokenizer.Tokenizer(info.vocabulary)
-        warn_if_cut(words, sentences, info.max_length, language)
         self._size = len(sentences)
-        texts = {"ids": sentences, "first_translation": translations}
-        self._ids = {name: eager_constant(words.encode_padded(tf.constant(list(text)),
-                                                              info.max_length))
-                     for name, text in texts.items() if text is not None}
+        self._ids = {"ids": padded_ids(words, sentences, info.max_length, language)}
+        if translations is not None:  # a first model's output: no warning of its lengths
+            self._ids["first_translation"] = padded_ids(words, translations, info.max_length)
         self.lengths = _lengths(self._ids["ids"])
 
     def __len__(self) -> int:
