@@ -144,6 +144,7 @@ def test_one_step_moves_every_player(precision):
         assert all(moved), (name, moved)
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default():
     """Two replicas of two examples each train like one device on batches of 4: the prior's
     draws, the random targets, the mismatched groups and the batch norms are those of the
@@ -163,6 +164,10 @@ def test_players_that_learn(model, learners):
     assert updates == {name: int(name in learners) for name in caae.PLAYERS}
     if not model.get("encoder", True):
         assert caae.exports() == {}  # nothing to serve: a baseline
+        images, _ = next(batches)
+        codes = caae.encode(images).numpy()  # the prior's, the same at every evaluation
+        assert codes.shape == (len(images), caae.z_dim) and np.abs(codes).max() <= 1.0
+        np.testing.assert_array_equal(codes, caae.encode(images))
 
 
 def test_groups_cut_by_class_quantiles():
@@ -333,6 +338,7 @@ def test_training_logs_condition_identity_and_reconstruction(tmp_path, trained_c
     assert (tmp_path / "samples" / "step_000002.png").exists()
 
 
+@pytest.mark.slow
 def test_the_results_command_measures_the_caae_and_its_baselines_once(tmp_path,
                                                                      trained_classifier):
     """benchmarks/caae.py at smoke size, one seed: the CAAE and both baselines trained and

@@ -64,11 +64,14 @@ def _weights(network):
     return {v.path: v.numpy().copy() for v in network.trainable_variables}
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
-def test_one_step_moves_every_weight_of_both_players(precision):
+@pytest.mark.parametrize("precision,factorized", [("float32", False), ("mixed_bfloat16", True)])
+def test_one_step_moves_every_weight_of_both_players(precision, factorized):
+    """With a critic per node and its parents, and with one critic over the whole vector
+    (model.factorized_critic=False)."""
     config = smoke("causal_controller")
     config.data.size = 256
     config.runtime.precision = precision
+    config.model.factorized_critic = factorized
     cc, step, batches = training_setup(config)
     before = {name: _weights(p.network) for name, p in cc.players.items()}
     logs = {k: float(v) for k, v in step(batches).items()}
@@ -85,11 +88,14 @@ def test_one_step_moves_every_weight_of_both_players(precision):
     labels = cc.controller_network({"z": tf.zeros([2, 50]), "do_mask": tf.zeros([2, 5]),
                                     "do_values": tf.zeros([2, 5])})
     assert labels["probabilities"].dtype == tf.float32
+    kernel, = [v for v in cc.players["critic"].network.trainable_variables
+               if v.path == "critics/kernel0"]
+    assert kernel.shape[0] == (5 if factorized else 1)  # the critics: one per node, or one
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default():
-    """With one critic over the whole vector (model.factorized_critic=False), which the other
-    tests leave out."""
+    """With one critic over the whole vector (model.factorized_critic=False)."""
     config = smoke("causal_controller")
     config.data.size = 256
     config.model.factorized_critic = False

@@ -44,6 +44,7 @@ def test_one_step_moves_every_weight_of_the_four_players(precision):
     assert gan.generate(tf.zeros([2, 16]), tf.ones([2, 5])).dtype == tf.float32
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default():
     assert_mirrored_equals_default(_config())
 
@@ -66,6 +67,16 @@ def exported(tmp_path_factory):
         "causal_controller", causal_nets.controller(g, 10, 2, 4),
         {"names": g.nodes, "noise_dim": 10}), str(root), "controller")
     return config, gan, generator, controller
+
+
+def test_the_training_grid_is_a_row_per_label_vector_a_column_per_code(exported):
+    config, gan, _, _ = exported
+    test = attributes.load(config.data, "test")
+    grid = type(gan).make_sampler(config, test)(gan)
+    columns = config.train.sample_columns
+    assert grid.columns == columns and grid.images.shape == (columns * columns, 28, 28, 1)
+    rows = grid.images.reshape(columns, columns, -1)
+    assert not np.allclose(rows[0, 0], rows[0, 1])  # each column its own z
 
 
 def test_the_export_generates_what_the_model_does(exported):
@@ -154,6 +165,7 @@ def test_the_command_line_draws_do_and_cond_rows(exported, tmp_path):
     assert grid.shape[:2] == (2 * 28 + 2, 5 * 28 + 4 * 2)
 
 
+@pytest.mark.slow
 def test_the_results_command_runs_both_stages_and_rebuilds_from_records(tmp_path):
     """benchmarks/causalgan.py at smoke size: the controller, then the image stage on its
     export, measured and reported; with the runs gone, --from_records rebuilds the report."""

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import REPO, rerun_from_records, tensorflow_lines
@@ -91,6 +92,7 @@ def test_diverged_run_exports_nothing(tmp_path):
     assert not (tmp_path / "export").exists()  # nothing exported, no empty folder left
 
 
+@pytest.mark.slow
 def test_cyclegan_on_folders_trains_exports_and_translates(tmp_path):
     """The results command, pointed at two folders of RGB JPEGs in the official layout, over 2
     seeds: a few steps each, both exports of each seed, every test image translated through the

@@ -289,6 +289,7 @@ def test_the_config_file_needs_a_known_method():
         validate(get_config(method))
 
 
+@pytest.mark.slow
 def test_the_results_command_reports_the_mean_and_spread_over_seeds(tmp_path, trained_classifier):
     """benchmarks/continual.py over 2 seeds of a 2-task stream: each seed in its own workdir, the
     second's exports in it, the measure as mean ± sd over the seeds and the tables of their

@@ -7,9 +7,11 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
-from tfgan_lab import export, losses
+from tfgan_lab import export, losses, modes, translate
 from tfgan_lab.data import domains
+from tfgan_lab.errors import ConfigError
 from tfgan_lab.eval import translation
 from tfgan_lab.gans.cyclegan import CycleGAN
 from tfgan_lab.gans.history_pool import HistoryPool
@@ -101,6 +103,7 @@ def test_one_step_moves_all_four_players(fashion_mnist, precision):
     assert int(gan.pool_a.count.numpy()) == 2 and int(gan.step.numpy()) == 1
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default_pools_included():
     """Two replicas of one example each train like one device on batches of 2: the pools
     gather both replicas' fakes and swap the same ones."""
@@ -148,6 +151,12 @@ def test_exports_load_through_their_signatures(fashion_mnist, trained_classifier
     from_b2a = CycleGAN.evaluate_export(config, paths["b2a"])
     assert from_b2a == CycleGAN.evaluate_export(config, paths["a2b"])
     assert from_b2a["a2b_cycle_l1"] > 0
+    # The training run's evaluator scores the model as the exports score it; its sample grid
+    # holds 6 rows (A, G_AB(A), its cycle; B, ...) of train.sample_columns translations.
+    during = CycleGAN.make_evaluator(config)(gan)
+    assert during == pytest.approx(from_b2a, rel=1e-4, abs=1e-5)
+    grid = CycleGAN.make_sampler(config, CycleGAN.load_data(config, config.data.split))(gan)
+    assert grid.images.shape == (6 * config.train.sample_columns, 28, 28, 1)
     os.remove(paths["a2b"] + export.MANIFEST_SUFFIX)
     with pytest.raises(export.ExportError, match="was not exported with a2b and b2a: it has "
                                                  "no manifest"):
@@ -165,6 +174,23 @@ def test_exports_load_through_their_signatures(fashion_mnist, trained_classifier
                                    atol=1e-5)
     with pytest.raises(Exception, match="is not a conditional generator"):
         export.load_conditional_generator(paths["a2b"])
+    # --mode=translate on a folder of PNGs and on one file: each written as the export's output.
+    folder = tmp_path / "coats"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(fashion_mnist.images[i, ..., 0]).save(folder / f"{i}.png")
+    for source, output in ((folder, tmp_path / "out"), (folder / "1.png", tmp_path / "one")):
+        translate.translate_mode(modes.Context("translate", None, None, str(tmp_path),
+                                               paths["b2a"], str(source), str(output), 8))
+    with pytest.raises(ConfigError, match="--mode=translate needs --input"):
+        translate.translate_mode(modes.Context("translate", None, None, str(tmp_path),
+                                               paths["b2a"], None, "x", 8))
+    assert sorted(os.listdir(tmp_path / "out")) == ["0.png", "1.png", "2.png"]
+    assert os.listdir(tmp_path / "one") == ["1.png"]
+    real = fashion_mnist.images[1:2].astype(np.float32) / 127.5 - 1
+    expected = (np.asarray(gan.generator_ba(real, training=False))[0, ..., 0] + 1) * 127.5
+    for written in (tmp_path / "out" / "1.png", tmp_path / "one" / "1.png"):
+        np.testing.assert_allclose(np.asarray(Image.open(written)), expected, atol=1.01)
 
 
 def test_translation_metrics_on_known_translators(trained_classifier):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_lab import runtime, train, workdir
@@ -43,6 +44,7 @@ def test_mirrored_on_two_devices_matches_one_device(smoke_config, fashion_mnist)
         np.testing.assert_allclose(looped[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
+@pytest.mark.slow
 def test_two_workers_train_and_only_the_chief_keeps_outputs(tmp_path):
     """MultiWorkerMirroredStrategy with two worker processes on localhost, as on two machines."""
     ports = []

@@ -113,6 +113,7 @@ def test_with_the_game_off_a_step_trains_both_translators_on_the_pairs_alone(inp
     assert all(not np.array_equal(before[v.path], v.numpy()) for v in model.trainable_variables)
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default(inputs):
     """With one middle translation per sentence: at smoke size the K of a beam are near
     copies whose rewards differ by less than float noise, which standardising blows up to +-1
@@ -157,6 +158,7 @@ def test_a_missing_export_s_remedy_exports_where_the_config_file_reads(field, ro
     assert os.path.join("export", config.name + role, "1") == reads["get_config"]().model[field]
 
 
+@pytest.mark.slow
 def test_a_resumed_run_ends_as_one_run_and_both_exports_translate(inputs, tmp_path, capsys):
     def config(steps):
         c = _config(inputs)

@@ -122,6 +122,7 @@ def test_judges_agreement_on_hand_made_predictions():
     assert measured["second_accuracy_per_class"] == [0.5, 0.5, 0.0]
 
 
+@pytest.mark.slow
 def test_a_run_that_needs_the_judges_trains_them_first(smoke_config, tmp_path, capfd):
     """Missing judges are trained once, in a process of their own (this one's seeds and
     precision untouched), then read from the cache; an unwritable cache is one clear error."""

@@ -61,6 +61,7 @@ def test_a_step_moves_both_languages_models():
                    for v in network.trainable_variables), network.name
 
 
+@pytest.mark.slow
 def test_xla_equals_default():
     """Under XLA a step keeps the batches' full length (one compiled shape, not one a batch)."""
     config = smoke("language_model")

@@ -70,6 +70,7 @@ def _command(run: str, steps: int) -> list[str]:
             "--config.runtime.precision=float32"]
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(tmp_path):
     """SIGKILL at a random moment after a random checkpoint k; meanwhile (the victim stopped,
     so it cannot finish first) a second run on the same workdir is refused, naming it; the

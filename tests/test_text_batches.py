@@ -6,6 +6,7 @@ than a tenth of the sentences is warned of."""
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfgan_lab.data import parallel_text
 from tfgan_lab.text import tokenizer
@@ -77,6 +78,16 @@ def test_the_pieces_a_step_computes_per_piece_of_text(halves):
         sum(_width(batch) * 32 for batch in drawn) / text)
     both = {n: text_data.computed_per_piece(halves[n].batches(32, seed=0), 20) for n in (0, 10)}
     assert 1 < both[10] < 0.6 * both[0], both
+
+
+def test_a_step_cuts_its_batch_after_the_longest_sentence_unless_xla_compiles_it(halves):
+    batch = _ids(halves[0].batches(32, seed=0), 1)[0]
+    cut = text_data.trimmed(tf.constant(batch)).numpy()
+    assert cut.shape == (32, _width(batch)) and (cut[:, -1] != tokenizer.PAD).any()
+    np.testing.assert_array_equal(cut, batch[:, :cut.shape[1]])
+    assert (batch[:, cut.shape[1]:] == tokenizer.PAD).all()
+    # Under XLA (static), the padded ids as they are: one shape, compiled once.
+    assert text_data.trimmed(tf.constant(batch), static=True).shape == batch.shape
 
 
 def test_a_max_length_that_cuts_a_tenth_of_the_sentences_is_warned_of(capsys):

@@ -180,3 +180,14 @@ def test_unwritable_workdir(smoke_config, tmp_path):
     blocker.write_text("not a directory")
     with pytest.raises(WorkdirError, match="workdir .* is not writable"):
         train.train(smoke_config, str(blocker / "run"))
+
+
+def test_a_workdir_in_use_is_refused_naming_the_run_that_holds_it(smoke_config, tmp_path):
+    """The lock is flock's, per open file: a second run on the workdir (here in this process)
+    is refused while the first holds it, and takes it once the first has ended."""
+    run = str(tmp_path / "run")
+    with workdir.lock(run):
+        with pytest.raises(WorkdirError, match=f"in use by a live run: pid {os.getpid()} on "):
+            train.train(smoke_config, run)
+    with workdir.lock(run):
+        pass

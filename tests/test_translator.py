@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import commands, export, modes, train
+from tfgan_lab import commands, export, modes, train, workdir
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import serving
 
@@ -45,12 +45,14 @@ def test_one_step_moves_every_weight_and_counts_the_tokens(precision):
                                  for side in ("source", "target"))
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default():
     config = _config()
     config.model.dropout = 0.0  # Keras's dropout draws are not the lab's named streams.
     assert_mirrored_equals_default(config)
 
 
+@pytest.mark.slow
 def test_xla_equals_default():
     """Under XLA a step keeps the batches' full length (one compiled shape, not one a batch)."""
     config = _config()
@@ -60,9 +62,10 @@ def test_xla_equals_default():
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """A smoke run's workdir and its exports (both directions)."""
+    """A smoke run's workdir, evaluated at its last step, and its exports (both directions)."""
     root = tmp_path_factory.mktemp("translator")
     config = _config()
+    config.eval.every = config.train.steps
     trained = train.train(config, str(root / "run"))
     paths = export.export_model(trained.model, str(root / "export"), config.name)
     return root, config, trained.model, paths
@@ -75,6 +78,10 @@ def test_the_run_shows_a_table_of_translated_sentences(run):
     assert lines[0] == "| direction | source | output | reference |"
     assert len(lines) == 2 + 2 * config.train.sample_columns
     assert lines[2].startswith("| en-de | ") and lines[-1].startswith("| de-en | ")
+    # The evaluation on the dev pairs, both directions, logged at the last step.
+    row, = workdir.read_metrics(str(root / "run"))
+    assert row["step"] == config.train.steps and 0 <= row["en_de_bleu"] <= 100
+    assert {"de_en_bleu", "en_de_chrf", "de_en_chrf"} <= set(row)
 
 
 def test_both_directions_export_strings_to_strings_as_the_model_translates(run):

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from ml_collections import ConfigDict
 
 from tfgan_lab import export, models, runtime, train, workdir
 from tfgan_lab.errors import ConfigError
@@ -42,7 +43,8 @@ def _moved(before: dict, network) -> bool:
                for v in network.trainable_variables)
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("precision", [
+    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
 def test_a_step_moves_the_players_not_the_previous_rounds_copy(precision):
     config = _config()
     config.runtime.precision = precision
@@ -93,6 +95,7 @@ def test_the_adversary_switches_off():
     assert all(np.array_equal(before[v.path], v.numpy()) for v in model.discriminator.weights)
 
 
+@pytest.mark.slow
 def test_mirrored_equals_default_through_both_kinds_of_round():
     config = _config(round_steps=1, dropout=0.0)  # Keras's dropout is not the lab's streams.
     assert_mirrored_equals_default(config, steps=2)
@@ -105,19 +108,40 @@ def test_xla_is_refused_with_the_reason():
         models.of(config).check_config(config)
 
 
-def test_a_run_resumed_across_a_rounds_end_ends_as_one_run(tmp_path, capsys):
+def _rounds_config() -> ConfigDict:
+    """4 steps in rounds of 2, a checkpoint and an evaluation at each round's end."""
+    config = _config(round_steps=2)
+    config.train.update(steps=4, checkpoint_every=2, log_every=2, sample_every=100)
+    config.eval.update(every=2, num_samples=8)
+    return config
+
+
+@pytest.fixture(scope="module")
+def whole_run(tmp_path_factory):
+    """The trained model and workdir of a run of `_rounds_config()`."""
+    run = tmp_path_factory.mktemp("unmt") / "whole"
+    return train.train(_rounds_config(), str(run)).model, run
+
+
+def test_a_run_ends_its_rounds_and_is_evaluated_without_pairs(whole_run):
+    """The trainer ends each round (the copy that back-translates takes the network) and logs
+    the round-trip BLEU beside the dev pairs' at each evaluation."""
+    model, run = whole_run
+    rows = workdir.read_metrics(str(run))
+    assert [row["step"] for row in rows] == [2, 4]
+    assert all({"round_trip_bleu", "en_de_bleu"} <= set(row) for row in rows)
+    for frozen, current in zip(model.previous.weights, model.network.weights, strict=True):
+        np.testing.assert_array_equal(frozen.numpy(), current.numpy(), err_msg=frozen.path)
+
+
+@pytest.mark.slow
+def test_a_run_resumed_across_a_rounds_end_ends_as_one_run(whole_run, tmp_path, capsys):
     """Stopped at step 2, the end of round 1, and resumed to step 4 (round 2 back-translates
     with the copy the checkpoint holds, and dropout's seeds): the weights of an uninterrupted
     run."""
-    def config(steps):
-        c = _config(round_steps=2)
-        c.train.update(steps=steps, checkpoint_every=2, log_every=2, sample_every=100)
-        c.eval.every = 0
-        return c
-
-    whole = train.train(config(4), str(tmp_path / "whole")).model
-    parts = rewound(str(tmp_path / "whole"), 2, str(tmp_path / "parts"))
-    resumed = train.train(config(4), parts).model
+    whole, run = whole_run
+    parts = rewound(str(run), 2, str(tmp_path / "parts"))
+    resumed = train.train(_rounds_config(), parts).model
     assert f"Resuming from {parts}/checkpoints/ckpt-2\n" in capsys.readouterr().out
     for name in ("network", "previous", "discriminator"):
         for a, b in zip(getattr(whole, name).weights, getattr(resumed, name).weights,
@@ -140,6 +164,7 @@ def test_the_evaluator_reports_round_trip_bleu():
         (metrics["en_round_trip_bleu"] + metrics["de_round_trip_bleu"]) / 2)
 
 
+@pytest.mark.slow
 def test_the_results_command_reports_and_rebuilds_from_its_records(tmp_path):
     """benchmarks/translation.py at smoke size, unsupervised MT and dual learning (with its
     warm start and language models) and its control: the baselines, the rows, their rounds,
