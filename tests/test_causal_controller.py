@@ -1,6 +1,7 @@
 """The causal controller: do() and cond() on a hand-made controller of a known graph, train
 steps under every precision and strategy, its export and errors."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import contracts, export, models, train
+from tfgan_lab import commands, contracts, export, models, modes, train
 from tfgan_lab.causal import graph, sampling
 from tfgan_lab.errors import ConfigError
 from tfgan_lab.gans.causal_controller import NetworkController
@@ -139,10 +140,14 @@ def test_the_export_samples_with_interventions_through_its_signature(trained_con
         loaded({"z": z, "do_mask": free + 0.5, "do_values": free})
 
 
-def test_the_export_is_scored_as_the_model_is(trained_controller):
+def test_the_export_is_scored_as_the_model_is(trained_controller, tmp_path):
+    """As --mode=eval scores it, against the training labels (which its JSON names)."""
     config, cc, path = trained_controller
     in_memory = models.of(config).make_evaluator(config)(cc)
-    from_export = models.of(config).evaluate_export(config, path)
+    commands.eval_mode(modes.Context("eval", config, None, "export", path, None,
+                                     str(tmp_path / "eval.json"), 10))
+    from_export = json.loads((tmp_path / "eval.json").read_text())
+    assert from_export.pop("split") == config.data.split == "train"
     assert set(in_memory) == {"tvd", "tvd_truth"} | {
         f"tvd_{kind}_{n}{v}" for kind in ("do", "cond")
         for n, v in (("thick", 1), ("thick", 0), ("bright", 1), ("framed", 1),

@@ -268,6 +268,7 @@ def test_an_export_is_evaluated_through_its_serving_signature(classifier_config,
     assert run.returncode == 0, run.stderr[-3000:]
     with open(tmp_path / "eval.json") as f:
         results = json.load(f)
-    assert results["source"] == path
+    assert results["source"] == path and results["split"] == "test"
     assert results["conditional_accuracy"] == pytest.approx(served["conditional_accuracy"])
+    assert "measured against the test split" in run.stdout
     assert "conditional_accuracy" in run.stdout

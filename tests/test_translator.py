@@ -96,9 +96,17 @@ def test_both_directions_export_strings_to_strings_as_the_model_translates(run):
     commands.eval_mode(modes.Context("eval", config, None, "export", paths["de_en"], None,
                                      str(output), 10))
     scores = json.loads(output.read_text())
-    assert scores["role"] == "de_en" and "dataset" not in scores
+    assert scores["role"] == "de_en" and "dataset" not in scores and scores["split"] == "test"
     names = {"en_de_bleu", "en_de_chrf", "de_en_bleu", "de_en_chrf"}
     assert names <= set(scores) and all(0 <= scores[name] <= 100 for name in names)
+    # On the workdir: the dev pairs, as the run scored its last step.
+    commands.eval_mode(modes.Context("eval", config, str(root / "run"), "export", None, None,
+                                     str(output), 10))
+    scores = json.loads(output.read_text())
+    logged, = workdir.read_metrics(str(root / "run"))
+    assert scores["split"] == "dev" and scores["source"] == f"{root / 'run'} at step 4"
+    assert {name: scores[name] for name in names} == pytest.approx(
+        {name: logged[name] for name in names})
 
 
 def test_translate_mode_reads_standard_input_with_the_export(run):

@@ -102,13 +102,15 @@ def eval_mode(context: modes.Context) -> None:
             raise ConfigError(f"Model {config.model.variant!r} has no metrics.")
         source = f"{context.workdir} at step {int(trained.model.step.numpy())}"
         results = evaluator(trained.model)
+    split = model_class.evaluated_split(config, exported=bool(context.model_path))
     results = {"source": source, **({"role": role} if role else {}),
-               **({"dataset": config.data.name} if "name" in config.data else {}), **results}
+               **({"dataset": config.data.name} if "name" in config.data else {}),
+               "split": split, **results}
     files.write_json(output, results)
     for name, value in results.items():
         if isinstance(value, float):
             print(f"{name:24s} {value:.4f}")
-    print(f"Wrote {output} ({source})")
+    print(f"Wrote {output} ({source}, measured against the {split} split)")
 
 
 @modes.register("train_classifier", "train and cache the two reference classifiers (the "

@@ -152,6 +152,13 @@ class PlayerModel(StepDraws, keras.Model):
         """model -> metrics, computed every eval.every steps; None: the model has none."""
         return None
 
+    @classmethod
+    def evaluated_split(cls, config: ConfigDict, exported: bool) -> str:
+        """The split whose data the metrics are measured against, by a run's evaluator or
+        (`exported`) by `evaluate_export`: named in --mode=eval's JSON. The test split unless
+        the model's evaluators read another."""
+        return config.data.get("test_split", "test")
+
     def exports(self) -> dict[str, Any]:
         """{role: export.Export}: what `--mode=export` writes ("generator", "a2b", ...), each
         with its contract and the suffix of its name; a manifest beside them names them all."""

@@ -127,6 +127,10 @@ class CausalController(PlayerModel):
         return lambda cc: evaluate(cc.sampler())
 
     @classmethod
+    def evaluated_split(cls, config: ConfigDict, exported: bool) -> str:
+        return config.data.split  # Its labels are compared with the training labels'.
+
+    @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
         return label_evaluator(config)(export.load(path, "causal_controller"))
 

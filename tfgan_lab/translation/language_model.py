@@ -214,6 +214,10 @@ class LanguageModels(PlayerModel):
         return lambda language_models: evaluate(language_models.scoring)
 
     @classmethod
+    def evaluated_split(cls, config: ConfigDict, exported: bool) -> str:
+        return "dev"  # Perplexity on the dev sentences, a run's and an export's alike.
+
+    @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
         """Each language's dev perplexity through its export (found by the manifest)."""
         manifest = export.read_manifest(path)

@@ -120,6 +120,12 @@ class Translator(PlayerModel):
         return lambda translator: evaluate(translator.translators())
 
     @classmethod
+    def evaluated_split(cls, config: ConfigDict, exported: bool) -> str:
+        """A run (and its model selection) is scored on the dev pairs, its exports on the
+        test pairs."""
+        return "test" if exported else "dev"
+
+    @classmethod
     def evaluate_export(cls, config: ConfigDict, path: str) -> dict:
         """BLEU and chrF of both directions' exports (found by the manifest beside `path`) on
         the test pairs."""
