@@ -3,11 +3,13 @@ log-probability is what the network gives it piece by piece (no piece sees those
 a step moves both languages' models, and the exports score strings as the models do, with the
 dev perplexity through them equal to the model's."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_lab import export, train
+from tfgan_lab import commands, export, modes, train
 from tfgan_lab.errors import ExportError
 from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import language_model
@@ -69,14 +71,19 @@ def test_xla_equals_default():
     assert_runtimes_agree(config, "jit_compile", (False, True))
 
 
-def test_the_exports_score_strings_as_the_models_do(trained):
+def test_the_exports_score_strings_as_the_models_do(trained, tmp_path):
+    """Each export scores what its model does; --mode=eval on either scores both languages'
+    dev sentences as the model did."""
     config, model, paths, computed = trained
     assert set(paths) == {"en", "de"}
     for language, path in paths.items():
         loaded = language_model.load(path, language, model.info.vocabulary,
                                      model.info.max_length)
         np.testing.assert_allclose(loaded(SENTENCES), computed[language], rtol=1e-5)
-    through_exports = type(model).evaluate_export(config, paths["en"])
+    commands.eval_mode(modes.Context("eval", config, None, "export", paths["en"], None,
+                                     str(tmp_path / "eval.json"), 10))
+    through_exports = json.loads((tmp_path / "eval.json").read_text())
+    assert through_exports["split"] == "dev" and through_exports["role"] == "en"
     assert set(computed["metrics"]) == {"en_perplexity", "de_perplexity"}
     for name, value in computed["metrics"].items():
         assert value > 1 and through_exports[name] == pytest.approx(value, rel=1e-5)
