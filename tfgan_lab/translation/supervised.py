@@ -116,7 +116,7 @@ class Translator(PlayerModel):
 
     @classmethod
     def make_evaluator(cls, config: ConfigDict) -> Evaluator:
-        evaluate = text_evaluator(config, "dev")
+        evaluate = text_evaluator(config, cls.evaluated_split(config, exported=False))
         return lambda translator: evaluate(translator.translators())
 
     @classmethod
@@ -132,8 +132,8 @@ class Translator(PlayerModel):
         manifest = export.read_manifest(path)
         roles = [f"{a}_{b}" for a, b in _directions(config)]
         loaded = [export.load_text_translator(p) for p in manifest.require(*roles)]
-        return text_evaluator(config, "test")(dict(zip(_directions(config), loaded,
-                                                       strict=True)))
+        evaluate = text_evaluator(config, cls.evaluated_split(config, exported=True))
+        return evaluate(dict(zip(_directions(config), loaded, strict=True)))
 
     def exports(self) -> dict[str, export.Export]:
         return {f"{a}_{b}": export.Export("translator", self.translating[(a, b)],

@@ -146,7 +146,8 @@ class UnsupervisedTranslator(Translator):
     def make_evaluator(cls, config: ConfigDict) -> Evaluator:
         """Dev BLEU and chrF of both directions, and the round-trip BLEU that selects a model
         without pairs (`round_trip_bleu`, the mean of both languages')."""
-        evaluate, round_trip = text_evaluator(config, "dev"), round_trip_evaluator(config)
+        evaluate = text_evaluator(config, cls.evaluated_split(config, exported=False))
+        round_trip = round_trip_evaluator(config)
         return lambda translator: {**evaluate(translator.translators()),
                                    **round_trip(translator.translators())}
 
