@@ -127,7 +127,8 @@ def test_random_targets_and_mismatched_groups():
         np.testing.assert_allclose(np.delete(others, group), 1 / 3, atol=0.06)
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("precision", [
+    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
 def test_one_step_moves_every_player(precision):
     config = _config(random_targets=True, mismatched_reals=True, condition_maps=True)
     config.runtime.precision = precision

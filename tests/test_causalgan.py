@@ -27,7 +27,8 @@ def _config():
     return config
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("precision", [
+    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
 def test_one_step_moves_every_weight_of_the_four_players(precision):
     config = _config()
     config.runtime.precision = precision

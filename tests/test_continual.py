@@ -260,6 +260,7 @@ def test_label_smoothing_keeps_a_one_class_solver_s_logits_finite(fashion_mnist,
     assert gaps[0.1] < np.log(91) + 1.0 < gaps[0.0], gaps
 
 
+@pytest.mark.slow
 def test_the_solver_trains_in_its_config_s_precision_whatever_ran_before(fashion_mnist,
                                                                          tmp_path):
     """The benchmark runs every method in one process: a solver's policy is its config's, not

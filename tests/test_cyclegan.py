@@ -85,7 +85,8 @@ def test_history_pool_fills_then_swaps_half_of_the_fakes():
     assert int(pool.count.numpy()) == 50 and len(set(pool.images.numpy().ravel())) == 50
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("precision", [
+    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
 def test_one_step_moves_all_four_players(fashion_mnist, precision):
     config = _config()
     config.runtime.precision = precision

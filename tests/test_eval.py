@@ -189,6 +189,7 @@ def test_the_judges_end_with_the_run_that_started_them(smoke_config, tmp_path):
     wait_until(lambda: _state(judges) in ("", "Z"), 30, "the judges went on without their run")
 
 
+@pytest.mark.slow
 def test_a_judge_trains_in_float32_whatever_the_run_set(smoke_config, tmp_path):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     smoke_config.data.split = "train[:1000]"

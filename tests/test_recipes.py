@@ -124,6 +124,7 @@ def test_a_resumed_run_keeps_its_average(tmp_path, capsys):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@pytest.mark.slow
 def test_mirrored_augments_and_averages_as_one_device():
     """Two replicas draw each image's augmentation as one device does: G's weights, hence
     their averages, end equal."""

@@ -28,7 +28,8 @@ def _config():
     return config
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("precision", [
+    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
 def test_one_step_moves_every_weight_and_counts_the_tokens(precision):
     config = _config()
     config.runtime.precision = precision

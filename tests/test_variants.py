@@ -36,12 +36,21 @@ EXPECTED_LOGS = {"cgan": {"d_loss", "g_loss"},
 # Every variant x loss in float32; mixed_bfloat16 once per variant (hinge), as the loss
 # changes nothing in how a precision treats the networks. XLA once per step and networks:
 # FC-GAN compiles AC-GAN's step and networks (its D has one class more), so it is left out
-# (each XLA compile costs about 12 s of the suite).
+# (each XLA compile costs about 12 s of the suite). The quick tier keeps the CGAN's (the
+# default model's) bfloat16 and XLA steps; the other variants' are its slow tier.
 XLA_VARIANTS = ("cgan", "acgan", "gan")
+
+
+def _quick_for_cgan(variant: str, *setting) -> object:
+    return pytest.param(variant, *setting,
+                        marks=() if variant == "cgan" else pytest.mark.slow)
+
+
 SETTINGS = ([(variant, loss, "float32", False) for variant in CONDITIONAL_FAMILY
              for loss in losses.names()]
-            + [(variant, "hinge", "mixed_bfloat16", False) for variant in CONDITIONAL_FAMILY]
-            + [(variant, "hinge", "float32", True) for variant in XLA_VARIANTS])
+            + [_quick_for_cgan(variant, "hinge", "mixed_bfloat16", False)
+               for variant in CONDITIONAL_FAMILY]
+            + [_quick_for_cgan(variant, "hinge", "float32", True) for variant in XLA_VARIANTS])
 
 
 @pytest.mark.parametrize("variant,loss,precision,jit_compile", SETTINGS)
@@ -141,7 +150,8 @@ def test_fit_trains_on_one_machine(smoke_config, fashion_mnist):
     assert int(gan.step.numpy()) == 2
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("precision", [
+    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
 def test_a_conditional_batch_norm_generator_trains_and_exports(fashion_mnist, precision,
                                                                 tmp_path):
     smoke_config = smoke("acgan")
