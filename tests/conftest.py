@@ -30,6 +30,8 @@ if _TF_LOG_LEVEL is None:  # the commands that tests start choose their own cons
     os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A model's step in float32, and again in mixed_bfloat16 in the slow tier (docs/testing.md).
+PRECISIONS = ["float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)]
 sys.path.insert(0, REPO)  # the config files import configs.common
 
 

@@ -22,6 +22,7 @@ from tfgan_lab.gans import caae_eval, caae_serving
 from tfgan_lab.nets import caae as nets
 
 from conftest import (
+    PRECISIONS,
     REPO,
     assert_mirrored_equals_default,
     judges_env,
@@ -127,8 +128,7 @@ def test_random_targets_and_mismatched_groups():
         np.testing.assert_allclose(np.delete(others, group), 1 / 3, atol=0.06)
 
 
-@pytest.mark.parametrize("precision", [
-    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("precision", PRECISIONS)
 def test_one_step_moves_every_player(precision):
     config = _config(random_targets=True, mismatched_reals=True, condition_maps=True)
     config.runtime.precision = precision

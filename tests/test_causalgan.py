@@ -17,7 +17,14 @@ from tfgan_lab.errors import EvaluationError
 from tfgan_lab.gans.causalgan import CausalGAN, image_evaluator
 from tfgan_lab.nets import causal as causal_nets
 
-from conftest import REPO, assert_mirrored_equals_default, rerun_from_records, smoke, training_setup
+from conftest import (
+    PRECISIONS,
+    REPO,
+    assert_mirrored_equals_default,
+    rerun_from_records,
+    smoke,
+    training_setup,
+)
 
 
 def _config():
@@ -27,8 +34,7 @@ def _config():
     return config
 
 
-@pytest.mark.parametrize("precision", [
-    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("precision", PRECISIONS)
 def test_one_step_moves_every_weight_of_the_four_players(precision):
     config = _config()
     config.runtime.precision = precision

@@ -17,7 +17,7 @@ from tfgan_lab.gans.cyclegan import CycleGAN
 from tfgan_lab.gans.history_pool import HistoryPool
 from tfgan_lab.nets import cyclegan as nets
 
-from conftest import assert_mirrored_equals_default, smoke, training_setup
+from conftest import PRECISIONS, assert_mirrored_equals_default, smoke, training_setup
 
 
 def _config(**train):
@@ -85,8 +85,7 @@ def test_history_pool_fills_then_swaps_half_of_the_fakes():
     assert int(pool.count.numpy()) == 50 and len(set(pool.images.numpy().ravel())) == 50
 
 
-@pytest.mark.parametrize("precision", [
-    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("precision", PRECISIONS)
 def test_one_step_moves_all_four_players(fashion_mnist, precision):
     config = _config()
     config.runtime.precision = precision

@@ -13,6 +13,7 @@ from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import serving
 
 from conftest import (
+    PRECISIONS,
     assert_mirrored_equals_default,
     assert_runtimes_agree,
     run_main,
@@ -28,8 +29,7 @@ def _config():
     return config
 
 
-@pytest.mark.parametrize("precision", [
-    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("precision", PRECISIONS)
 def test_one_step_moves_every_weight_and_counts_the_tokens(precision):
     config = _config()
     config.runtime.precision = precision

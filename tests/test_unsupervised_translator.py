@@ -19,6 +19,7 @@ from tfgan_lab.text import tokenizer
 from tfgan_lab.translation import decoding
 
 from conftest import (
+    PRECISIONS,
     REPO,
     assert_mirrored_equals_default,
     rerun_from_records,
@@ -43,8 +44,7 @@ def _moved(before: dict, network) -> bool:
                for v in network.trainable_variables)
 
 
-@pytest.mark.parametrize("precision", [
-    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("precision", PRECISIONS)
 def test_a_step_moves_the_players_not_the_previous_rounds_copy(precision):
     config = _config()
     config.runtime.precision = precision

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from tfgan_lab import data, export, losses, runtime, train
 
-from conftest import smoke
+from conftest import PRECISIONS, smoke
 
 CONDITIONAL_FAMILY = ("cgan", "acgan", "fcgan", "gan")
 
@@ -151,8 +151,7 @@ def test_fit_trains_on_one_machine(smoke_config, fashion_mnist):
     assert int(gan.step.numpy()) == 2
 
 
-@pytest.mark.parametrize("precision", [
-    "float32", pytest.param("mixed_bfloat16", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("precision", PRECISIONS)
 def test_a_conditional_batch_norm_generator_trains_and_exports(fashion_mnist, precision,
                                                                 tmp_path):
     smoke_config = smoke("acgan")
