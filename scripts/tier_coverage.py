@@ -11,6 +11,7 @@ Loaded by pytest as a plugin too (`-p tier_coverage`): its hook names each test'
 import base64
 import collections
 import json
+import linecache
 import os
 import subprocess
 import sys
@@ -75,9 +76,7 @@ def main() -> None:
     quick = set().union(*(lines for test, lines in by_test.items() if test not in slow))
     only_slow = sorted(set().union(*(by_test[test] for test in slow)) - quick)
     for path, line in only_slow:
-        with open(path) as f:
-            source = f.read().splitlines()[line - 1].strip()
-        print(f"{os.path.relpath(path, REPO)}:{line}: {source}")
+        print(f"{os.path.relpath(path, REPO)}:{line}: {linecache.getline(path, line).strip()}")
     print(f"{len(only_slow)} lines only the slow tier ({len(slow)} tests) runs; the data: {folder}")
 
 
